@@ -1,0 +1,74 @@
+// Block signatures (OP spec "Rollup Node P2P" §Block signatures; op-service/signer
+// BlockSigningMessage.ToSigningHash; protocol notes §3):
+//   payloadHash = keccak256(signed bytes)           — v3/v4: parentBeaconBlockRoot ‖ SSZ payload
+//   signingHash = keccak256(domain[32] ‖ uint256(chainId) ‖ payloadHash), domain = 32 zero bytes
+//   signature   = r ‖ s ‖ yParity (65 bytes)
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { bigintToBytes } from "./bytes.ts";
+import { toHex } from "./hex.ts";
+import { keccak256 } from "./keccak/index.ts";
+import type { Address } from "./types.ts";
+
+/** SigningDomainBlocksV1 */
+export const BLOCK_SIGNING_DOMAIN = new Uint8Array(32);
+
+export function payloadHash(signedBytes: Uint8Array): Uint8Array {
+  return keccak256(signedBytes);
+}
+
+export function signingHash(chainId: bigint, payloadHashBytes: Uint8Array, domain: Uint8Array = BLOCK_SIGNING_DOMAIN): Uint8Array {
+  const msg = new Uint8Array(96);
+  msg.set(domain, 0);
+  msg.set(bigintToBytes(chainId, 32), 32);
+  msg.set(payloadHashBytes, 64);
+  return keccak256(msg);
+}
+
+/** Checksummed (EIP-55) address of an uncompressed public key. */
+export function addressOfPublicKey(uncompressed: Uint8Array): Address {
+  const lower = toHex(keccak256(uncompressed.subarray(1)).subarray(12)).slice(2);
+  const h = keccak256(new TextEncoder().encode(lower));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const c = lower[i]!;
+    out += c >= "a" && ((h[i >> 1]! >> (i & 1 ? 0 : 4)) & 0xf) >= 8 ? c.toUpperCase() : c;
+  }
+  return out as Address;
+}
+
+/**
+ * Recovers the signer like geth's crypto.SigToPub: recovery id must be 0 or 1 (op-node signs with
+ * 0/1; 27/28 is not accepted), high-s is not rejected. Returns undefined for any invalid signature.
+ */
+export function recoverSigner(signature: Uint8Array, hash: Uint8Array): Address | undefined {
+  if (signature.length !== 65) return undefined;
+  const v = signature[64]!;
+  if (v > 1) return undefined;
+  try {
+    const rec = new Uint8Array(65);
+    rec[0] = v;
+    rec.set(signature.subarray(0, 64), 1);
+    const sig = secp256k1.Signature.fromBytes(rec, "recovered");
+    const pub = sig.recoverPublicKey(hash).toBytes(false);
+    return addressOfPublicKey(pub);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signs a signing hash: r ‖ s ‖ yParity, low-s, deterministic (RFC 6979), as op-node's local signer does. */
+export function signHash(hash: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  const rec = secp256k1.sign(hash, privateKey, { prehash: false, format: "recovered" });
+  const out = new Uint8Array(65);
+  out.set(rec.subarray(1), 0);
+  out[64] = rec[0]!;
+  return out;
+}
+
+export function addressOfPrivateKey(privateKey: Uint8Array): Address {
+  return addressOfPublicKey(secp256k1.getPublicKey(privateKey, false));
+}
+
+export function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
