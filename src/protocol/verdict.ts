@@ -23,8 +23,8 @@ export const REASONS = {
   "timestamp-in-future": "reject",
   // block hash (step 6)
   "block-hash-mismatch": "reject",
-  // per-version fields (steps 7–11)
-  "withdrawals-present-v1": "reject",
+  // per-version fields (steps 7–11; "withdrawals on v1" and "blob gas on v1/v2" cannot be
+  // expressed in those layouts, so they surface as ssz-invalid)
   "withdrawals-missing": "reject",
   "withdrawals-not-empty": "reject",
   "blob-gas-missing": "reject",

@@ -1,0 +1,113 @@
+// `op-follow inspect`: validates one envelope with the rules of the chosen topic and prints one JSON
+// object. Exit 0 whenever a verdict was printed (whatever it is); 2 for bad arguments.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import "../node/keccak.ts";
+import { detectVersion } from "../protocol/envelope.ts";
+import { fromHex } from "../protocol/hex.ts";
+import { SeenBlocks } from "../protocol/seen-blocks.ts";
+import { snappyDecode } from "../protocol/snappy.ts";
+import { formatTopic, type TopicKind } from "../protocol/topic.ts";
+import type { Address, BlockVersion } from "../protocol/types.ts";
+import { summarize, validateGossipMessage } from "../protocol/validate.ts";
+
+const HELP = `usage: op-follow inspect --chain-id <id> --signer <address> [options] [FILE|-]
+
+Reads one gossip message (raw snappy bytes, or hex text with or without 0x) from FILE or stdin,
+validates it and prints one JSON object: verdict, reason, version, number, blockHash, parentHash,
+timestamp, txCount, signer, payloadHash, messageId.
+
+options:
+  --chain-id <id>        L2 chain id (decimal or 0x-hex)
+  --signer <address>     the chain's unsafe-block signer
+  --now <unix seconds>   validation clock (default: now)
+  --topic blocks|cross-safe   rules to apply (default: blocks, op-node's rules unchanged)
+  --version v1|v2|v3|v4  topic version (default: detected from the envelope; cross-safe is v4)
+  --jovian-time <unix>   Jovian activation time (allows non-zero blobGasUsed from then on)
+  -h, --help`;
+
+class UsageError extends Error {}
+
+function parseBigint(name: string, s: string): bigint {
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(s)) throw new UsageError(`--${name}: not a number: ${s}`);
+  return BigInt(s);
+}
+
+function readInput(file: string | undefined): Uint8Array {
+  const buf = new Uint8Array(readFileSync(file === undefined || file === "-" ? 0 : file));
+  const text = new TextDecoder("latin1").decode(buf).trim();
+  if (text.length > 0 && /^(0x)?([0-9a-fA-F]{2})+$/.test(text)) return fromHex(text);
+  return buf;
+}
+
+export async function runInspect(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        "chain-id": { type: "string" },
+        signer: { type: "string" },
+        now: { type: "string" },
+        topic: { type: "string", default: "blocks" },
+        version: { type: "string" },
+        "jovian-time": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    console.error(`op-follow inspect: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const o = args.values;
+  if (o.help) {
+    console.log(HELP);
+    return 0;
+  }
+  try {
+    if (!o["chain-id"]) throw new UsageError("--chain-id is required");
+    const chainId = parseBigint("chain-id", o["chain-id"]);
+    if (o.signer !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(o.signer)) throw new UsageError(`--signer: not an address: ${o.signer}`);
+    const kind = o.topic === "cross-safe" ? "cross-safe" : o.topic === "blocks" ? "blocks" : undefined;
+    if (!kind) throw new UsageError(`--topic must be blocks or cross-safe, not ${o.topic}`);
+    let version: BlockVersion | undefined;
+    if (o.version !== undefined) {
+      const m = /^v?([1-4])$/.exec(o.version);
+      if (!m) throw new UsageError(`--version must be v1..v4, not ${o.version}`);
+      version = Number(m[1]) as BlockVersion;
+      if (kind === "cross-safe" && version !== 4) throw new UsageError("the cross-safe topic uses the v4 encoding");
+    }
+    const now = o.now === undefined ? Math.floor(Date.now() / 1000) : Number(parseBigint("now", o.now));
+    const jovianTime = o["jovian-time"] === undefined ? undefined : parseBigint("jovian-time", o["jovian-time"]);
+    if (args.positionals.length > 1) throw new UsageError("at most one input file");
+    let raw: Uint8Array;
+    try {
+      raw = readInput(args.positionals[0]);
+    } catch (e) {
+      throw new UsageError(`cannot read input: ${(e as Error).message}`);
+    }
+    if (version === undefined) {
+      const d = snappyDecode(raw);
+      version = kind === "cross-safe" ? 4 : ((d.ok ? detectVersion(d.data) : undefined) ?? 4);
+    }
+    const result = await validateGossipMessage(raw, {
+      chainId,
+      topic: formatTopic(chainId, kind as TopicKind, version),
+      kind: kind as TopicKind,
+      version,
+      signer: o.signer as Address | undefined,
+      now,
+      jovianTime,
+      seen: new SeenBlocks(),
+    });
+    console.log(JSON.stringify(summarize(result)));
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`op-follow inspect: ${e.message}\n\n${HELP}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,31 @@
+// `op-follow <command>`: dispatches to the command modules.
+import { runInspect } from "./inspect.ts";
+
+const USAGE = `usage: op-follow <command> [options]
+
+commands:
+  inspect   validate one gossip envelope and print the verdict as JSON
+  relay     run the gossip relay (subscribe, forward to the Worker, report verdicts)
+  publish   sequencer side: sign and gossip cross-safe blocks
+  devnet    run everything locally: chain, publisher, relay, Worker
+
+Run \`op-follow <command> --help\` for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "inspect":
+      return runInspect(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      console.error(`op-follow: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
