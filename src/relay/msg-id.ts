@@ -1,0 +1,51 @@
+// gossipsub `msgIdFn` (op-node's BuildMsgIdFn, topic included — protocol notes §1.5, §8.1) and the
+// relay's cheap local checks. The id needs a snappy decode anyway, so the decode outcome is kept
+// (the outcome only, never the decompressed bytes) for the forwarder, which then does not decode again.
+import { computeMessageId } from "../protocol/message-id.ts";
+import { MAX_GOSSIP_SIZE, snappyDecode } from "../protocol/snappy.ts";
+import type { GossipReason } from "../protocol/verdict.ts";
+
+/** op-node gossip.go `minGossipSize`: room for the 65-byte signature and at least one payload byte. */
+export const MIN_GOSSIP_SIZE = 66;
+
+export type Precheck = { ok: true; decodedLength: number } | { ok: false; reason: GossipReason };
+
+// Keyed by the message's data array: gossipsub hands the same Message object to msgIdFn and to the
+// 'gossipsub:message' event. A WeakMap keeps nothing alive once gossipsub drops the message.
+const outcomes = new WeakMap<Uint8Array, Precheck>();
+
+/** op-node BuildBlocksValidator step 1 (REJECT rules on size and snappy), plus the RPC size cap. */
+function check(raw: Uint8Array, decoded: Uint8Array | null, error: GossipReason | null): Precheck {
+  if (raw.length > MAX_GOSSIP_SIZE) return { ok: false, reason: "message-too-large" };
+  if (decoded === null) return { ok: false, reason: error ?? "snappy-corrupt" };
+  if (decoded.length < MIN_GOSSIP_SIZE) return { ok: false, reason: "too-short" };
+  return { ok: true, decodedLength: decoded.length };
+}
+
+function decode(raw: Uint8Array): { data: Uint8Array | null; error: GossipReason | null } {
+  if (raw.length > MAX_GOSSIP_SIZE) return { data: null, error: "message-too-large" };
+  const r = snappyDecode(raw, MAX_GOSSIP_SIZE);
+  return r.ok ? { data: r.data, error: null } : { data: null, error: r.error };
+}
+
+/** The gossipsub message-id function: op-node's 20-byte id, recording the local check on the way. */
+export async function relayMsgIdFn(msg: { topic: string; data?: Uint8Array }): Promise<Uint8Array> {
+  const raw = msg.data ?? new Uint8Array(0);
+  const { data, error } = decode(raw);
+  outcomes.set(raw, check(raw, data, error));
+  // An over-size message hashes with the invalid-snappy domain, as op-node's DecodedLen > max branch does.
+  return computeMessageId(msg.topic, raw, data);
+}
+
+/** The local check for a message; reuses the msgIdFn's decode when gossipsub went through it. */
+export function precheck(raw: Uint8Array): Precheck {
+  const known = outcomes.get(raw);
+  if (known) return known;
+  const { data, error } = decode(raw);
+  return check(raw, data, error);
+}
+
+/** gossipsub's string form of a message id (base64 without padding), for logs and tests. */
+export function msgIdToString(id: Uint8Array): string {
+  return Buffer.from(id).toString("base64").replace(/=+$/, "");
+}

@@ -1,0 +1,225 @@
+// The libp2p host, built like op-node's (op-node/p2p/host.go, gossip.go): TCP with noise, yamux and
+// mplex muxers, identify and ping; plus websockets. gossipsub takes every op-node parameter from
+// gossip-params.ts. Shared by the relay (subscribe, async-validate) and the publisher mode (publishRaw).
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { bootstrap } from "@libp2p/bootstrap";
+import { gossipsub, type GossipSub, type GossipsubOpts, type TopicValidatorResult } from "@libp2p/gossipsub";
+import { identify, type Identify } from "@libp2p/identify";
+import { KEEP_ALIVE, type PeerId, type PrivateKey } from "@libp2p/interface";
+import { mplex } from "@libp2p/mplex";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { ping, type Ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import { webSockets } from "@libp2p/websockets";
+import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p, type Libp2p } from "libp2p";
+import { BanList } from "./ban-list.ts";
+import { BAN, GOSSIPSUB_STATIC, MESH, PEER_SCORE_THRESHOLDS, peerScoreParams } from "./gossip-params.ts";
+import { silentLogger, type Logger } from "./log.ts";
+import type { RelayMetrics } from "./metrics.ts";
+import { relayMsgIdFn } from "./msg-id.ts";
+
+/**
+ * The methods @libp2p/gossipsub 17.1 has at runtime but leaves out of its public `GossipSub` type
+ * (toolchain notes). Peer ids are strings here, as the implementation takes them.
+ */
+export interface GossipSubApi extends GossipSub {
+  reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void;
+  getMeshPeers(topic: string): string[];
+  getScore(peerId: string): number;
+}
+
+export type Services = { identify: Identify; ping: Ping; pubsub: GossipSub };
+
+export interface GossipNodeOptions {
+  /** libp2p identity; an ephemeral secp256k1 key when absent */
+  privateKey?: PrivateKey;
+  /** listen multiaddrs (op-node: --p2p.listen.tcp 9222) */
+  listen?: string[];
+  /** topics allowed (op-node's subscription allow-list) and, unless `subscribe` is false, joined */
+  topics: string[];
+  subscribe?: boolean;
+  /** multiaddrs with /p2p/<id>: dialled and kept connected (op-node --p2p.static) */
+  staticPeers?: string[];
+  /** multiaddrs with /p2p/<id>: dialled at start, and again while under-connected */
+  bootstrap?: string[];
+  /** gossipsub P5 (application-specific score), e.g. the Worker's peer scores */
+  appSpecificScore?: (peerId: string) => number;
+  /** P4 weight on the topics (gossip-params.ts); 0 = op-node's exact light params */
+  invalidMessageWeight?: number;
+  blockTimeSeconds?: number;
+  maxConnections?: number;
+  /** peers scoring below this are disconnected and banned (op-node --p2p.ban.threshold) */
+  banThreshold?: number;
+  banDurationMs?: number;
+  /** how often scores are checked against the ban threshold */
+  scoreInspectMs?: number;
+  /** how often missing static (and, when under-connected, bootstrap) peers are redialled */
+  redialMs?: number;
+  /** test-only knobs layered over op-node's parameters */
+  gossipOverrides?: Partial<GossipsubOpts>;
+  userAgent?: string;
+  log?: Logger;
+  metrics?: RelayMetrics;
+}
+
+export interface PublishRawOptions {
+  /** how long to wait for a peer to publish to (default 10 s) */
+  timeoutMs?: number;
+}
+
+export interface GossipNode {
+  libp2p: Libp2p<Services>;
+  pubsub: GossipSubApi;
+  peerId: string;
+  bans: BanList;
+  multiaddrs(): string[];
+  connectedPeers(): string[];
+  /** Disconnects and bans a peer; dials and inbound connections from it are refused until the ban ends. */
+  ban(peerId: string, reason: string, durationMs?: number): Promise<void>;
+  /** Waits until the topic mesh (or, if not subscribed, the topic's subscribers) has `n` peers. */
+  waitForTopicPeers(topic: string, n?: number, timeoutMs?: number): Promise<void>;
+  /** Publishes raw gossip bytes (already snappy-compressed) once a peer can take them. */
+  publishRaw(topic: string, data: Uint8Array, opts?: PublishRawOptions): Promise<{ recipients: string[] }>;
+  stop(): Promise<void>;
+}
+
+function peerIdOf(addr: string): string {
+  const id = multiaddr(addr).getComponents().findLast((c) => c.name === "p2p")?.value;
+  if (!id) throw new Error(`multiaddr ${addr} has no /p2p/<peer id>`);
+  return id;
+}
+
+/** Throws on a multiaddr that does not parse or lacks a peer id. */
+export function validatePeerAddr(addr: string): string {
+  return peerIdOf(addr);
+}
+
+export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipNode> {
+  const log = opts.log ?? silentLogger;
+  const bans = new BanList();
+  const topics = [...new Set(opts.topics)];
+  const banThreshold = opts.banThreshold ?? BAN.threshold;
+  const banDurationMs = opts.banDurationMs ?? BAN.durationMs;
+  const staticPeers = (opts.staticPeers ?? []).map((a) => ({ addr: multiaddr(a), id: peerIdOf(a) }));
+  const bootstrapPeers = (opts.bootstrap ?? []).map((a) => ({ addr: multiaddr(a), id: peerIdOf(a) }));
+
+  const libp2p = await createLibp2p<Services>({
+    ...(opts.privateKey ? { privateKey: opts.privateKey } : {}),
+    addresses: { listen: opts.listen ?? ["/ip4/0.0.0.0/tcp/9222"] },
+    transports: [tcp(), webSockets()],
+    connectionEncrypters: [noise()],
+    // op-node's --p2p.mux default: yamux first, then mplex
+    streamMuxers: [yamux(), mplex()],
+    connectionGater: bans.gater(),
+    connectionManager: { maxConnections: opts.maxConnections ?? 64 },
+    nodeInfo: { userAgent: opts.userAgent ?? "op-follow" },
+    peerDiscovery: bootstrapPeers.length ? [bootstrap({ list: bootstrapPeers.map((p) => p.addr.toString()) })] : [],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        ...GOSSIPSUB_STATIC,
+        msgIdFn: relayMsgIdFn,
+        allowedTopics: topics,
+        scoreParams: peerScoreParams({
+          topics,
+          appSpecificScore: opts.appSpecificScore ?? (() => 0),
+          ...(opts.blockTimeSeconds !== undefined ? { blockTimeSeconds: opts.blockTimeSeconds } : {}),
+          ...(opts.invalidMessageWeight !== undefined ? { invalidMessageWeight: opts.invalidMessageWeight } : {}),
+        }),
+        scoreThresholds: PEER_SCORE_THRESHOLDS,
+        ...opts.gossipOverrides,
+      }),
+    },
+  });
+  // The one narrowing cast: these methods exist on the GossipSub class (gossipsub.d.ts) but not on
+  // the interface the package's factory returns.
+  const pubsub = libp2p.services.pubsub as GossipSubApi;
+  const self = libp2p.peerId.toString();
+
+  for (const p of staticPeers) {
+    // KEEP_ALIVE: never pruned, and libp2p's reconnect queue redials it right after a disconnect.
+    await libp2p.peerStore.merge(peerIdFromString(p.id), { multiaddrs: [p.addr], tags: { [KEEP_ALIVE]: { value: 1 } } });
+  }
+  if (opts.subscribe !== false) for (const t of topics) pubsub.subscribe(t);
+
+  const ban = async (peerId: string, reason: string, durationMs = banDurationMs): Promise<void> => {
+    if (peerId === self) return;
+    const fresh = bans.ban(peerId, durationMs);
+    if (fresh) {
+      opts.metrics?.bans.inc({ reason });
+      log.warn("peer banned", { peer: peerId, reason, durationMs });
+    }
+    try {
+      await libp2p.hangUp(peerIdFromString(peerId));
+    } catch (e) {
+      log.debug("hangUp failed", { peer: peerId, err: e });
+    }
+  };
+
+  const dialing = new Set<string>();
+  const dial = (p: { addr: Multiaddr; id: string }, kind: string): void => {
+    if (dialing.has(p.id) || bans.isBanned(p.id) || libp2p.getConnections(peerIdFromString(p.id)).length > 0) return;
+    dialing.add(p.id);
+    libp2p
+      .dial(p.addr, { signal: AbortSignal.timeout(10_000) })
+      .then(() => log.info("connected", { peer: p.id, kind }))
+      .catch((e: unknown) => log.warn("dial failed", { peer: p.id, kind, addr: p.addr.toString(), err: e }))
+      .finally(() => dialing.delete(p.id));
+  };
+  const maintain = (): void => {
+    if (libp2p.status !== "started") return;
+    for (const p of staticPeers) dial(p, "static");
+    if (libp2p.getPeers().length < MESH.Dlo) for (const p of bootstrapPeers) dial(p, "bootstrap");
+  };
+  const inspect = (): void => {
+    if (libp2p.status !== "started") return;
+    for (const peer of libp2p.getPeers()) {
+      const id = peer.toString();
+      const score = pubsub.getScore(id);
+      if (score < banThreshold) void ban(id, "score");
+    }
+  };
+  maintain();
+  const timers = [setInterval(maintain, opts.redialMs ?? 10_000), setInterval(inspect, opts.scoreInspectMs ?? 1_000)];
+  for (const t of timers) t.unref();
+
+  libp2p.addEventListener("peer:connect", (e) => log.debug("peer connected", { peer: e.detail.toString() }));
+  libp2p.addEventListener("peer:disconnect", (e) => log.debug("peer disconnected", { peer: e.detail.toString() }));
+
+  const waitForTopicPeers = async (topic: string, n = 1, timeoutMs = 10_000): Promise<void> => {
+    const subscribed = pubsub.getTopics().includes(topic);
+    const count = (): number => (subscribed ? pubsub.getMeshPeers(topic).length : pubsub.getSubscribers(topic).length);
+    const end = Date.now() + timeoutMs;
+    while (count() < n) {
+      if (Date.now() >= end) throw new Error(`no ${subscribed ? "mesh" : "subscribed"} peers on ${topic} after ${timeoutMs} ms (have ${count()}, want ${n})`);
+      if (libp2p.status !== "started") throw new Error("node stopped");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  let stopped = false;
+  return {
+    libp2p,
+    pubsub,
+    peerId: self,
+    bans,
+    multiaddrs: () => libp2p.getMultiaddrs().map((m) => m.toString()),
+    connectedPeers: () => libp2p.getPeers().map((p: PeerId) => p.toString()),
+    ban,
+    waitForTopicPeers,
+    async publishRaw(topic, data, o = {}) {
+      await waitForTopicPeers(topic, 1, o.timeoutMs ?? 10_000);
+      const r = await pubsub.publish(topic, data);
+      return { recipients: r.recipients.map((p) => p.toString()) };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const t of timers) clearInterval(t);
+      await libp2p.stop();
+    },
+  };
+}

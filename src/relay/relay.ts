@@ -1,0 +1,208 @@
+// The relay: a gossip node subscribed to the cross-safe topics whose async validation is the Worker's
+// verdict (forwarder.ts), scored with the Worker's peer list (peer-scores.ts), observable via /metrics.
+import { TopicValidatorResult } from "@libp2p/gossipsub";
+import type { PrivateKey } from "@libp2p/interface";
+import type { GossipsubOpts } from "@libp2p/gossipsub";
+import type { Verdict } from "../protocol/verdict.ts";
+import { Forwarder, type VerdictEvent } from "./forwarder.ts";
+import { crossSafeTopic } from "./gossip-params.ts";
+import { createLogger, type Logger, type LogLevel } from "./log.ts";
+import { createRelayMetrics, Gauge, startMetricsServer, type MetricsServer, type RelayMetrics } from "./metrics.ts";
+import { createGossipNode, type GossipNode } from "./node.ts";
+import { loadOrCreatePeerKey } from "./peer-key.ts";
+import { PeerScores } from "./peer-scores.ts";
+
+export interface RelayConfig {
+  chainIds: bigint[];
+  workerUrl: string;
+  relayId: string;
+  /** HMAC secret shared with the Worker; never logged */
+  secret: string;
+  listen: string[];
+  peers: string[];
+  bootstrap: string[];
+  /** persistent identity; created on first run. Absent: an ephemeral key. */
+  keyFile?: string;
+  /** host:port for /metrics and /healthz; absent: no server */
+  metricsAddr?: string;
+  logLevel: LogLevel;
+  maxQueue: number;
+  maxQueueBytes: number;
+  concurrency: number;
+  deadlineMs: number;
+  requestTimeoutMs: number;
+  peerListIntervalMs: number;
+  invalidMessageWeight: number;
+  banThreshold: number;
+  banDurationMs: number;
+  maxConnections: number;
+}
+
+/** In-process hooks (tests, and the end-to-end harness). */
+export interface RelayExtras {
+  log?: Logger;
+  privateKey?: PrivateKey;
+  onVerdict?: (e: VerdictEvent) => void;
+  gossipOverrides?: Partial<GossipsubOpts>;
+  scoreInspectMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface Relay {
+  node: GossipNode;
+  forwarder: Forwarder;
+  peerScores: PeerScores;
+  metrics: RelayMetrics;
+  metricsServer?: MetricsServer;
+  topics: string[];
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+const RESULT: Record<Verdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore,
+};
+
+export async function startRelay(config: RelayConfig, extras: RelayExtras = {}): Promise<Relay> {
+  const log = extras.log ?? createLogger({ level: config.logLevel, fields: { component: "relay", relayId: config.relayId } });
+  const metrics = createRelayMetrics();
+  const topics = config.chainIds.map((c) => crossSafeTopic(c));
+
+  let privateKey = extras.privateKey;
+  if (!privateKey && config.keyFile) {
+    const k = await loadOrCreatePeerKey(config.keyFile);
+    privateKey = k.key;
+    if (k.created) log.info("created a new peer key", { keyFile: config.keyFile });
+    if (k.permissionWarning) log.warn(k.permissionWarning);
+  } else if (!privateKey) {
+    log.warn("no --key-file: using an ephemeral peer identity");
+  }
+
+  let node: GossipNode | undefined;
+  const peerScores = new PeerScores({
+    workerUrl: config.workerUrl,
+    chainIds: config.chainIds,
+    intervalMs: config.peerListIntervalMs,
+    log,
+    metrics,
+    ...(extras.fetch ? { fetch: extras.fetch } : {}),
+    onGraylisted: (peerId) => void node?.ban(peerId, "worker-graylist", config.banDurationMs),
+  });
+
+  node = await createGossipNode({
+    ...(privateKey ? { privateKey } : {}),
+    listen: config.listen,
+    topics,
+    staticPeers: config.peers,
+    bootstrap: config.bootstrap,
+    appSpecificScore: peerScores.appScore,
+    invalidMessageWeight: config.invalidMessageWeight,
+    banThreshold: config.banThreshold,
+    banDurationMs: config.banDurationMs,
+    maxConnections: config.maxConnections,
+    ...(extras.scoreInspectMs !== undefined ? { scoreInspectMs: extras.scoreInspectMs } : {}),
+    ...(extras.gossipOverrides ? { gossipOverrides: extras.gossipOverrides } : {}),
+    userAgent: "op-follow-relay",
+    log,
+    metrics,
+  });
+  const gossip = node;
+
+  const forwarder = new Forwarder({
+    workerUrl: config.workerUrl,
+    relayId: config.relayId,
+    secret: config.secret,
+    maxQueue: config.maxQueue,
+    maxQueueBytes: config.maxQueueBytes,
+    concurrency: config.concurrency,
+    deadlineMs: config.deadlineMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    ...(extras.backoffBaseMs !== undefined ? { backoffBaseMs: extras.backoffBaseMs } : {}),
+    ...(extras.backoffMaxMs !== undefined ? { backoffMaxMs: extras.backoffMaxMs } : {}),
+    ...(extras.fetch ? { fetch: extras.fetch } : {}),
+    ...(extras.onVerdict ? { onVerdict: extras.onVerdict } : {}),
+    metrics,
+    log,
+    report: (msgId, source, verdict) => {
+      if (gossip.libp2p.status === "started") gossip.pubsub.reportMessageValidationResult(msgId, source, RESULT[verdict]);
+    },
+  });
+
+  const topicSet = new Set(topics);
+  gossip.pubsub.addEventListener("gossipsub:message", (e) => {
+    const { msgId, propagationSource, msg } = e.detail;
+    if (!topicSet.has(msg.topic)) {
+      gossip.pubsub.reportMessageValidationResult(msgId, propagationSource.toString(), TopicValidatorResult.Ignore);
+      return;
+    }
+    forwarder.submit({ msgId, topic: msg.topic, data: msg.data, source: propagationSource.toString(), receivedMs: Date.now() });
+  });
+
+  metrics.addGauge(new Gauge("op_follow_relay_queue_depth", "Messages waiting for a Worker request slot.", () => forwarder.queueDepth));
+  metrics.addGauge(new Gauge("op_follow_relay_queue_bytes", "Bytes of messages waiting for a Worker request slot.", () => forwarder.queueBytes));
+  metrics.addGauge(new Gauge("op_follow_relay_in_flight", "Messages being forwarded to the Worker (including backoff).", () => forwarder.inFlightCount));
+  metrics.addGauge(new Gauge("op_follow_relay_peers", "Connected libp2p peers.", () => gossip.libp2p.getPeers().length));
+  metrics.addGauge(
+    new Gauge("op_follow_relay_mesh_peers", "gossipsub mesh peers per topic.", () => topics.map((t) => ({ labels: { topic: t }, value: gossip.pubsub.getMeshPeers(t).length })), ["topic"]),
+  );
+  metrics.addGauge(new Gauge("op_follow_relay_banned_peers", "Peers currently banned.", () => gossip.bans.size));
+  metrics.addGauge(new Gauge("op_follow_relay_worker_scored_peers", "Peers in the Worker's peer lists.", () => peerScores.size));
+  metrics.addGauge(new Gauge("op_follow_relay_worker_up", "1 unless the last ingest request failed in transport.", () => (forwarder.workerStatus.failing ? 0 : 1)));
+
+  let metricsServer: MetricsServer | undefined;
+  try {
+    if (config.metricsAddr) {
+      metricsServer = await startMetricsServer(config.metricsAddr, metrics, () => ({
+        ok: gossip.libp2p.status === "started",
+        peerId: gossip.peerId,
+        peers: gossip.libp2p.getPeers().length,
+        mesh: Object.fromEntries(topics.map((t) => [t, gossip.pubsub.getMeshPeers(t).length])),
+        queueDepth: forwarder.queueDepth,
+        inFlight: forwarder.inFlightCount,
+        workerFailing: forwarder.workerStatus.failing,
+        lastWorkerOkMs: forwarder.workerStatus.lastOkMs || null,
+        lastPeerListOkMs: peerScores.lastRefreshOkMs || null,
+      }));
+    }
+  } catch (e) {
+    await gossip.stop();
+    throw new Error(`cannot listen on --metrics-addr ${config.metricsAddr}: ${(e as Error).message}`);
+  }
+  peerScores.start();
+
+  log.info("relay started", {
+    peerId: gossip.peerId,
+    listen: gossip.multiaddrs(),
+    topics,
+    worker: new URL(config.workerUrl).origin,
+    staticPeers: config.peers.length,
+    bootstrap: config.bootstrap.length,
+    ...(metricsServer ? { metrics: `${metricsServer.host}:${metricsServer.port}` } : {}),
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    node: gossip,
+    forwarder,
+    peerScores,
+    metrics,
+    ...(metricsServer ? { metricsServer } : {}),
+    topics,
+    log,
+    stop() {
+      stopping ??= (async () => {
+        log.info("relay stopping");
+        await peerScores.stop();
+        await forwarder.stop();
+        await gossip.stop();
+        await metricsServer?.close();
+        log.info("relay stopped");
+      })();
+      return stopping;
+    },
+  };
+}
