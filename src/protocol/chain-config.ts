@@ -7,8 +7,9 @@
 // EspressoSystems/optimism-espresso-integration): a fork is active iff its time is set and
 // `timestamp >= time`; the activation block is the first block with the fork active
 // (`IsXActivationBlock`). Fork order is op-core `forks.All`.
-import { keccak256 } from "./keccak/index.ts";
+import { checksumAddress } from "./address.ts";
 import { findPreset, PRESETS } from "./presets.ts";
+import { formatTopic, type TopicKind } from "./topic.ts";
 import type { Address, BlockVersion } from "./types.ts";
 
 /** Mainline forks after Bedrock/Regolith, in op-node's chronological order (op-core/forks `All`). */
@@ -64,56 +65,20 @@ export function blockVersionAt(cfg: ChainConfig, timestamp: bigint): BlockVersio
   return 1;
 }
 
-export type TopicKind = "blocks" | "cross-safe";
+export { parseTopic, type TopicKind, type Topic as ParsedTopic } from "./topic.ts";
+export { checksumAddress } from "./address.ts";
 
 /**
  * `/optimism/<chainId>/<version-1>/blocks` (op-node `blocksTopicV1..V4`), or the Following Mode topic
  * `/optimism/<chainId>/0/cross-safe-blocks` (design-docs PR #293), whose encoding is blocksv4.
  */
 export function topicFor(cfg: ChainConfig, kind: TopicKind, version?: BlockVersion): string {
-  if (kind === "cross-safe") {
-    if (version !== undefined && version !== 4) throw new Error(`cross-safe-blocks carries v4 payloads only, not v${version}`);
-    return `/optimism/${cfg.chainId}/0/cross-safe-blocks`;
-  }
-  if (version === undefined) throw new Error("topicFor(blocks) needs a version (see blockVersionAt)");
-  if (version < 1 || version > 4) throw new Error(`no blocks topic for version ${String(version)}`);
-  return `/optimism/${cfg.chainId}/${version - 1}/blocks`;
+  return formatTopic(cfg.chainId, kind, version);
 }
 
 /** The four blocks topics op-node subscribes to (its subscription allow-list). */
 export function blocksTopics(cfg: ChainConfig): string[] {
   return ([1, 2, 3, 4] as const).map((v) => topicFor(cfg, "blocks", v));
-}
-
-export interface ParsedTopic {
-  chainId: bigint;
-  kind: TopicKind;
-  version: BlockVersion;
-}
-
-/** Inverse of topicFor; undefined for anything else (including non-canonical chain ids like "010"). */
-export function parseTopic(topic: string): ParsedTopic | undefined {
-  const m = /^\/optimism\/(0|[1-9][0-9]*)\/([0-3])\/(blocks|cross-safe-blocks)$/.exec(topic);
-  if (!m) return undefined;
-  const chainId = BigInt(m[1]!);
-  const n = Number(m[2]);
-  if (m[3] === "cross-safe-blocks") return n === 0 ? { chainId, kind: "cross-safe", version: 4 } : undefined;
-  return { chainId, kind: "blocks", version: (n + 1) as BlockVersion };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Addresses
-
-/** EIP-55 checksum form of a 20-byte hex address (input case is ignored). */
-export function checksumAddress(address: string): Address {
-  const lower = address.slice(2).toLowerCase();
-  const h = keccak256(new TextEncoder().encode(lower));
-  let out = "0x";
-  for (let i = 0; i < 40; i++) {
-    const c = lower[i]!;
-    out += c >= "a" && ((h[i >> 1]! >> (i & 1 ? 0 : 4)) & 0xf) >= 8 ? c.toUpperCase() : c;
-  }
-  return out as Address;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //   signingHash = keccak256(domain[32] ‖ uint256(chainId) ‖ payloadHash), domain = 32 zero bytes
 //   signature   = r ‖ s ‖ yParity (65 bytes)
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { checksumAddress } from "./address.ts";
 import { bigintToBytes } from "./bytes.ts";
 import { toHex } from "./hex.ts";
 import { keccak256 } from "./keccak/index.ts";
@@ -26,14 +27,7 @@ export function signingHash(chainId: bigint, payloadHashBytes: Uint8Array, domai
 
 /** Checksummed (EIP-55) address of an uncompressed public key. */
 export function addressOfPublicKey(uncompressed: Uint8Array): Address {
-  const lower = toHex(keccak256(uncompressed.subarray(1)).subarray(12)).slice(2);
-  const h = keccak256(new TextEncoder().encode(lower));
-  let out = "0x";
-  for (let i = 0; i < 40; i++) {
-    const c = lower[i]!;
-    out += c >= "a" && ((h[i >> 1]! >> (i & 1 ? 0 : 4)) & 0xf) >= 8 ? c.toUpperCase() : c;
-  }
-  return out as Address;
+  return checksumAddress(toHex(keccak256(uncompressed.subarray(1)).subarray(12)));
 }
 
 /**
@@ -69,6 +63,3 @@ export function addressOfPrivateKey(privateKey: Uint8Array): Address {
   return addressOfPublicKey(secp256k1.getPublicKey(privateKey, false));
 }
 
-export function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}

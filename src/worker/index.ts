@@ -1,13 +1,33 @@
+// The op-follow Worker: authenticated ingest from relays, validation and consolidation, and the
+// public read API. One deployment serves every chain in CHAINS; each chain's head lives in its own
+// Durable Object (ChainHead).
+import { Hono } from "hono";
 import keccakModule from "../protocol/keccak/keccak.wasm";
-import { installKeccakWasm, keccakBackend } from "../protocol/keccak/index.ts";
-import { DurableObject } from "cloudflare:workers";
+import { installKeccakWasm } from "../protocol/keccak/index.ts";
+import type { AppEnv } from "./context.ts";
+import { admin } from "./routes/admin.ts";
+import { ingest } from "./routes/ingest.ts";
+import { ops } from "./routes/ops.ts";
+import { read } from "./routes/read.ts";
+import { rpc } from "./routes/rpc.ts";
 
+// workerd forbids compiling WASM from bytes; the module is bundled by wrangler (CompiledWasm rule).
 installKeccakWasm(keccakModule);
 
-export class ChainHead extends DurableObject {}
+export { ChainHead } from "../durable/chain-head.ts";
 
-export default {
-  async fetch(_req: Request): Promise<Response> {
-    return Response.json({ ok: true, keccak: keccakBackend() });
-  },
-} satisfies ExportedHandler;
+const app = new Hono<AppEnv>();
+app.route("/", ops);
+app.route("/", ingest);
+app.route("/", read);
+app.route("/", rpc);
+app.route("/", admin);
+app.notFound((c) => c.json({ error: "not-found" }, 404));
+app.onError((err, c) => {
+  // Infrastructure trouble (e.g. the Durable Object is being reset): 503 so relays retry; nothing
+  // was decided, so nothing is lost.
+  console.error("unhandled", err);
+  return c.json({ error: "unavailable", message: err instanceof Error ? err.message : String(err) }, 503);
+});
+
+export default app;

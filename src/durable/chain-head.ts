@@ -1,0 +1,226 @@
+// The per-chain Durable Object: a thin shell around ChainMachine. Calls are serialised by the
+// runtime's input gates around storage; every decision is taken synchronously by the machine and
+// persisted in the same turn, so concurrent ingests from many relays cannot interleave a decision.
+// The alarm does the periodic work: score decay, pending promotion once local-safe catches up,
+// and the reorg check of the head against the follower's L2 node.
+import { DurableObject } from "cloudflare:workers";
+import { decodeEnvelope } from "../protocol/envelope.ts";
+import { snappyDecode } from "../protocol/snappy.ts";
+import type { Hash } from "../protocol/types.ts";
+import { settingsOf, type WorkerEnv } from "../worker/config.ts";
+import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../worker/pipeline.ts";
+import { ChainMachine, isGraylisted, SCORING, type AdmitInput, type Decision, type Outcome } from "./machine.ts";
+import { MachineStore } from "./storage.ts";
+import type { CrossSafeHead, L2BlockRef, PendingCandidate } from "./types.ts";
+
+/** Alarm cadence: quick while candidates wait for local-safe, relaxed otherwise. */
+const TICK_BUSY_MS = 2_000;
+const TICK_IDLE_MS = 10_000;
+/** Pending candidates re-checked per alarm run (lowest heights first). */
+const PROMOTE_PER_TICK = 32;
+
+export interface AdmitRequest extends AdmitInput {
+  chainId: string;
+  nonceKey: string;
+  nonceExpiresAt: number;
+}
+
+export type AdmitResponse = { replay: true } | (Decision & { replay: false; proceed: boolean });
+
+export class ChainHead extends DurableObject<WorkerEnv> {
+  #machine!: ChainMachine;
+  #store!: MachineStore;
+  #counters = new Map<string, number>();
+  #chainId: string | null = null;
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#store = new MachineStore(ctx.storage);
+      this.#machine = this.#store.load();
+      this.#chainId = (ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'chainId'").toArray()[0]?.value as string | undefined) ?? null;
+    });
+  }
+
+  // ---- ingest path (called by the Worker) --------------------------------------------------
+
+  async admit(req: AdmitRequest): Promise<AdmitResponse> {
+    this.#bind(req.chainId);
+    const now = Date.now();
+    if (!this.#machine.claimNonce(req.nonceKey, req.nonceExpiresAt, now)) {
+      this.#commit();
+      return { replay: true };
+    }
+    const d = this.#machine.admit(req, now);
+    if (!d.proceed) this.#count(d);
+    this.#commit();
+    await this.#scheduleAlarm();
+    return { replay: false, ...d };
+  }
+
+  async decide(o: Outcome, localSafe?: L2BlockRef): Promise<Decision> {
+    if (localSafe) this.#machine.observeLocalSafe(localSafe);
+    const d = this.#machine.decide(o, Date.now());
+    this.#count(d);
+    this.#commit();
+    await this.#scheduleAlarm();
+    return d;
+  }
+
+  async hold(p: Omit<PendingCandidate, "attempts" | "addedAt">, localSafe?: L2BlockRef): Promise<Decision> {
+    if (localSafe) this.#machine.observeLocalSafe(localSafe);
+    const d = this.#machine.hold(p, Date.now());
+    this.#count(d);
+    this.#commit();
+    await this.#scheduleAlarm();
+    return d;
+  }
+
+  release(n: bigint, hash: Hash, reason: string, localSafe?: L2BlockRef): Decision {
+    if (localSafe) this.#machine.observeLocalSafe(localSafe);
+    this.#machine.release(n, hash);
+    const d: Decision = { verdict: "ignore", reason };
+    this.#count(d);
+    this.#commit();
+    return d;
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  head(): CrossSafeHead | null {
+    return this.#machine.head;
+  }
+
+  status() {
+    const m = this.#machine;
+    const head = m.head;
+    const ls = m.localSafe;
+    return {
+      head,
+      localSafe: ls,
+      lag: head && ls ? ls.number - head.number : null,
+      pending: m.pending().map(({ raw: _raw, ...p }) => p),
+      events: m.events().slice(-50).reverse(),
+      alarm: m.alarm,
+      evidence: m.evidence().map((e) => ({ id: e.id, at: e.at, number: e.number, existing: e.existing.hash, conflicting: e.conflicting.hash, peer: e.conflicting.peer })),
+    };
+  }
+
+  evidence() {
+    return this.#machine.evidence();
+  }
+
+  peers() {
+    const now = Date.now();
+    return {
+      graylistThreshold: SCORING.graylist,
+      peers: this.#machine
+        .peers(now)
+        .sort((a, b) => a.score - b.score)
+        .map((p) => ({ ...p, score: Math.round(p.score * 1000) / 1000, graylisted: isGraylisted(p.score) })),
+    };
+  }
+
+  metrics() {
+    const m = this.#machine;
+    const now = Date.now();
+    return {
+      counters: Object.fromEntries(this.#store.counters()),
+      head: m.head?.number ?? null,
+      localSafe: m.localSafe?.number ?? null,
+      pending: m.pending().length,
+      alarm: m.alarm ? 1 : 0,
+      peers: m.peers(now).length,
+      graylisted: m.peers(now).filter((p) => isGraylisted(p.score)).length,
+      evidence: m.evidence().length,
+    };
+  }
+
+  clearAlarm(note: string): boolean {
+    const ok = this.#machine.clearAlarm(Date.now(), note);
+    this.#commit();
+    return ok;
+  }
+
+  // ---- alarm ---------------------------------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.#machine.tick(now);
+    this.#commit();
+    const rt = this.#runtime();
+    if (rt) {
+      await this.#promote(rt).catch((e) => console.error("promote", e));
+      await this.#checkReorg(rt).catch((e) => console.error("reorg check", e));
+    }
+    await this.#scheduleAlarm(true);
+  }
+
+  async #promote(rt: ChainRuntime): Promise<void> {
+    if (this.#machine.pending().length === 0) return;
+    this.#machine.observeLocalSafe(await fetchLocalSafe(rt));
+    this.#commit();
+    for (const p of this.#machine.promotable().slice(0, PROMOTE_PER_TICK)) {
+      const d = snappyDecode(p.raw);
+      const e = d.ok ? decodeEnvelope(d.data, 4) : undefined;
+      if (!e?.ok) {
+        this.#machine.release(p.number, p.hash); // cannot happen for a validated envelope
+        continue;
+      }
+      const r = await checkCandidate(rt, e.envelope, { messageId: p.messageId, peer: p.peer, relay: p.relay, receivedMs: p.receivedMs, raw: p.raw });
+      if (r.localSafe) this.#machine.observeLocalSafe(r.localSafe);
+      if (r.kind === "outcome") {
+        const dec = this.#machine.decide(r.outcome, Date.now());
+        this.#count(dec);
+        if (dec.verdict === "accept") this.#machine.noteEvent({ at: Date.now(), kind: "promoted", number: p.number.toString(), hash: p.hash, peer: p.peer });
+      } else if (r.kind === "hold") {
+        this.#machine.hold({ ...p, reason: r.reason }, Date.now());
+      } else {
+        this.#machine.dropPending(p.hash, r.reason, Date.now());
+      }
+      this.#commit();
+    }
+  }
+
+  async #checkReorg(rt: ChainRuntime): Promise<void> {
+    const head = this.#machine.head;
+    if (!head) return;
+    const top = await fetchCanonicalHashes(rt, [head.number]);
+    const h = top.get(head.number);
+    if (h === undefined || h === head.hash) return;
+    const canonical = await fetchCanonicalHashes(rt, this.#machine.reorgProbe());
+    this.#machine.reconcile(canonical, Date.now());
+    this.#commit();
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  #bind(chainId: string): void {
+    if (this.#chainId === chainId) return;
+    this.#chainId = chainId;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('chainId', ?)", chainId);
+  }
+
+  #runtime(): ChainRuntime | null {
+    const s = settingsOf(this.env);
+    if (s instanceof Error || !this.#chainId) return null;
+    const chain = s.chains.get(this.#chainId);
+    return chain ? chainRuntime(chain, s.rpcTimeoutMs) : null;
+  }
+
+  #count(d: Decision): void {
+    const k = `${d.verdict}|${d.reason}`;
+    this.#counters.set(k, (this.#counters.get(k) ?? 0) + 1);
+  }
+
+  #commit(): void {
+    this.#store.persist(this.#machine, this.#counters);
+  }
+
+  async #scheduleAlarm(fromAlarm = false): Promise<void> {
+    const busy = this.#machine.pending().length > 0;
+    const want = Date.now() + (busy ? TICK_BUSY_MS : TICK_IDLE_MS);
+    const cur = fromAlarm ? null : await this.ctx.storage.getAlarm();
+    if (cur === null || cur > want) await this.ctx.storage.setAlarm(want);
+  }
+}

@@ -1,0 +1,80 @@
+// JSON (de)serialisation of machine records: bigints as decimal strings, bytes stored as BLOBs.
+import type { Alarm, ChainEvent, CrossSafeHead, L2BlockRef, PeerScore, PendingCandidate } from "./types.ts";
+import type { Hash } from "../protocol/types.ts";
+
+export function refToJson(r: L2BlockRef) {
+  return {
+    hash: r.hash,
+    number: r.number.toString(),
+    parentHash: r.parentHash,
+    timestamp: r.timestamp.toString(),
+    l1origin: { hash: r.l1origin.hash, number: r.l1origin.number.toString() },
+    sequenceNumber: r.sequenceNumber.toString(),
+  };
+}
+
+type RefJson = ReturnType<typeof refToJson>;
+
+export function refFromJson(j: RefJson): L2BlockRef {
+  return {
+    hash: j.hash,
+    number: BigInt(j.number),
+    parentHash: j.parentHash,
+    timestamp: BigInt(j.timestamp),
+    l1origin: { hash: j.l1origin.hash, number: BigInt(j.l1origin.number) },
+    sequenceNumber: BigInt(j.sequenceNumber),
+  };
+}
+
+export function headToJson(h: CrossSafeHead): string {
+  return JSON.stringify({ ...refToJson(h), replaced: h.replaced, updatedAt: h.updatedAt, messageId: h.messageId, peer: h.peer });
+}
+
+export function headFromJson(s: string): CrossSafeHead {
+  const j = JSON.parse(s) as RefJson & Pick<CrossSafeHead, "replaced" | "updatedAt" | "messageId" | "peer">;
+  return { ...refFromJson(j), replaced: j.replaced, updatedAt: j.updatedAt, messageId: j.messageId, peer: j.peer };
+}
+
+export function pendingToJson(p: PendingCandidate): string {
+  const { raw: _raw, number, ...rest } = p;
+  return JSON.stringify({ ...rest, number: number.toString() });
+}
+
+export function pendingFromJson(s: string, raw: Uint8Array): PendingCandidate {
+  const j = JSON.parse(s) as Omit<PendingCandidate, "raw" | "number"> & { number: string };
+  return { ...j, number: BigInt(j.number), raw };
+}
+
+export function alarmToJson(a: Alarm | null): string {
+  return JSON.stringify(a);
+}
+
+export function alarmFromJson(s: string | undefined): Alarm | null {
+  return s ? (JSON.parse(s) as Alarm | null) : null;
+}
+
+export function peerToJson(p: PeerScore): string {
+  return JSON.stringify(p);
+}
+
+export function peerFromJson(s: string): PeerScore {
+  return JSON.parse(s) as PeerScore;
+}
+
+export function eventToJson(e: ChainEvent): string {
+  return JSON.stringify(e);
+}
+
+export function eventFromJson(s: string): ChainEvent {
+  return JSON.parse(s) as ChainEvent;
+}
+
+export function evidenceMetaToJson(e: { id: number; at: number; number: bigint; existing: { hash: Hash; messageId: string }; conflicting: { hash: Hash; messageId: string; peer: string } }): string {
+  return JSON.stringify({
+    id: e.id,
+    at: e.at,
+    number: e.number.toString(),
+    existing: { hash: e.existing.hash, messageId: e.existing.messageId },
+    conflicting: { hash: e.conflicting.hash, messageId: e.conflicting.messageId, peer: e.conflicting.peer },
+  });
+}

@@ -1,0 +1,591 @@
+// The per-chain cross-safe state machine. It alone decides head advancement; the Durable Object is
+// a thin shell that feeds it events, runs the RPC work it asks for, and persists what it changed.
+// Pure and deterministic: no I/O, no clock (callers pass `now` in ms), so it is tested without a
+// runtime (test/durable/machine*.test.ts).
+//
+// Invariants (checked by the model-based property test):
+//  - the head only moves forward, except by an explicit reorg rewind to a stored ancestor;
+//  - only a ConsolidatedCandidate can become the head;
+//  - evidence, once stored, is never dropped;
+//  - memory is bounded: history, pending, seen heights, peers, events and nonces are capped.
+import type { Hash } from "../protocol/types.ts";
+import type { Verdict } from "../protocol/verdict.ts";
+import type {
+  Alarm,
+  ChainEvent,
+  ConsolidatedCandidate,
+  CrossSafeHead,
+  Evidence,
+  L2BlockRef,
+  PeerScore,
+  PendingCandidate,
+} from "./types.ts";
+
+export const LIMITS = {
+  history: 512, // cross-safe heads remembered (rewind targets, duplicate/equivocation detection)
+  envelopes: 128, // raw envelopes kept for the newest heads (equivocation evidence)
+  pending: 256,
+  pendingTtlMs: 6 * 60 * 60_000, // a candidate that cannot be decided within hours never will be
+  seenHeights: 1000, // op-node's LRU size
+  maxBlocksPerHeight: 5, // op-node: more than 5 distinct blocks at one height → REJECT
+  inflightMs: 30_000, // a candidate in flight longer than this is assumed lost (Worker crashed)
+  events: 200,
+  peers: 2_000,
+  nonces: 50_000,
+} as const;
+
+export const SCORING = {
+  reject: -10,
+  firstDelivery: 1,
+  max: 10,
+  min: -100,
+  /** op-node's graylist threshold (peer_params.go). */
+  graylist: -40,
+  /** Scores halve every this many ms (applied lazily and by the alarm). */
+  halfLifeMs: 10 * 60_000,
+} as const;
+
+/** What changed since the shell last persisted (drained by `takeChanges`). */
+export interface Changes {
+  meta: boolean; // head, local-safe, alarm, evidence counter
+  historyPut: bigint[];
+  historyDeleteAbove: bigint | null;
+  historyDeleteBelow: bigint | null;
+  envelopesPut: Hash[];
+  envelopesDelete: Hash[];
+  pendingPut: Hash[];
+  pendingDelete: Hash[];
+  evidencePut: number[];
+  peersPut: string[];
+  peersDelete: string[];
+  events: ChainEvent[];
+  noncesPut: string[];
+}
+
+function noChanges(): Changes {
+  return {
+    meta: false,
+    historyPut: [],
+    historyDeleteAbove: null,
+    historyDeleteBelow: null,
+    envelopesPut: [],
+    envelopesDelete: [],
+    pendingPut: [],
+    pendingDelete: [],
+    evidencePut: [],
+    peersPut: [],
+    peersDelete: [],
+    events: [],
+    noncesPut: [],
+  };
+}
+
+export interface Decision {
+  verdict: Verdict;
+  reason: string;
+}
+
+/** What the Worker reports after stateless validation of one message. */
+export interface AdmitInput {
+  peer: string;
+  verdict: Verdict;
+  reason: string;
+  number?: bigint;
+  hash?: Hash;
+}
+
+/** What the RPC checks concluded about an admitted candidate. */
+export type Outcome =
+  | { kind: "consolidated"; candidate: ConsolidatedCandidate; localHash: Hash }
+  | { kind: "mismatch"; number: bigint; hash: Hash; messageId: string; peer: string; raw: Uint8Array; reason: string; localHash: Hash };
+
+export interface MachineSnapshot {
+  head: CrossSafeHead | null;
+  localSafe: L2BlockRef | null;
+  alarm: Alarm | null;
+  nextEvidenceId: number;
+  history: CrossSafeHead[];
+  envelopes: [Hash, Uint8Array][];
+  pending: PendingCandidate[];
+  evidence: Evidence[];
+  peers: PeerScore[];
+  events: ChainEvent[];
+  nonces: [string, number][];
+}
+
+type SeenState = { state: "inflight"; since: number } | { state: "pending" } | { state: "final" };
+
+export class ChainMachine {
+  #head: CrossSafeHead | null = null;
+  #localSafe: L2BlockRef | null = null;
+  #alarm: Alarm | null = null;
+  #nextEvidenceId = 1;
+  readonly #history = new Map<bigint, CrossSafeHead>(); // number → head record
+  readonly #envelopes = new Map<Hash, Uint8Array>();
+  readonly #pending = new Map<Hash, PendingCandidate>();
+  readonly #evidence = new Map<number, Evidence>();
+  readonly #peers = new Map<string, PeerScore>();
+  readonly #events: ChainEvent[] = [];
+  readonly #nonces = new Map<string, number>(); // key → expiry ms
+  readonly #seen = new Map<bigint, Map<Hash, SeenState>>(); // not persisted: op-node's is in memory too
+  #changes: Changes = noChanges();
+
+  static restore(s: MachineSnapshot): ChainMachine {
+    const m = new ChainMachine();
+    m.#head = s.head;
+    m.#localSafe = s.localSafe;
+    m.#alarm = s.alarm;
+    m.#nextEvidenceId = s.nextEvidenceId;
+    for (const h of [...s.history].sort((a, b) => (a.number < b.number ? -1 : 1))) m.#history.set(h.number, h);
+    for (const [k, v] of s.envelopes) m.#envelopes.set(k, v);
+    for (const p of s.pending) {
+      m.#pending.set(p.hash, p);
+      m.#markSeen(p.number, p.hash, { state: "pending" });
+    }
+    for (const e of s.evidence) m.#evidence.set(e.id, e);
+    for (const p of s.peers) m.#peers.set(p.peerId, p);
+    m.#events.push(...s.events.slice(-LIMITS.events));
+    for (const [k, v] of s.nonces) m.#nonces.set(k, v);
+    return m;
+  }
+
+  snapshot(): MachineSnapshot {
+    return {
+      head: this.#head,
+      localSafe: this.#localSafe,
+      alarm: this.#alarm,
+      nextEvidenceId: this.#nextEvidenceId,
+      history: [...this.#history.values()],
+      envelopes: [...this.#envelopes.entries()],
+      pending: [...this.#pending.values()],
+      evidence: [...this.#evidence.values()],
+      peers: [...this.#peers.values()],
+      events: [...this.#events],
+      nonces: [...this.#nonces.entries()],
+    };
+  }
+
+  takeChanges(): Changes {
+    const c = this.#changes;
+    this.#changes = noChanges();
+    return c;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  get head(): CrossSafeHead | null {
+    return this.#head;
+  }
+  get localSafe(): L2BlockRef | null {
+    return this.#localSafe;
+  }
+  get alarm(): Alarm | null {
+    return this.#alarm;
+  }
+  historyAt(n: bigint): CrossSafeHead | undefined {
+    return this.#history.get(n);
+  }
+  history(): CrossSafeHead[] {
+    return [...this.#history.values()];
+  }
+  envelope(hash: Hash): Uint8Array | undefined {
+    return this.#envelopes.get(hash);
+  }
+  pending(): PendingCandidate[] {
+    return [...this.#pending.values()].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  }
+  pendingByHash(hash: Hash): PendingCandidate | undefined {
+    return this.#pending.get(hash);
+  }
+  evidence(): Evidence[] {
+    return [...this.#evidence.values()];
+  }
+  evidenceById(id: number): Evidence | undefined {
+    return this.#evidence.get(id);
+  }
+  events(): ChainEvent[] {
+    return [...this.#events];
+  }
+  peers(now: number): PeerScore[] {
+    return [...this.#peers.values()].map((p) => ({ ...p, score: decayed(p, now) }));
+  }
+  /** The stored record (score as of `updatedAt`, not decayed to now): what gets persisted. */
+  peerRaw(id: string): PeerScore | undefined {
+    const p = this.#peers.get(id);
+    return p && { ...p };
+  }
+  peer(id: string, now: number): PeerScore | undefined {
+    const p = this.#peers.get(id);
+    return p && { ...p, score: decayed(p, now) };
+  }
+
+  // ---- relay authentication ----------------------------------------------------------------
+
+  /** Claims a request nonce; false if it was used within its validity (a replay). */
+  claimNonce(key: string, expiresAt: number, now: number): boolean {
+    const exp = this.#nonces.get(key);
+    if (exp !== undefined && exp > now) return false;
+    if (this.#nonces.size >= LIMITS.nonces) this.#expireNonces(now);
+    if (this.#nonces.size >= LIMITS.nonces) {
+      // Still full of unexpired nonces: drop the oldest (it expires soonest; the window is ±30 s).
+      const oldest = this.#nonces.keys().next().value!;
+      this.#nonces.delete(oldest);
+    }
+    this.#nonces.set(key, expiresAt);
+    this.#changes.noncesPut.push(key);
+    return true;
+  }
+
+  nonceExpiry(key: string): number | undefined {
+    return this.#nonces.get(key);
+  }
+
+  #expireNonces(now: number): void {
+    for (const [k, exp] of this.#nonces) if (exp <= now) this.#nonces.delete(k);
+  }
+
+  // ---- gossip admission ----------------------------------------------------------------------
+
+  /**
+   * Records the Worker's stateless verdict and applies op-node's per-height rules (protocol notes
+   * §4.1 step 12) to valid messages. `proceed` means: run the RPC checks, then `submit`/`hold`.
+   */
+  admit(input: AdmitInput, now: number): Decision & { proceed: boolean } {
+    if (input.verdict === "reject") {
+      this.#score(input.peer, SCORING.reject, now, "rejected");
+      this.#event({ at: now, kind: "rejected", peer: input.peer, reason: input.reason, ...num(input.number), ...(input.hash ? { hash: input.hash } : {}) });
+      return { proceed: false, verdict: "reject", reason: input.reason };
+    }
+    if (input.verdict === "ignore" || input.number === undefined || input.hash === undefined) {
+      this.#event({ at: now, kind: "ignored", peer: input.peer, reason: input.reason, ...num(input.number) });
+      return { proceed: false, verdict: "ignore", reason: input.reason };
+    }
+    const n = input.number;
+    const h = input.hash;
+    // Stale or duplicate against what is already cross-safe: no RPC needed.
+    const known = this.#history.get(n);
+    if (known && known.hash === h) return this.#ignore(now, "duplicate", input.peer, n, h, "duplicate");
+    const heights = this.#seen.get(n);
+    const distinct = heights?.size ?? 0;
+    const mine = heights?.get(h);
+    if (distinct > LIMITS.maxBlocksPerHeight) {
+      this.#score(input.peer, SCORING.reject, now, "rejected");
+      this.#event({ at: now, kind: "rejected", peer: input.peer, reason: "too-many-blocks-at-height", number: n.toString(), hash: h });
+      return { proceed: false, verdict: "reject", reason: "too-many-blocks-at-height" };
+    }
+    if (mine && !(mine.state === "inflight" && now - mine.since > LIMITS.inflightMs)) {
+      return this.#ignore(now, "ignored", input.peer, n, h, "already-seen");
+    }
+    if (this.#head && n <= this.#head.number && !known && n < this.#oldestHistory()) {
+      return this.#ignore(now, "stale", input.peer, n, h, "below-history");
+    }
+    this.#markSeen(n, h, { state: "inflight", since: now });
+    // A different block at a height already cross-safe proceeds too: the RPC checks tell a local
+    // reorg (rewind) from equivocation (decide).
+    return { proceed: true, verdict: "accept", reason: known ? "conflicts-with-cross-safe" : "admitted" };
+  }
+
+  /**
+   * The outcome of the Worker's RPC checks for an admitted candidate. `localHash` is the hash the
+   * follower's own node has at that height. A different validly signed block at a height already
+   * cross-safe is equivocation — unless our record there is no longer canonical locally, in which
+   * case the local chain reorged and we rewind first (protocol notes §8.7).
+   */
+  decide(o: Outcome, now: number): Decision {
+    const { number: n, hash: h, peer } = o.kind === "consolidated" ? { ...o.candidate.ref, peer: o.candidate.peer } : o;
+    this.#markSeen(n, h, { state: "final" });
+    this.#dropPending(h);
+    const existing = this.#history.get(n);
+    if (existing && existing.hash === h) return this.#ignore(now, "duplicate", peer, n, h, "duplicate");
+    if (existing && existing.hash === o.localHash) {
+      const c = o.kind === "consolidated" ? o.candidate : { ref: { number: n, hash: h }, messageId: o.messageId, peer, raw: o.raw };
+      return this.#equivocation(c, existing, now);
+    }
+    if (existing) this.reconcile(new Map([[n, o.localHash]]), now);
+    if (o.kind === "mismatch") {
+      this.#score(peer, SCORING.reject, now, "rejected");
+      this.#event({ at: now, kind: "rejected", peer, reason: o.reason, number: n.toString(), hash: h });
+      return { verdict: "reject", reason: o.reason };
+    }
+    const c = o.candidate;
+    if (this.#alarm) {
+      return this.hold({ number: n, hash: h, messageId: c.messageId, peer, relay: c.relay, receivedMs: c.receivedMs, reason: "halted-equivocation", raw: c.raw }, now);
+    }
+    if (this.#head && n <= this.#head.number) {
+      // Below the head but not in history: older than what we remember, or in a gap we skipped.
+      return this.#ignore(now, "stale", peer, n, h, "at-or-below-head");
+    }
+    const replaced = c.consolidation.kind === "match-deposits-only" ? c.consolidation.variant : false;
+    const head: CrossSafeHead = { ...c.ref, replaced, updatedAt: now, messageId: c.messageId, peer };
+    this.#setHead(head);
+    this.#envelopes.set(h, c.raw);
+    this.#changes.envelopesPut.push(h);
+    this.#pruneEnvelopes();
+    this.#prunePendingAtOrBelow(n);
+    this.#score(peer, SCORING.firstDelivery, now, "accepted");
+    this.#event({ at: now, kind: replaced ? "replaced" : "advanced", number: n.toString(), hash: h, peer, ...(replaced ? { reason: `deposits-only (${replaced})` } : {}) });
+    return { verdict: "accept", reason: replaced ? `advanced-replaced-${replaced}` : "advanced" };
+  }
+
+  /** A validly signed candidate that cannot be decided yet: kept and retried by the alarm. */
+  hold(p: Omit<PendingCandidate, "attempts" | "addedAt">, now: number): Decision {
+    const prev = this.#pending.get(p.hash);
+    if (!prev && this.#head && p.number <= this.#head.number && this.#history.get(p.number)?.hash === p.hash) {
+      return { verdict: "ignore", reason: "duplicate" };
+    }
+    const entry: PendingCandidate = { ...p, attempts: (prev?.attempts ?? 0) + 1, addedAt: prev?.addedAt ?? now };
+    this.#pending.set(p.hash, entry);
+    this.#markSeen(p.number, p.hash, { state: "pending" });
+    this.#changes.pendingPut.push(p.hash);
+    if (this.#pending.size > LIMITS.pending) {
+      // Keep the lowest heights: they are promoted first; the highest will be re-gossiped anyway.
+      const highest = this.pending().at(-1)!;
+      this.#dropPending(highest.hash);
+      this.#forgetSeen(highest.number, highest.hash);
+    }
+    if (!prev) this.#event({ at: now, kind: "pending", number: p.number.toString(), hash: p.hash, peer: p.peer, reason: p.reason });
+    return { verdict: "ignore", reason: p.reason };
+  }
+
+  /** Drops a pending candidate for good (its check can never succeed, e.g. no L1 info deposit). */
+  dropPending(h: Hash, reason: string, now: number): void {
+    const p = this.#pending.get(h);
+    if (!p) return;
+    this.#dropPending(h);
+    this.#forgetSeen(p.number, h);
+    this.#event({ at: now, kind: "ignored", number: p.number.toString(), hash: h, peer: p.peer, reason });
+  }
+
+  /** Records an event the shell observed (e.g. a promotion). */
+  noteEvent(e: ChainEvent): void {
+    this.#event(e);
+  }
+
+  /** The Worker gave up on an in-flight candidate without holding it (e.g. it was malformed after all). */
+  release(n: bigint, h: Hash): void {
+    const s = this.#seen.get(n)?.get(h);
+    if (s?.state === "inflight") this.#forgetSeen(n, h);
+  }
+
+  // ---- local-safe, reorgs, alarms -------------------------------------------------------------
+
+  observeLocalSafe(ref: L2BlockRef): void {
+    if (this.#localSafe && this.#localSafe.hash === ref.hash) return;
+    this.#localSafe = ref;
+    this.#changes.meta = true;
+  }
+
+  /** Pending candidates at or below local-safe: the shell re-runs consolidation for these. */
+  promotable(): PendingCandidate[] {
+    const ls = this.#localSafe;
+    if (!ls) return [];
+    return this.pending().filter((p) => p.number <= ls.number);
+  }
+
+  /** Heights whose canonical L2 hash the shell should fetch to detect a local reorg (newest first). */
+  reorgProbe(max = 64): bigint[] {
+    const ns = [...this.#history.keys()].sort((a, b) => (a > b ? -1 : 1));
+    return ns.slice(0, max);
+  }
+
+  /**
+   * Given canonical L2 hashes at some heights (from the follower's execution node), rewinds the head
+   * to the newest stored ancestor that is still canonical, if the head itself no longer is.
+   */
+  reconcile(canonical: ReadonlyMap<bigint, Hash>, now: number): { rewound: boolean; to: bigint | null } {
+    const head = this.#head;
+    if (!head) return { rewound: false, to: null };
+    const c = canonical.get(head.number);
+    if (c === undefined || c === head.hash) return { rewound: false, to: null };
+    let target: CrossSafeHead | null = null;
+    for (const n of [...this.#history.keys()].sort((a, b) => (a > b ? -1 : 1))) {
+      const rec = this.#history.get(n)!;
+      const ch = canonical.get(n);
+      if (ch !== undefined && ch === rec.hash) {
+        target = rec;
+        break;
+      }
+    }
+    const from = head.number;
+    // Drop everything above the target (or the whole history if nothing is canonical any more).
+    const keepUpTo = target ? target.number : -1n;
+    for (const n of [...this.#history.keys()]) {
+      if (n > keepUpTo) {
+        const rec = this.#history.get(n)!;
+        this.#history.delete(n);
+        this.#forgetSeen(n, rec.hash);
+      }
+    }
+    this.#changes.historyDeleteAbove = keepUpTo;
+    this.#head = target;
+    this.#changes.meta = true;
+    this.#event({ at: now, kind: "rewound", number: (target?.number ?? -1n).toString(), ...(target ? { hash: target.hash } : {}), reason: `head ${from} no longer canonical` });
+    return { rewound: true, to: target ? target.number : null };
+  }
+
+  clearAlarm(now: number, note: string): boolean {
+    if (!this.#alarm) return false;
+    this.#alarm = null;
+    this.#changes.meta = true;
+    this.#event({ at: now, kind: "alarm-cleared", reason: note });
+    return true;
+  }
+
+  /** Periodic upkeep: decays and persists scores, expires nonces and stuck in-flight marks. */
+  tick(now: number): void {
+    for (const p of this.#peers.values()) {
+      const s = decayed(p, now);
+      if (s !== p.score) {
+        p.score = Math.abs(s) < 0.01 ? 0 : s;
+        p.updatedAt = now;
+        this.#changes.peersPut.push(p.peerId);
+      }
+    }
+    this.#expireNonces(now);
+    for (const p of [...this.#pending.values()]) if (now - p.addedAt > LIMITS.pendingTtlMs) this.dropPending(p.hash, "pending-expired", now);
+    for (const [n, hs] of this.#seen) {
+      for (const [h, s] of hs) if (s.state === "inflight" && now - s.since > LIMITS.inflightMs) hs.delete(h);
+      if (hs.size === 0) this.#seen.delete(n);
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #ignore(now: number, kind: ChainEvent["kind"], peer: string, n: bigint, h: Hash, reason: string): Decision & { proceed: false } {
+    this.#event({ at: now, kind, peer, number: n.toString(), hash: h, reason });
+    return { proceed: false, verdict: "ignore", reason };
+  }
+
+  #equivocation(c: Pick<ConsolidatedCandidate, "messageId" | "peer" | "raw"> & { ref: { number: bigint; hash: Hash } }, existing: CrossSafeHead, now: number): Decision {
+    // The same conflict reported again adds nothing; a new one is stored.
+    const dup = [...this.#evidence.values()].find((e) => e.number === c.ref.number && e.conflicting.hash === c.ref.hash);
+    if (!dup) {
+      const ev: Evidence = {
+        id: this.#nextEvidenceId++,
+        at: now,
+        number: c.ref.number,
+        existing: { hash: existing.hash, messageId: existing.messageId, raw: this.#envelopes.get(existing.hash) ?? null },
+        conflicting: { hash: c.ref.hash, messageId: c.messageId, peer: c.peer, raw: c.raw },
+      };
+      this.#evidence.set(ev.id, ev);
+      this.#changes.evidencePut.push(ev.id);
+      if (!this.#alarm) {
+        this.#alarm = { kind: "equivocation", raisedAt: now, number: c.ref.number.toString(), hashes: [existing.hash, c.ref.hash], evidenceId: ev.id };
+      }
+      this.#changes.meta = true;
+      this.#event({ at: now, kind: "equivocation", number: c.ref.number.toString(), hash: c.ref.hash, peer: c.peer, reason: `conflicts with ${existing.hash}` });
+    }
+    // The relaying peer did nothing wrong: the sequencer signed both.
+    return { verdict: "ignore", reason: "equivocation" };
+  }
+
+  #setHead(head: CrossSafeHead): void {
+    this.#head = head;
+    this.#history.set(head.number, head);
+    this.#changes.meta = true;
+    this.#changes.historyPut.push(head.number);
+    if (this.#history.size > LIMITS.history) {
+      const keep = [...this.#history.keys()].sort((a, b) => (a > b ? -1 : 1)).slice(0, LIMITS.history);
+      const cutoff = keep.at(-1)!;
+      for (const n of [...this.#history.keys()]) if (n < cutoff) this.#history.delete(n);
+      this.#changes.historyDeleteBelow = cutoff;
+    }
+  }
+
+  #oldestHistory(): bigint {
+    let min: bigint | null = null;
+    for (const n of this.#history.keys()) if (min === null || n < min) min = n;
+    return min ?? 0n;
+  }
+
+  #pruneEnvelopes(): void {
+    if (this.#envelopes.size <= LIMITS.envelopes) return;
+    const keep = new Set(
+      [...this.#history.values()]
+        .sort((a, b) => (a.number > b.number ? -1 : 1))
+        .slice(0, LIMITS.envelopes)
+        .map((h) => h.hash),
+    );
+    for (const h of [...this.#envelopes.keys()]) {
+      if (!keep.has(h)) {
+        this.#envelopes.delete(h);
+        this.#changes.envelopesDelete.push(h);
+      }
+    }
+  }
+
+  #prunePendingAtOrBelow(n: bigint): void {
+    for (const p of [...this.#pending.values()]) if (p.number <= n) this.#dropPending(p.hash);
+  }
+
+  #dropPending(h: Hash): void {
+    if (this.#pending.delete(h)) this.#changes.pendingDelete.push(h);
+  }
+
+  #markSeen(n: bigint, h: Hash, s: SeenState): void {
+    let hs = this.#seen.get(n);
+    if (!hs) {
+      hs = new Map();
+      this.#seen.set(n, hs);
+      if (this.#seen.size > LIMITS.seenHeights) {
+        // Evict the lowest height (op-node's LRU evicts the least recently used; heights only grow).
+        let min: bigint | null = null;
+        for (const k of this.#seen.keys()) if (min === null || k < min) min = k;
+        this.#seen.delete(min!);
+      }
+    }
+    hs.set(h, s);
+  }
+
+  #forgetSeen(n: bigint, h: Hash): void {
+    const hs = this.#seen.get(n);
+    if (!hs) return;
+    hs.delete(h);
+    if (hs.size === 0) this.#seen.delete(n);
+  }
+
+  #score(peerId: string, delta: number, now: number, what: "accepted" | "rejected"): void {
+    let p = this.#peers.get(peerId);
+    if (!p) {
+      if (this.#peers.size >= LIMITS.peers) this.#evictPeer(now);
+      p = { peerId, score: 0, accepted: 0, rejected: 0, updatedAt: now };
+      this.#peers.set(peerId, p);
+    }
+    p.score = Math.min(SCORING.max, Math.max(SCORING.min, decayed(p, now) + delta));
+    p.updatedAt = now;
+    p[what]++;
+    this.#changes.peersPut.push(peerId);
+  }
+
+  /** Forgets the peer whose score is closest to neutral (graylisted peers are remembered longest). */
+  #evictPeer(now: number): void {
+    let victim: PeerScore | null = null;
+    for (const p of this.#peers.values()) {
+      if (!victim || Math.abs(decayed(p, now)) < Math.abs(decayed(victim, now))) victim = p;
+    }
+    if (victim) {
+      this.#peers.delete(victim.peerId);
+      this.#changes.peersDelete.push(victim.peerId);
+    }
+  }
+
+  #event(e: ChainEvent): void {
+    this.#events.push(e);
+    if (this.#events.length > LIMITS.events) this.#events.splice(0, this.#events.length - LIMITS.events);
+    this.#changes.events.push(e);
+  }
+}
+
+export function decayed(p: PeerScore, now: number): number {
+  const dt = now - p.updatedAt;
+  if (dt <= 0 || p.score === 0) return p.score;
+  return p.score * Math.pow(0.5, dt / SCORING.halfLifeMs);
+}
+
+export function isGraylisted(score: number): boolean {
+  return score <= SCORING.graylist;
+}
+
+function num(n: bigint | undefined): { number?: string } {
+  return n === undefined ? {} : { number: n.toString() };
+}

@@ -1,0 +1,86 @@
+// Shapes shared by the chain state machine, its Durable Object shell and the Worker.
+import type { Hash } from "../protocol/types.ts";
+
+/** op-node's L2BlockRef (op-service/eth/id.go), numbers as bigint in memory. */
+export interface L2BlockRef {
+  hash: Hash;
+  number: bigint;
+  parentHash: Hash;
+  timestamp: bigint;
+  l1origin: { hash: Hash; number: bigint };
+  sequenceNumber: bigint;
+}
+
+/** How a candidate consolidated against the locally derived block (protocol notes §5, §8.5). */
+export type Consolidation = { kind: "match" } | { kind: "match-deposits-only"; variant: "spec" | "op-node" };
+
+/** A validly signed block that passed L1 consolidation and the L1-origin check: the only thing that may become the head. */
+export interface ConsolidatedCandidate {
+  ref: L2BlockRef;
+  consolidation: Consolidation;
+  messageId: string;
+  peer: string;
+  relay: string;
+  receivedMs: number;
+  /** The raw gossip message (snappy), kept as evidence and for re-validation. */
+  raw: Uint8Array;
+}
+
+/** A validly signed block that could not be decided yet (above local-safe, or an RPC fault). */
+export interface PendingCandidate {
+  number: bigint;
+  hash: Hash;
+  messageId: string;
+  peer: string;
+  relay: string;
+  receivedMs: number;
+  reason: string;
+  raw: Uint8Array;
+  attempts: number;
+  addedAt: number;
+}
+
+export interface CrossSafeHead extends L2BlockRef {
+  /** false, or which deposits-only replacement rule matched. */
+  replaced: false | "spec" | "op-node";
+  /** ms since epoch */
+  updatedAt: number;
+  messageId: string;
+  peer: string;
+}
+
+export type EventKind = "advanced" | "replaced" | "duplicate" | "ignored" | "rejected" | "pending" | "promoted" | "rewound" | "equivocation" | "alarm-cleared" | "stale";
+
+export interface ChainEvent {
+  at: number;
+  kind: EventKind;
+  number?: string;
+  hash?: Hash;
+  peer?: string;
+  reason?: string;
+}
+
+export interface Evidence {
+  id: number;
+  at: number;
+  number: bigint;
+  /** The block already cross-safe at that height, and the conflicting one. */
+  existing: { hash: Hash; messageId: string; raw: Uint8Array | null };
+  conflicting: { hash: Hash; messageId: string; peer: string; raw: Uint8Array };
+}
+
+export interface Alarm {
+  kind: "equivocation";
+  raisedAt: number;
+  number: string;
+  hashes: Hash[];
+  evidenceId: number;
+}
+
+export interface PeerScore {
+  peerId: string;
+  score: number;
+  accepted: number;
+  rejected: number;
+  updatedAt: number;
+}

@@ -1,0 +1,127 @@
+// Worker configuration from wrangler.toml [vars] and secrets, validated once per isolate with an
+// error that names the missing or malformed setting.
+//
+//   CHAINS          (var, JSON array) one entry per served chain:
+//                   { "network": "<preset name>" | "chain": <chain config JSON>,
+//                     "l1Rpc": url, "l2Rpc": url, "rollupRpc": url,
+//                     "signer"?: address   (else read from L1 SystemConfig.unsafeBlockSigner()) }
+//   RELAY_SECRETS   (secret, JSON object) relay id → HMAC secret (≥ 32 chars)
+//   ADMIN_TOKEN     (secret) bearer token for /admin routes (≥ 32 chars)
+//   RPC_TIMEOUT_MS  (var, optional) per-call JSON-RPC timeout, default 3000, 100..30000
+import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../protocol/chain-config.ts";
+import type { Address } from "../protocol/types.ts";
+import type { ChainHead } from "../durable/chain-head.ts";
+
+export interface WorkerEnv {
+  CHAIN: DurableObjectNamespace<ChainHead>;
+  CHAINS?: string;
+  RELAY_SECRETS?: string;
+  ADMIN_TOKEN?: string;
+  RPC_TIMEOUT_MS?: string;
+}
+
+export interface ChainSettings {
+  config: ChainConfig;
+  l1Rpc: string;
+  l2Rpc: string;
+  rollupRpc: string;
+  /** Fixed signer (overrides the config's); undefined → SystemConfig over L1 RPC. */
+  signer: Address | undefined;
+}
+
+export interface Settings {
+  chains: Map<string, ChainSettings>; // by decimal chain id
+  relaySecrets: Record<string, string>;
+  adminToken: string | undefined;
+  rpcTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function url(v: unknown, field: string): string {
+  if (typeof v !== "string" || !v) throw new ConfigError(`${field}: missing (an http(s) URL)`);
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`${field}: not a URL: ${JSON.stringify(v)}`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new ConfigError(`${field}: must be http(s), got ${u.protocol}`);
+  return v;
+}
+
+function parseJson(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError(`${name}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function parseSettings(env: WorkerEnv): Settings {
+  if (!env.CHAINS) throw new ConfigError("CHAINS: missing (wrangler.toml [vars], a JSON array of chains)");
+  const list = parseJson("CHAINS", env.CHAINS);
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError("CHAINS: must be a non-empty JSON array");
+  const chains = new Map<string, ChainSettings>();
+  list.forEach((entry, i) => {
+    const at = `CHAINS[${i}]`;
+    if (typeof entry !== "object" || entry === null) throw new ConfigError(`${at}: must be an object`);
+    const e = entry as Record<string, unknown>;
+    let config: ChainConfig;
+    try {
+      if (typeof e["network"] === "string") config = resolveChainConfig(e["network"]);
+      else if (e["chain"] !== undefined) config = parseChainConfigJson(e["chain"]);
+      else throw new Error(`needs "network" (a preset name) or "chain" (a chain config object)`);
+    } catch (err) {
+      throw new ConfigError(`${at}: ${(err as Error).message}`);
+    }
+    let signer: Address | undefined;
+    if (e["signer"] !== undefined) {
+      if (typeof e["signer"] !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(e["signer"])) throw new ConfigError(`${at}.signer: not an address`);
+      signer = e["signer"] as Address;
+    }
+    const key = config.chainId.toString();
+    if (chains.has(key)) throw new ConfigError(`${at}: chain ${key} is listed twice`);
+    chains.set(key, {
+      config,
+      l1Rpc: url(e["l1Rpc"], `${at}.l1Rpc`),
+      l2Rpc: url(e["l2Rpc"], `${at}.l2Rpc`),
+      rollupRpc: url(e["rollupRpc"], `${at}.rollupRpc`),
+      signer: signer ?? config.unsafeBlockSigner,
+    });
+  });
+  let relaySecrets: Record<string, string> = {};
+  if (env.RELAY_SECRETS) {
+    const s = parseJson("RELAY_SECRETS", env.RELAY_SECRETS);
+    if (typeof s !== "object" || s === null || Array.isArray(s)) throw new ConfigError("RELAY_SECRETS: must be a JSON object {relayId: secret}");
+    for (const [id, sec] of Object.entries(s)) {
+      if (typeof sec !== "string" || sec.length < 32) throw new ConfigError(`RELAY_SECRETS.${id}: secret must be a string of at least 32 characters`);
+    }
+    relaySecrets = s as Record<string, string>;
+  }
+  if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN.length < 32) throw new ConfigError("ADMIN_TOKEN: must be at least 32 characters");
+  let rpcTimeoutMs = 3000;
+  if (env.RPC_TIMEOUT_MS !== undefined) {
+    rpcTimeoutMs = Number(env.RPC_TIMEOUT_MS);
+    if (!Number.isInteger(rpcTimeoutMs) || rpcTimeoutMs < 100 || rpcTimeoutMs > 30_000) throw new ConfigError("RPC_TIMEOUT_MS: an integer between 100 and 30000");
+  }
+  return { chains, relaySecrets, adminToken: env.ADMIN_TOKEN, rpcTimeoutMs };
+}
+
+const cache = new WeakMap<object, Settings | ConfigError>();
+
+/** Settings for this env, parsed once per isolate; a ConfigError is returned (not thrown) for reporting. */
+export function settingsOf(env: WorkerEnv): Settings | ConfigError {
+  let s = cache.get(env);
+  if (!s) {
+    try {
+      s = parseSettings(env);
+    } catch (e) {
+      s = e instanceof ConfigError ? e : new ConfigError(String(e));
+    }
+    cache.set(env, s);
+  }
+  return s;
+}

@@ -1,0 +1,185 @@
+// The RPC half of Following Mode for one validly signed block (Following Mode design, protocol
+// notes §6.1, §8.6): local-safe gate → L1 consolidation (retried deposits-only) → L1-origin check.
+// Used by the Worker's ingest and by the Durable Object's alarm (pending promotion). Any RPC fault
+// yields "hold" (IGNORE on the wire, retried later): the peer did nothing wrong.
+import type { Outcome } from "../durable/machine.ts";
+import type { L2BlockRef } from "../durable/types.ts";
+import { consolidate } from "../protocol/consolidate.ts";
+import { toHex } from "../protocol/hex.ts";
+import { decodeL1InfoDeposit } from "../protocol/l1-info.ts";
+import { parseRpcBlock } from "../protocol/rpc-block.ts";
+import type { Address, Hash, SignedEnvelope } from "../protocol/types.ts";
+import type { ChainSettings } from "./config.ts";
+import { ensureChainId, RpcFault, rpcEndpoint, type RpcEndpoint } from "./rpc.ts";
+
+export interface ChainRuntime {
+  chain: ChainSettings;
+  l1: RpcEndpoint;
+  l2: RpcEndpoint;
+  rollup: RpcEndpoint;
+}
+
+export function chainRuntime(chain: ChainSettings, timeoutMs: number): ChainRuntime {
+  return {
+    chain,
+    l1: rpcEndpoint("l1", chain.l1Rpc, timeoutMs),
+    l2: rpcEndpoint("l2", chain.l2Rpc, timeoutMs),
+    rollup: rpcEndpoint("rollup", chain.rollupRpc, timeoutMs),
+  };
+}
+
+export interface CandidateMeta {
+  messageId: string;
+  peer: string;
+  relay: string;
+  receivedMs: number;
+  raw: Uint8Array;
+}
+
+export type CheckResult =
+  | { kind: "outcome"; outcome: Outcome; localSafe: L2BlockRef }
+  | { kind: "hold"; reason: string; localSafe?: L2BlockRef }
+  | { kind: "drop"; reason: string; localSafe?: L2BlockRef };
+
+// ---- the unsafe-block signer -------------------------------------------------------------------
+
+/** SystemConfig.unsafeBlockSigner() — keccak256("unsafeBlockSigner()")[:4]. */
+const UNSAFE_BLOCK_SIGNER_SELECTOR = "0x1fd19ee1";
+const SIGNER_TTL_MS = 60_000;
+const signerCache = new Map<string, { signer: Address; at: number }>();
+
+/** The configured signer, or SystemConfig.unsafeBlockSigner() read over L1 RPC (cached a minute). */
+export async function resolveSigner(rt: ChainRuntime, now = Date.now()): Promise<Address | undefined> {
+  if (rt.chain.signer) return rt.chain.signer;
+  const key = `${rt.chain.l1Rpc}|${rt.chain.config.systemConfig}`;
+  const hit = signerCache.get(key);
+  if (hit && now - hit.at < SIGNER_TTL_MS) return hit.signer;
+  if (rt.chain.config.l1ChainId !== undefined) await ensureChainId(rt.l1, `l1|${rt.chain.l1Rpc}`, rt.chain.config.l1ChainId);
+  const word = await rt.l1.request<string>("eth_call", [{ to: rt.chain.config.systemConfig, data: UNSAFE_BLOCK_SIGNER_SELECTOR }, "latest"]);
+  if (typeof word !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(word)) throw new RpcFault("rpc-bad-response", "l1", `unsafeBlockSigner() returned ${JSON.stringify(word)}`);
+  const signer = `0x${word.slice(26)}` as Address;
+  signerCache.set(key, { signer, at: now });
+  return signer;
+}
+
+// ---- op-node JSON ------------------------------------------------------------------------------
+
+function parseRef(j: unknown, what: string): L2BlockRef {
+  const r = j as { hash?: unknown; number?: unknown; parentHash?: unknown; timestamp?: unknown; l1origin?: { hash?: unknown; number?: unknown }; sequenceNumber?: unknown };
+  const h = (v: unknown) => typeof v === "string" && /^0x[0-9a-fA-F]{64}$/.test(v);
+  const n = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+  if (!r || !h(r.hash) || !n(r.number) || !h(r.parentHash) || !n(r.timestamp) || !r.l1origin || !h(r.l1origin.hash) || !n(r.l1origin.number) || !n(r.sequenceNumber)) {
+    throw new RpcFault("rpc-bad-response", "rollup", `optimism_syncStatus: malformed ${what}`);
+  }
+  return {
+    hash: (r.hash as string).toLowerCase() as Hash,
+    number: BigInt(r.number as number),
+    parentHash: (r.parentHash as string).toLowerCase() as Hash,
+    timestamp: BigInt(r.timestamp as number),
+    l1origin: { hash: (r.l1origin.hash as string).toLowerCase() as Hash, number: BigInt(r.l1origin.number as number) },
+    sequenceNumber: BigInt(r.sequenceNumber as number),
+  };
+}
+
+/** The follower's local-safe head from its op-node: `local_safe_l2`, falling back to `safe_l2` (pre-interop op-node). */
+export async function fetchLocalSafe(rt: ChainRuntime): Promise<L2BlockRef> {
+  const s = await rt.rollup.request<Record<string, unknown>>("optimism_syncStatus");
+  if (!s || typeof s !== "object") throw new RpcFault("rpc-bad-response", "rollup", "optimism_syncStatus: not an object");
+  if (s["local_safe_l2"] !== undefined) return parseRef(s["local_safe_l2"], "local_safe_l2");
+  return parseRef(s["safe_l2"], "safe_l2");
+}
+
+async function fetchL2Block(rt: ChainRuntime, n: bigint) {
+  await ensureChainId(rt.l2, `l2|${rt.chain.l2Rpc}`, rt.chain.config.chainId);
+  const json = await rt.l2.request<unknown>("eth_getBlockByNumber", [`0x${n.toString(16)}`, true]);
+  if (json === null) return null;
+  const b = parseRpcBlock(json);
+  if (!b.ok) throw new RpcFault("rpc-bad-response", "l2", `eth_getBlockByNumber: ${b.error.path}: ${b.error.message}`);
+  if (b.value.number !== n) throw new RpcFault("rpc-bad-response", "l2", `asked for block ${n}, got ${b.value.number}`);
+  return b.value;
+}
+
+async function fetchL1Hash(rt: ChainRuntime, n: bigint): Promise<Hash | null> {
+  if (rt.chain.config.l1ChainId !== undefined) await ensureChainId(rt.l1, `l1|${rt.chain.l1Rpc}`, rt.chain.config.l1ChainId);
+  const json = await rt.l1.request<{ hash?: unknown } | null>("eth_getBlockByNumber", [`0x${n.toString(16)}`, false]);
+  if (json === null) return null;
+  if (typeof json !== "object" || typeof json.hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(json.hash)) throw new RpcFault("rpc-bad-response", "l1", "eth_getBlockByNumber: malformed block");
+  return json.hash.toLowerCase() as Hash;
+}
+
+/** Canonical L2 hashes at the given heights (for the reorg probe); missing heights are omitted. */
+export async function fetchCanonicalHashes(rt: ChainRuntime, heights: bigint[]): Promise<Map<bigint, Hash>> {
+  await ensureChainId(rt.l2, `l2|${rt.chain.l2Rpc}`, rt.chain.config.chainId);
+  const out = new Map<bigint, Hash>();
+  const results = await Promise.all(heights.map((n) => rt.l2.request<{ hash?: string } | null>("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])));
+  results.forEach((b, i) => {
+    if (b && typeof b.hash === "string" && /^0x[0-9a-fA-F]{64}$/.test(b.hash)) out.set(heights[i]!, b.hash.toLowerCase() as Hash);
+  });
+  return out;
+}
+
+// ---- the check ---------------------------------------------------------------------------------
+
+function faultReason(e: unknown): string {
+  if (e instanceof RpcFault) return `${e.code}:${e.endpoint}`;
+  throw e;
+}
+
+/**
+ * Runs the RPC checks for a validly signed envelope. Never throws for RPC trouble; rethrows only
+ * programming errors (the caller turns those into internal-error).
+ */
+export async function checkCandidate(rt: ChainRuntime, env: SignedEnvelope, meta: CandidateMeta): Promise<CheckResult> {
+  const p = env.payload;
+  const n = p.blockNumber;
+  const hash = toHex(p.blockHash);
+  // Local-safe and the local block at n are independent: fetch both at once.
+  const [ls, lb] = await Promise.allSettled([fetchLocalSafe(rt), fetchL2Block(rt, n)]);
+  if (ls.status === "rejected") return { kind: "hold", reason: faultReason(ls.reason) };
+  const localSafe = ls.value;
+  if (n > localSafe.number) return { kind: "hold", reason: "above-local-safe", localSafe };
+  if (lb.status === "rejected") return { kind: "hold", reason: faultReason(lb.reason), localSafe };
+  const local = lb.value;
+  if (!local) return { kind: "hold", reason: "local-block-missing", localSafe };
+
+  const c = consolidate({ payload: p, ...(env.parentBeaconBlockRoot ? { parentBeaconBlockRoot: env.parentBeaconBlockRoot } : {}) }, local, rt.chain.config);
+  if (c.kind === "mismatch") {
+    return {
+      kind: "outcome",
+      localSafe,
+      outcome: { kind: "mismatch", number: n, hash, messageId: meta.messageId, peer: meta.peer, raw: meta.raw, reason: `consolidation-mismatch:${c.field}`, localHash: local.hash },
+    };
+  }
+
+  // L1 check: the block's L1 origin (its L1 info deposit) must be canonical on our L1 node.
+  const first = p.transactions[0];
+  const info = first ? decodeL1InfoDeposit(first) : { ok: false as const, reason: "no transactions" };
+  if (!info.ok) return { kind: "drop", reason: "l1-info-undecodable", localSafe };
+  const { l1Number, l1BlockHash, sequenceNumber } = info.value.info;
+  let l1Hash: Hash | null;
+  try {
+    l1Hash = await fetchL1Hash(rt, l1Number);
+  } catch (e) {
+    return { kind: "hold", reason: faultReason(e), localSafe };
+  }
+  if (l1Hash === null) return { kind: "hold", reason: "l1-origin-unknown", localSafe };
+  if (l1Hash !== l1BlockHash.toLowerCase()) return { kind: "hold", reason: "l1-origin-not-canonical", localSafe };
+
+  return {
+    kind: "outcome",
+    localSafe,
+    outcome: {
+      kind: "consolidated",
+      localHash: local.hash,
+      candidate: {
+        ref: { hash, number: n, parentHash: toHex(p.parentHash), timestamp: p.timestamp, l1origin: { hash: l1Hash, number: l1Number }, sequenceNumber },
+        consolidation: c,
+        messageId: meta.messageId,
+        peer: meta.peer,
+        relay: meta.relay,
+        receivedMs: meta.receivedMs,
+        raw: meta.raw,
+      },
+    },
+  };
+}

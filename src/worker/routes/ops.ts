@@ -1,0 +1,55 @@
+// /healthz and /metrics (Prometheus text exposition, aggregated from each chain's Durable Object).
+import { Hono } from "hono";
+import { keccakBackend } from "../../protocol/keccak/index.ts";
+import { ConfigError, settingsOf } from "../config.ts";
+import { chainStub, type AppEnv } from "../context.ts";
+
+export const ops = new Hono<AppEnv>();
+
+ops.get("/healthz", (c) => {
+  const s = settingsOf(c.env);
+  if (s instanceof ConfigError) return c.json({ ok: false, error: "configuration", message: s.message, keccak: keccakBackend() }, 503);
+  return c.json({ ok: true, keccak: keccakBackend(), chains: [...s.chains.keys()] });
+});
+
+function label(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+ops.get("/metrics", async (c) => {
+  const s = settingsOf(c.env);
+  if (s instanceof ConfigError) return c.text(`# configuration error: ${s.message}\n`, 503);
+  const lines: string[] = [
+    "# HELP op_follow_messages_total Gossip messages decided, by verdict and reason.",
+    "# TYPE op_follow_messages_total counter",
+  ];
+  const gauges: Record<string, { help: string; rows: string[] }> = {
+    op_follow_cross_safe_head: { help: "Cross-safe head block number.", rows: [] },
+    op_follow_local_safe: { help: "Last local-safe block number seen from the follower's op-node.", rows: [] },
+    op_follow_lag_blocks: { help: "Local-safe minus cross-safe head, in blocks.", rows: [] },
+    op_follow_pending_candidates: { help: "Validly signed blocks waiting for local-safe or a retry.", rows: [] },
+    op_follow_alarm: { help: "1 while an equivocation alarm halts the head.", rows: [] },
+    op_follow_peers: { help: "Peers with a score.", rows: [] },
+    op_follow_peers_graylisted: { help: "Peers below the graylist threshold.", rows: [] },
+    op_follow_evidence: { help: "Stored equivocation evidence records.", rows: [] },
+  };
+  for (const id of s.chains.keys()) {
+    const m = await chainStub(c, id).metrics();
+    const chain = `chain="${label(id)}"`;
+    for (const [k, v] of Object.entries(m.counters)) {
+      const [verdict, reason] = k.split("|");
+      lines.push(`op_follow_messages_total{${chain},verdict="${label(verdict ?? "")}",reason="${label(reason ?? "")}"} ${v}`);
+    }
+    const put = (name: string, v: bigint | number | null) => v !== null && gauges[name]!.rows.push(`${name}{${chain}} ${v}`);
+    put("op_follow_cross_safe_head", m.head);
+    put("op_follow_local_safe", m.localSafe);
+    put("op_follow_lag_blocks", m.head !== null && m.localSafe !== null ? m.localSafe - m.head : null);
+    put("op_follow_pending_candidates", m.pending);
+    put("op_follow_alarm", m.alarm);
+    put("op_follow_peers", m.peers);
+    put("op_follow_peers_graylisted", m.graylisted);
+    put("op_follow_evidence", m.evidence);
+  }
+  for (const [name, g] of Object.entries(gauges)) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, ...g.rows);
+  return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+});

@@ -1,0 +1,68 @@
+// Public read API: the cross-safe head and its context. CORS on, cacheable for 1 s.
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { chainStub, jsonSafe, servedChain, settings, type AppEnv } from "../context.ts";
+import { l2RefJson } from "../block-ref-json.ts";
+
+export const read = new Hono<AppEnv>();
+
+read.use("/v1/chains/:chainId/*", cors({ origin: "*", allowMethods: ["GET", "POST", "OPTIONS"] }));
+read.use("/v1/chains/:chainId/*", async (c, next) => {
+  await next();
+  if (c.req.method === "GET" && c.res.status === 200 && !c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "public, max-age=1");
+});
+
+read.get("/v1/chains/:chainId/cross-safe", async (c) => {
+  const s = settings(c);
+  if (s instanceof Response) return s;
+  const ch = servedChain(c, s);
+  if (ch instanceof Response) return ch;
+  const head = await chainStub(c, ch.id).head();
+  if (!head) return c.json({ error: "not-found", message: "no cross-safe head yet" }, 404);
+  return c.json({ ...l2RefJson(head), updatedAt: new Date(head.updatedAt).toISOString(), replaced: head.replaced !== false, replacement: head.replaced || null });
+});
+
+read.get("/v1/chains/:chainId/status", async (c) => {
+  const s = settings(c);
+  if (s instanceof Response) return s;
+  const ch = servedChain(c, s);
+  if (ch instanceof Response) return ch;
+  const st = await chainStub(c, ch.id).status();
+  return c.json({
+    chainId: ch.id,
+    name: ch.chain.config.name ?? null,
+    head: st.head ? { ...l2RefJson(st.head), updatedAt: new Date(st.head.updatedAt).toISOString(), replaced: st.head.replaced !== false, replacement: st.head.replaced || null } : null,
+    localSafe: st.localSafe ? l2RefJson(st.localSafe) : null,
+    lag: st.lag === null ? null : Number(st.lag),
+    pending: jsonSafe(st.pending),
+    events: st.events,
+    alarm: st.alarm,
+    evidence: jsonSafe(st.evidence),
+  });
+});
+
+read.get("/v1/chains/:chainId/peers", async (c) => {
+  const s = settings(c);
+  if (s instanceof Response) return s;
+  const ch = servedChain(c, s);
+  if (ch instanceof Response) return ch;
+  return c.json(await chainStub(c, ch.id).peers());
+});
+
+read.get("/v1/chains/:chainId/evidence", async (c) => {
+  const s = settings(c);
+  if (s instanceof Response) return s;
+  const ch = servedChain(c, s);
+  if (ch instanceof Response) return ch;
+  const ev = await chainStub(c, ch.id).evidence();
+  const hex = (b: Uint8Array | null) => (b ? `0x${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}` : null);
+  return c.json({
+    evidence: ev.map((e) => ({
+      id: e.id,
+      at: new Date(e.at).toISOString(),
+      number: e.number.toString(),
+      existing: { hash: e.existing.hash, messageId: e.existing.messageId, message: hex(e.existing.raw) },
+      conflicting: { hash: e.conflicting.hash, messageId: e.conflicting.messageId, peer: e.conflicting.peer, message: hex(e.conflicting.raw) },
+    })),
+  });
+});

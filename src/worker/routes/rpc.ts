@@ -1,0 +1,57 @@
+// POST /v1/chains/:chainId/rpc — a JSON-RPC endpoint answering optimism_syncStatus in op-node's
+// exact shape (op-service/eth/sync_status.go), so tools that speak op-node's API read op-follow
+// unchanged: cross_safe_l2 and safe_l2 = the cross-safe head, local_safe_l2 = the last local-safe
+// seen; fields a follower cannot know are op-node's zero values.
+import { Hono } from "hono";
+import { chainStub, servedChain, settings, type AppEnv } from "../context.ts";
+import { l2RefJson, zeroL1RefJson } from "../block-ref-json.ts";
+
+export const rpc = new Hono<AppEnv>();
+
+type Req = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+
+rpc.post("/v1/chains/:chainId/rpc", async (c) => {
+  const s = settings(c);
+  if (s instanceof Response) return s;
+  const ch = servedChain(c, s);
+  if (ch instanceof Response) return ch;
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
+  }
+  const stub = chainStub(c, ch.id);
+  const answer = async (r: Req) => {
+    const id = r?.id ?? null;
+    if (!r || typeof r !== "object" || r.jsonrpc !== "2.0" || typeof r.method !== "string") return { jsonrpc: "2.0", id, error: { code: -32600, message: "invalid request" } };
+    if (r.method !== "optimism_syncStatus") return { jsonrpc: "2.0", id, error: { code: -32601, message: `the method ${r.method} does not exist/is not available` } };
+    const st = await stub.status();
+    const head = l2RefJson(st.head);
+    const zero = zeroL1RefJson();
+    const zeroL2 = l2RefJson(null);
+    return {
+      jsonrpc: "2.0",
+      id,
+      result: {
+        current_l1: zero,
+        current_l1_finalized: zero,
+        head_l1: zero,
+        safe_l1: zero,
+        finalized_l1: zero,
+        unsafe_l2: zeroL2,
+        safe_l2: head,
+        finalized_l2: zeroL2,
+        pending_safe_l2: zeroL2,
+        cross_unsafe_l2: zeroL2,
+        local_safe_l2: l2RefJson(st.localSafe),
+        cross_safe_l2: head,
+      },
+    };
+  };
+  if (Array.isArray(body)) {
+    if (body.length === 0) return c.json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "empty batch" } });
+    return c.json(await Promise.all(body.map((r) => answer(r as Req))));
+  }
+  return c.json(await answer(body as Req));
+});

@@ -1,0 +1,71 @@
+// JSON-RPC to the follower's L1 node, L2 execution node (op-geth) and rollup node (op-node), via
+// viem's HTTP transport with bounded timeouts and no hidden retries. Every failure becomes an
+// RpcFault with a stable code: the pipeline turns those into IGNORE (the peer did nothing wrong).
+import { createClient, http, type Client } from "viem";
+
+export type RpcFaultCode = "rpc-timeout" | "rpc-http-error" | "rpc-bad-response" | "rpc-error" | "rpc-unreachable" | "rpc-wrong-chain";
+
+export class RpcFault extends Error {
+  readonly code: RpcFaultCode;
+  readonly endpoint: string;
+  constructor(code: RpcFaultCode, endpoint: string, message: string) {
+    super(`${endpoint}: ${message}`);
+    this.code = code;
+    this.endpoint = endpoint;
+  }
+}
+
+export interface RpcEndpoint {
+  /** "l1" | "l2" | "rollup" — named in faults and metrics. */
+  name: string;
+  request<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+}
+
+function classify(err: unknown, name: string): RpcFault {
+  if (err instanceof RpcFault) return err;
+  const e = err as { name?: string; status?: number; shortMessage?: string; message?: string; code?: number; details?: string };
+  const msg = e.shortMessage ?? e.message ?? String(err);
+  switch (e.name) {
+    case "TimeoutError":
+      return new RpcFault("rpc-timeout", name, msg);
+    case "HttpRequestError":
+      if (e.status && e.status >= 400) return new RpcFault("rpc-http-error", name, `HTTP ${e.status}`);
+      // viem reports an unparseable body and a refused connection as HttpRequestError without status.
+      if (/json|unexpected token|parse/i.test(`${e.details ?? ""} ${msg}`)) return new RpcFault("rpc-bad-response", name, msg);
+      return new RpcFault("rpc-unreachable", name, msg);
+  }
+  if (typeof e.code === "number") return new RpcFault("rpc-error", name, `${e.code}: ${msg}`);
+  if (err instanceof SyntaxError) return new RpcFault("rpc-bad-response", name, msg);
+  return new RpcFault("rpc-bad-response", name, msg);
+}
+
+export function rpcEndpoint(name: string, url: string, timeoutMs: number): RpcEndpoint {
+  const client: Client = createClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0, batch: false }) });
+  return {
+    name,
+    async request<T>(method: string, params: unknown[] = []): Promise<T> {
+      try {
+        return (await client.request({ method, params } as never)) as T;
+      } catch (err) {
+        throw classify(err, name);
+      }
+    },
+  };
+}
+
+/** Verifies (once per endpoint per isolate) that the node serves the chain we think it does. */
+const verified = new Map<string, Promise<void>>();
+
+export function ensureChainId(ep: RpcEndpoint, key: string, expected: bigint): Promise<void> {
+  let p = verified.get(key);
+  if (!p) {
+    p = ep.request<string>("eth_chainId").then((id) => {
+      if (typeof id !== "string" || !/^0x[0-9a-fA-F]+$/.test(id)) throw new RpcFault("rpc-bad-response", ep.name, `eth_chainId returned ${JSON.stringify(id)}`);
+      if (BigInt(id) !== expected) throw new RpcFault("rpc-wrong-chain", ep.name, `serves chain ${BigInt(id)}, expected ${expected}`);
+    });
+    verified.set(key, p);
+    // A failure is not cached: the node may come back or be fixed.
+    p.catch(() => verified.delete(key));
+  }
+  return p;
+}
