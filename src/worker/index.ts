@@ -8,6 +8,7 @@ import type { AppEnv } from "./context.ts";
 import { admin } from "./routes/admin.ts";
 import { ingest } from "./routes/ingest.ts";
 import { ops } from "./routes/ops.ts";
+import { page } from "./routes/page.ts";
 import { read } from "./routes/read.ts";
 import { rpc } from "./routes/rpc.ts";
 
@@ -17,6 +18,7 @@ installKeccakWasm(keccakModule);
 export { ChainHead } from "../durable/chain-head.ts";
 
 const app = new Hono<AppEnv>();
+app.route("/", page);
 app.route("/", ops);
 app.route("/", ingest);
 app.route("/", read);
