@@ -88,7 +88,11 @@ export interface GossipNode {
 function peerIdOf(addr: string): string {
   const id = multiaddr(addr).getComponents().findLast((c) => c.name === "p2p")?.value;
   if (!id) throw new Error(`multiaddr ${addr} has no /p2p/<peer id>`);
-  return id;
+  try {
+    return peerIdFromString(id).toString();
+  } catch {
+    throw new Error(`multiaddr ${addr} has an invalid peer id`);
+  }
 }
 
 /** Throws on a multiaddr that does not parse or lacks a peer id. */
