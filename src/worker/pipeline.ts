@@ -143,13 +143,19 @@ export async function checkCandidate(rt: ChainRuntime, env: SignedEnvelope, meta
   if (!local) return { kind: "hold", reason: "local-block-missing", localSafe };
 
   const c = consolidate({ payload: p, ...(env.parentBeaconBlockRoot ? { parentBeaconBlockRoot: env.parentBeaconBlockRoot } : {}) }, local, rt.chain.config);
-  if (c.kind === "mismatch") {
+  // op-node's AttributesMatchBlock compares inputs only, because its engine then executes the block.
+  // We do not execute: on a full match the outputs must be the local block's too, i.e. the same hash.
+  // (A deposits-only replacement has no local counterpart to compare outputs with; the sequencer's
+  // signature is what Following Mode trusts there.)
+  const field = c.kind === "mismatch" ? c.field : c.kind === "match" && hash !== local.hash ? "blockHash" : undefined;
+  if (field) {
     return {
       kind: "outcome",
       localSafe,
-      outcome: { kind: "mismatch", number: n, hash, messageId: meta.messageId, peer: meta.peer, raw: meta.raw, reason: `consolidation-mismatch:${c.field}`, localHash: local.hash },
+      outcome: { kind: "mismatch", number: n, hash, messageId: meta.messageId, peer: meta.peer, raw: meta.raw, reason: `consolidation-mismatch:${field}`, localHash: local.hash },
     };
   }
+  if (c.kind === "mismatch") throw new Error("unreachable");
 
   // L1 check: the block's L1 origin (its L1 info deposit) must be canonical on our L1 node.
   const first = p.transactions[0];
