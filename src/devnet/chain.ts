@@ -1,0 +1,783 @@
+// A deterministic L1 + L2 (OP Stack) chain model for tests and the local devnet: no I/O, no timers.
+// Time only moves when `advance`/`advanceTo` is called; every block is a pure function of the seed,
+// its parent and its "salt" (which rebuild of a height it is), so the same calls give the same hashes.
+//
+// What it models (sources: optimism @ abe047af read via EspressoSystems/optimism-espresso-integration
+// @ b812d219; protocol notes §4.4, §5):
+// - L1: post-Prague blocks every `l1BlockTime` s with withdrawals and OptimismPortal deposit txs;
+//   the SystemConfig's unsafe block signer (readable at any L1 block).
+// - L2: Isthmus (Jovian optional) blocks every `l2BlockTime` s built from op-node-style attributes,
+//   L1 origins chosen by op-node's sequencer rule (op-node/rollup/sequencing/origin_selector.go
+//   findL1OriginOfNextL2Block: adopt origin+1 as soon as the next L2 timestamp reaches its timestamp).
+// - Heads: unsafe (tip) ≥ local-safe ≥ cross-safe ≥ finalized with configurable lags.
+// - Scenarios: interop deposits-only replacement (both rules of protocol notes §5.4), L1 reorg,
+//   L2 reorg, sequencer equivocation.
+// - Two views: the sequencer's (what it builds, signs and publishes) and the follower's (what the
+//   follower's own op-node/op-geth derived). They differ only where a scenario makes them differ:
+//   a replaced block is seen by the follower as the original until the replacement is promoted, and
+//   equivocating blocks exist only for the sequencer.
+import type { ChainConfig } from "../protocol/chain-config.ts";
+import { optimisticBlockDepositTx, outputV0Preimage } from "../protocol/consolidate.ts";
+import { fromHex, toHex } from "../protocol/hex.ts";
+import { keccak256 } from "../protocol/keccak/index.ts";
+import { decodeDepositTx } from "../protocol/l1-info.ts";
+import { addressOfPrivateKey } from "../protocol/signature.ts";
+import type { Address, ExecutionPayload, Hash, Hex } from "../protocol/types.ts";
+import type { BaseFeeParams, BlockId, DepositTxRecord, L1Block, L2Block, ReplacementVariant } from "./block.ts";
+import { DEV_ACCOUNTS, DEV_ROLES } from "./dev-accounts.ts";
+import { buildL1Block, type L1Params } from "./l1.ts";
+import { attributeDeposits, buildL2Block, buildL2Genesis, type L2Attributes, type L2Params } from "./l2.ts";
+import { Rng } from "./rng.ts";
+
+export type { BlockId, L1Block, L2Block, ReplacementVariant } from "./block.ts";
+
+export interface HeadLags {
+  /** local-safe trails unsafe by this many L2 blocks. */
+  localSafe: number;
+  /** cross-safe trails local-safe by this many L2 blocks. */
+  crossSafe: number;
+  /** finalized trails cross-safe by this many L2 blocks. */
+  finalized: number;
+}
+
+export interface L1Lags {
+  /** L1 `safe` trails the L1 head by this many blocks. */
+  safe: number;
+  /** L1 `finalized` trails the L1 head by this many blocks. */
+  finalized: number;
+}
+
+export interface DevChainOptions {
+  /** Everything random derives from it. Default "op-follow". */
+  seed?: string | number | bigint;
+  l1ChainId?: bigint;
+  l2ChainId?: bigint;
+  /** Unix seconds of both genesis blocks. Default 1_750_000_000 (fixed, for reproducible hashes). */
+  genesisTime?: bigint;
+  /** Default 12. */
+  l1BlockTime?: number;
+  /** Default 2. */
+  l2BlockTime?: number;
+  /** Activate Jovian at genesis (extraData v1 with minBaseFee, DA footprint in blobGasUsed, Jovian L1 info). */
+  jovian?: boolean;
+  /** Private key of the sequencer (the SystemConfig unsafeBlockSigner). Default: dev account #5. */
+  sequencerKey?: Hex;
+  systemConfig?: Address;
+  optimismPortal?: Address;
+  batcher?: Address;
+  gasLimit?: bigint;
+  eip1559?: { elasticity: number; denominator: number; denominatorCanyon: number };
+  /** Jovian minimum base fee (wei). Default 1_000_000. */
+  minBaseFee?: bigint;
+  lags?: Partial<HeadLags>;
+  l1Lags?: Partial<L1Lags>;
+  /** The sequencer only adopts L1 origins this many blocks behind the L1 head (op-node --sequencer.l1-confs). Default 0. */
+  sequencerL1Confs?: number;
+  /** User EIP-1559 txs per normal L2 block, inclusive range. Default [1, 3]. */
+  userTxsPerBlock?: [number, number];
+  /** Probability that an L1 block carries user deposits. Default 0.5. */
+  depositChance?: number;
+  /** Move the heads with the tip automatically (default true); setHeads always works. */
+  autoHeads?: boolean;
+  /** Switch the follower's view to a replacement once cross-safe reaches its height. Default false (see promoteReplacement). */
+  autoPromoteReplacements?: boolean;
+  /**
+   * What the follower's op-node reports as `safe_l2` (and its op-geth as the `safe` tag):
+   * "local-safe" (default; a node that cannot see cross-chain validity, as op-node before interop,
+   * where SafeL2 = LocalSafeL2) or "cross-safe".
+   */
+  followerSafeL2?: "local-safe" | "cross-safe";
+}
+
+export type ViewName = "sequencer" | "follower";
+export type BlockTag = "latest" | "pending" | "safe" | "finalized" | "earliest";
+
+/** op-node eth.L1BlockRef (typed; JSON in rpc-json.ts). */
+export interface L1BlockRef {
+  hash: Hash;
+  number: bigint;
+  parentHash: Hash;
+  timestamp: bigint;
+}
+
+/** op-node eth.L2BlockRef. */
+export interface L2BlockRef extends L1BlockRef {
+  l1origin: BlockId;
+  sequenceNumber: bigint;
+}
+
+/** op-node eth.SyncStatus (op-service/eth/sync_status.go @ abe047af), typed. */
+export interface SyncStatus {
+  current_l1: L1BlockRef;
+  current_l1_finalized: L1BlockRef;
+  head_l1: L1BlockRef;
+  safe_l1: L1BlockRef;
+  finalized_l1: L1BlockRef;
+  unsafe_l2: L2BlockRef;
+  safe_l2: L2BlockRef;
+  finalized_l2: L2BlockRef;
+  pending_safe_l2: L2BlockRef;
+  cross_unsafe_l2: L2BlockRef;
+  local_safe_l2: L2BlockRef;
+}
+
+export interface Heads {
+  unsafe: bigint;
+  localSafe: bigint;
+  crossSafe: bigint;
+  finalized: bigint;
+}
+
+export interface PendingReplacement {
+  height: bigint;
+  original: L2Block;
+  replacement: L2Block;
+  variant: ReplacementVariant;
+  promoted: boolean;
+}
+
+export type ChainEvent =
+  | { type: "l1-block"; block: L1Block }
+  | { type: "l2-block"; block: L2Block }
+  | { type: "heads"; heads: Heads }
+  | { type: "replaced"; replacement: PendingReplacement }
+  | { type: "promoted"; replacement: PendingReplacement }
+  | { type: "l1-reorg"; depth: number; from: bigint; l2RebuiltFrom?: bigint }
+  | { type: "l2-reorg"; from: bigint }
+  | { type: "equivocation"; canonical: L2Block; equivocating: L2Block }
+  | { type: "signer"; address: Address; fromL1Block: bigint };
+
+/** The v4 gossip payload of a block: what the publisher signs (src/protocol/envelope.ts encodeEnvelope). */
+export interface PayloadEnvelope {
+  version: 4;
+  payload: ExecutionPayload;
+  parentBeaconBlockRoot: Uint8Array;
+}
+
+interface Known {
+  block: L2Block;
+  /** Blocks only the sequencer has: unpromoted replacements and equivocations. */
+  sequencerOnly: boolean;
+}
+
+const addr = (rng: Rng, label: string): Address => toHex(rng.bytes(20, label)) as Address;
+const fixedAddr = (label: string): Address => toHex(keccak256(new TextEncoder().encode(label)).subarray(12)) as Address;
+
+/** The resolved configuration (every option filled in). */
+export type ResolvedOptions = Required<Omit<DevChainOptions, "lags" | "l1Lags" | "eip1559" | "seed">> & {
+  seed: string | number | bigint;
+  lags: HeadLags;
+  l1Lags: L1Lags;
+  eip1559: { elasticity: number; denominator: number; denominatorCanyon: number };
+};
+
+function resolve(o: DevChainOptions): ResolvedOptions {
+  return {
+    seed: o.seed ?? "op-follow",
+    l1ChainId: o.l1ChainId ?? 900n,
+    l2ChainId: o.l2ChainId ?? 901n,
+    genesisTime: o.genesisTime ?? 1_750_000_000n,
+    l1BlockTime: o.l1BlockTime ?? 12,
+    l2BlockTime: o.l2BlockTime ?? 2,
+    jovian: o.jovian ?? false,
+    sequencerKey: o.sequencerKey ?? DEV_ACCOUNTS[DEV_ROLES.sequencer]!.privateKey,
+    systemConfig: o.systemConfig ?? fixedAddr("op-follow devnet SystemConfigProxy"),
+    optimismPortal: o.optimismPortal ?? fixedAddr("op-follow devnet OptimismPortalProxy"),
+    batcher: o.batcher ?? DEV_ACCOUNTS[DEV_ROLES.batcher]!.address,
+    gasLimit: o.gasLimit ?? 30_000_000n,
+    eip1559: o.eip1559 ?? { elasticity: 6, denominator: 50, denominatorCanyon: 250 },
+    minBaseFee: o.minBaseFee ?? 1_000_000n,
+    lags: { localSafe: 6, crossSafe: 2, finalized: 10, ...o.lags },
+    l1Lags: { safe: 4, finalized: 8, ...o.l1Lags },
+    sequencerL1Confs: o.sequencerL1Confs ?? 0,
+    userTxsPerBlock: o.userTxsPerBlock ?? [1, 3],
+    depositChance: o.depositChance ?? 0.5,
+    autoHeads: o.autoHeads ?? true,
+    autoPromoteReplacements: o.autoPromoteReplacements ?? false,
+    followerSafeL2: o.followerSafeL2 ?? "local-safe",
+  };
+}
+
+export class DevChain {
+  readonly options: ResolvedOptions;
+  /** The follower's chain config (src/protocol/chain-config.ts) for this devnet. */
+  readonly chainConfig: ChainConfig;
+  readonly sequencerAddress: Address;
+  readonly rng: Rng;
+  private readonly l1Params: L1Params;
+  private readonly l2Params: L2Params;
+
+  /** Current time (unix seconds). */
+  now: bigint;
+  private readonly l1: L1Block[] = [];
+  private readonly l1ByHash = new Map<string, L1Block>();
+  private readonly l2: L2Block[] = [];
+  private readonly l2ByHash = new Map<string, Known>();
+  private readonly l1Salts = new Map<bigint, number>();
+  private readonly l2Salts = new Map<bigint, number>();
+  private saltCounter = 0;
+  private readonly pending = new Map<bigint, PendingReplacement>();
+  private readonly replacementLog: PendingReplacement[] = [];
+  private readonly equivocationLog: { canonical: L2Block; equivocating: L2Block }[] = [];
+  private readonly signerHistory: { fromL1Block: bigint; address: Address }[] = [];
+  private localSafe = 0n;
+  private crossSafe = 0n;
+  private finalized = 0n;
+  autoHeads: boolean;
+  private readonly listeners = new Set<(e: ChainEvent) => void>();
+
+  constructor(opts: DevChainOptions = {}) {
+    const o = resolve(opts);
+    this.options = o;
+    this.autoHeads = o.autoHeads;
+    this.rng = new Rng(o.seed);
+    this.now = o.genesisTime;
+    this.sequencerAddress = addressOfPrivateKey(fromHex(o.sequencerKey));
+    this.signerHistory.push({ fromL1Block: 0n, address: this.sequencerAddress });
+    const forks = { canyon: 0n, delta: 0n, ecotone: 0n, fjord: 0n, granite: 0n, holocene: 0n, isthmus: 0n, ...(o.jovian ? { jovian: 0n } : {}) };
+    this.chainConfig = {
+      name: "op-follow-devnet",
+      chainId: o.l2ChainId,
+      l1ChainId: o.l1ChainId,
+      blockTime: o.l2BlockTime,
+      genesisL2Time: o.genesisTime,
+      hardforks: forks,
+      systemConfig: o.systemConfig,
+      unsafeBlockSigner: this.sequencerAddress,
+      batchInbox: fixedAddr("op-follow devnet BatchInbox"),
+      eip1559: { ...o.eip1559 },
+    };
+    this.l1Params = {
+      chainId: o.l1ChainId,
+      genesisTime: o.genesisTime,
+      blockTime: o.l1BlockTime,
+      portal: o.optimismPortal,
+      depositors: DEV_ROLES.depositors,
+      recipients: DEV_ROLES.l2Users,
+      depositChance: o.depositChance,
+    };
+    // Holocene+: op-geth takes the 1559 parameters from the parent's extraData; the SystemConfig
+    // values we write there are the chain's Canyon ones (what zero SystemConfig params translate to).
+    const feeParams: BaseFeeParams = { denominator: BigInt(o.eip1559.denominatorCanyon), elasticity: BigInt(o.eip1559.elasticity) };
+    if (o.jovian) feeParams.minBaseFee = o.minBaseFee;
+    this.l2Params = {
+      chainConfig: this.chainConfig,
+      gasLimit: o.gasLimit,
+      feeParams,
+      batcher: o.batcher,
+      baseFeeScalar: 1368,
+      blobBaseFeeScalar: 810949,
+      operatorFeeScalar: 0,
+      operatorFeeConstant: 0n,
+      daFootprintGasScalar: 0,
+      messagePasserRoot: this.rng.bytes32("l2-message-passer-storage-root"),
+      users: DEV_ROLES.l2Users,
+      userTxs: o.userTxsPerBlock,
+    };
+    const l1g = buildL1Block(this.rng, this.l1Params, undefined, 0);
+    this.pushL1(l1g);
+    const l2g = buildL2Genesis(this.rng, this.l2Params, l1g);
+    this.l2.push(l2g);
+    this.l2ByHash.set(l2g.hash, { block: l2g, sequencerOnly: false });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Events
+
+  on(listener: (e: ChainEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: ChainEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Time
+
+  /** Moves time forward by `seconds`, producing every L1 and L2 block that falls due. */
+  advance(seconds: number | bigint): { l1: L1Block[]; l2: L2Block[] } {
+    return this.advanceTo(this.now + BigInt(seconds));
+  }
+
+  /** Produces blocks up to and including timestamp `t` (L1 first when both are due at once). */
+  advanceTo(t: bigint): { l1: L1Block[]; l2: L2Block[] } {
+    const out = { l1: [] as L1Block[], l2: [] as L2Block[] };
+    for (;;) {
+      const nextL1 = this.l1Head().timestamp + BigInt(this.options.l1BlockTime);
+      const nextL2 = this.l2Tip().timestamp + BigInt(this.options.l2BlockTime);
+      if (nextL1 <= t && nextL1 <= nextL2) out.l1.push(this.produceL1());
+      else if (nextL2 <= t) out.l2.push(this.produceL2());
+      else break;
+    }
+    if (t > this.now) this.now = t;
+    return out;
+  }
+
+  /** Advances time until `n` more L2 blocks exist. */
+  advanceBlocks(n: number): { l1: L1Block[]; l2: L2Block[] } {
+    const target = this.l2Tip().timestamp + BigInt(n * this.options.l2BlockTime);
+    return this.advanceTo(target > this.now ? target : this.now);
+  }
+
+  private produceL1(): L1Block {
+    const parent = this.l1Head();
+    const b = buildL1Block(this.rng, this.l1Params, parent, this.l1Salts.get(parent.number + 1n) ?? 0);
+    this.pushL1(b);
+    this.emit({ type: "l1-block", block: b });
+    return b;
+  }
+
+  private pushL1(b: L1Block): void {
+    this.l1[Number(b.number)] = b;
+    this.l1.length = Number(b.number) + 1;
+    this.l1ByHash.set(b.hash, b);
+  }
+
+  private produceL2(): L2Block {
+    const b = this.buildNext(this.l2Tip(), "normal");
+    this.setCanonical(b);
+    this.emit({ type: "l2-block", block: b });
+    if (this.autoHeads) this.followTip();
+    return b;
+  }
+
+  private setCanonical(b: L2Block, sequencerOnly = false): void {
+    this.l2[Number(b.number)] = b; // replaces in place; the chain never gets shorter
+    this.l2ByHash.set(b.hash, { block: b, sequencerOnly });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Building
+
+  /** The last canonical L1 block with timestamp <= t: what a sequencer could have seen at t. */
+  private l1HeadAt(t: bigint): L1Block {
+    const n = Number((t - this.options.genesisTime) / BigInt(this.options.l1BlockTime));
+    return this.l1[Math.min(n, this.l1.length - 1)]!;
+  }
+
+  /** op-node findL1OriginOfNextL2Block (recover mode off, origins known up to head - confs). */
+  private selectOrigin(parent: L2Block, timestamp: bigint): { origin: L1Block; seq: bigint } {
+    const current = this.l1ByHash.get(parent.l1Origin.hash)!;
+    const visible = this.l1HeadAt(timestamp).number - BigInt(this.options.sequencerL1Confs);
+    const next = current.number + 1n <= visible ? this.l1[Number(current.number + 1n)] : undefined;
+    // A next origin that does not build on the current one (the current one was reorged out and
+    // the sequencer was told to keep its chain) is not adopted: ErrNextL1OriginOrphaned.
+    if (next && next.parentHash === current.hash && timestamp >= next.timestamp) return { origin: next, seq: 0n };
+    return { origin: current, seq: parent.sequenceNumber + 1n };
+  }
+
+  private attributes(parent: L2Block, timestamp: bigint, salt: number): L2Attributes {
+    const { origin, seq } = this.selectOrigin(parent, timestamp);
+    return {
+      timestamp,
+      origin,
+      sequenceNumber: seq,
+      deposits: attributeDeposits(this.l2Params, origin, seq, timestamp),
+      userTxs: true,
+      kind: "normal",
+      salt,
+    };
+  }
+
+  private buildNext(parent: L2Block, kind: "normal" | "equivocation", salt?: number): L2Block {
+    const number = parent.number + 1n;
+    const timestamp = parent.timestamp + BigInt(this.options.l2BlockTime);
+    const a = this.attributes(parent, timestamp, salt ?? this.l2Salts.get(number) ?? 0);
+    a.kind = kind;
+    return buildL2Block(this.rng, this.l2Params, parent, a);
+  }
+
+  /** Rebuilds canonical L2 blocks `from..tip` on top of block from-1 (same timestamps). */
+  private rebuildL2From(from: bigint): void {
+    const tip = this.l2Tip().number;
+    for (let n = from; n <= tip; n++) this.setCanonical(this.buildNext(this.l2[Number(n - 1n)]!, "normal"));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Heads
+
+  heads(): Heads {
+    return { unsafe: this.l2Tip().number, localSafe: this.localSafe, crossSafe: this.crossSafe, finalized: this.finalized };
+  }
+
+  /** Sets heads explicitly (clamped so that unsafe ≥ localSafe ≥ crossSafe ≥ finalized). */
+  setHeads(h: Partial<Omit<Heads, "unsafe">>): Heads {
+    const tip = this.l2Tip().number;
+    const clamp = (v: bigint, hi: bigint): bigint => (v < 0n ? 0n : v > hi ? hi : v);
+    if (h.localSafe !== undefined) this.localSafe = clamp(h.localSafe, tip);
+    if (h.crossSafe !== undefined) this.crossSafe = clamp(h.crossSafe, this.localSafe);
+    if (h.finalized !== undefined) this.finalized = clamp(h.finalized, this.crossSafe);
+    this.crossSafe = clamp(this.crossSafe, this.localSafe);
+    this.finalized = clamp(this.finalized, this.crossSafe);
+    this.afterHeadsMoved();
+    return this.heads();
+  }
+
+  private followTip(): void {
+    const { lags } = this.options;
+    const tip = this.l2Tip().number;
+    const up = (cur: bigint, target: bigint): bigint => (target > cur ? target : cur);
+    this.localSafe = up(this.localSafe, tip - BigInt(lags.localSafe));
+    this.crossSafe = up(this.crossSafe, this.localSafe - BigInt(lags.crossSafe));
+    this.finalized = up(this.finalized, this.crossSafe - BigInt(lags.finalized));
+    this.afterHeadsMoved();
+  }
+
+  private afterHeadsMoved(): void {
+    if (this.options.autoPromoteReplacements) {
+      for (const p of this.pending.values()) if (!p.promoted && this.crossSafe >= p.height) this.promoteReplacement(p.height);
+    }
+    this.emit({ type: "heads", heads: this.heads() });
+  }
+
+  private clampHeadsBelow(height: bigint): void {
+    const cap = height - 1n;
+    if (this.localSafe > cap) this.localSafe = cap;
+    if (this.crossSafe > cap) this.crossSafe = cap;
+    if (this.finalized > cap) this.finalized = cap;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // L1 access
+
+  l1Head(): L1Block {
+    return this.l1[this.l1.length - 1]!;
+  }
+
+  l1Safe(): L1Block {
+    return this.l1[Math.max(0, this.l1.length - 1 - this.options.l1Lags.safe)]!;
+  }
+
+  l1Finalized(): L1Block {
+    return this.l1[Math.max(0, this.l1.length - 1 - this.options.l1Lags.finalized)]!;
+  }
+
+  /** Canonical L1 block at `n`. */
+  l1BlockByNumber(n: bigint): L1Block | undefined {
+    return n >= 0n ? this.l1[Number(n)] : undefined;
+  }
+
+  /** Any L1 block ever produced, canonical or reorged out (geth keeps side blocks by hash). */
+  l1BlockByHash(hash: string): L1Block | undefined {
+    return this.l1ByHash.get(hash.toLowerCase());
+  }
+
+  isCanonicalL1(id: BlockId): boolean {
+    return this.l1[Number(id.number)]?.hash === id.hash.toLowerCase();
+  }
+
+  l1BlockByTag(tag: BlockTag): L1Block {
+    if (tag === "safe") return this.l1Safe();
+    if (tag === "finalized") return this.l1Finalized();
+    if (tag === "earliest") return this.l1[0]!;
+    return this.l1Head();
+  }
+
+  /** SystemConfig.unsafeBlockSigner() as of L1 block `l1Number`. */
+  unsafeBlockSignerAt(l1Number: bigint): Address {
+    let a = this.signerHistory[0]!.address;
+    for (const s of this.signerHistory) if (s.fromL1Block <= l1Number) a = s.address;
+    return a;
+  }
+
+  /** Rotates the SystemConfig unsafe block signer from the current L1 head on. */
+  setUnsafeBlockSigner(address: Address): void {
+    const fromL1Block = this.l1Head().number;
+    this.signerHistory.push({ fromL1Block, address });
+    this.emit({ type: "signer", address, fromL1Block });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // L2 access
+
+  /** The sequencer's tip (unsafe head). */
+  l2Tip(): L2Block {
+    return this.l2[this.l2.length - 1]!;
+  }
+
+  view(name: ViewName): ChainView {
+    return new ChainView(this, name);
+  }
+
+  /** @internal used by ChainView */
+  canonicalL2(n: bigint): L2Block | undefined {
+    return n >= 0n ? this.l2[Number(n)] : undefined;
+  }
+
+  /** @internal used by ChainView */
+  knownL2(hash: string): Known | undefined {
+    return this.l2ByHash.get(hash.toLowerCase());
+  }
+
+  /** @internal used by ChainView */
+  pendingAt(n: bigint): PendingReplacement | undefined {
+    const p = this.pending.get(n);
+    return p && !p.promoted ? p : undefined;
+  }
+
+  pendingReplacements(): PendingReplacement[] {
+    return [...this.pending.values()].filter((p) => !p.promoted);
+  }
+
+  replacements(): readonly PendingReplacement[] {
+    return this.replacementLog;
+  }
+
+  equivocations(): readonly { canonical: L2Block; equivocating: L2Block }[] {
+    return this.equivocationLog;
+  }
+
+  /** Any L2 block by hash, whoever knows it. */
+  l2BlockByHash(hash: string): L2Block | undefined {
+    return this.knownL2(hash)?.block;
+  }
+
+  l2BlockRef(b: L2Block): L2BlockRef {
+    return { hash: b.hash, number: b.number, parentHash: b.parentHash, timestamp: b.timestamp, l1origin: { ...b.l1Origin }, sequenceNumber: b.sequenceNumber };
+  }
+
+  l1BlockRef(b: L1Block): L1BlockRef {
+    return { hash: b.hash, number: b.number, parentHash: b.parentHash, timestamp: b.timestamp };
+  }
+
+  /** The v4 payload + parent beacon block root of a block, ready for encodeEnvelope/sign. */
+  payloadOf(b: L2Block): PayloadEnvelope {
+    return { version: 4, payload: b.payload, parentBeaconBlockRoot: b.parentBeaconBlockRoot };
+  }
+
+  /** op-service/eth/output.go OutputV0 root: keccak256(0 ‖ stateRoot ‖ messagePasserStorageRoot ‖ blockHash). */
+  outputRoot(b: L2Block): { outputRoot: Hash; preimage: Uint8Array } {
+    const preimage = outputV0Preimage(b.payload.stateRoot, b.payload.withdrawalsRoot!, fromHex(b.hash));
+    return { outputRoot: toHex(keccak256(preimage)), preimage };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scenarios
+
+  /**
+   * The sequencer's supervisor invalidates block `height`; it is replaced by a deposits-only block
+   * (same parent, timestamp, prevRandao, fee recipient, gas limit, extraData, parent beacon root;
+   * transactions = the original's deposits, plus, for variant "op-node", the optimistic-block deposit
+   * of op-node's AttributesToReplaceInvalidBlock). Later blocks are rebuilt on the replacement.
+   * The follower keeps seeing the original at `height` until `promoteReplacement(height)`.
+   * The height must not be cross-safe yet (only a block that never became cross-safe is replaced).
+   */
+  replaceWithDepositsOnly(height: bigint, variant: ReplacementVariant = "spec"): PendingReplacement {
+    const tip = this.l2Tip().number;
+    if (height < 1n || height > tip) throw new Error(`replaceWithDepositsOnly: height ${height} is not in 1..${tip}`);
+    if (height <= this.crossSafe) throw new Error(`replaceWithDepositsOnly: height ${height} is already cross-safe (${this.crossSafe})`);
+    if (this.pending.has(height)) throw new Error(`replaceWithDepositsOnly: height ${height} was already replaced`);
+    const original = this.l2[Number(height)]!;
+    const parent = this.l2[Number(height - 1n)]!;
+    const origin = this.l1ByHash.get(original.l1Origin.hash)!;
+    const deposits = original.txs.filter((t): t is DepositTxRecord => t.type === 0x7e).map((t) => ({ deposit: t.deposit, role: t.role }));
+    if (variant === "op-node") {
+      const raw = optimisticBlockDepositTx({ stateRoot: toHex(original.payload.stateRoot), withdrawalsRoot: toHex(original.payload.withdrawalsRoot!), hash: original.hash });
+      const dec = raw && decodeDepositTx(raw);
+      if (!dec || !dec.ok) throw new Error("replaceWithDepositsOnly: cannot build the optimistic-block deposit");
+      deposits.push({ deposit: dec.value, role: "optimistic-block" });
+    }
+    const replacement = buildL2Block(this.rng, this.l2Params, parent, {
+      timestamp: original.timestamp,
+      origin,
+      sequenceNumber: original.sequenceNumber,
+      deposits,
+      userTxs: false,
+      kind: "replacement",
+      salt: original.salt,
+      replaces: original,
+      variant,
+    });
+    this.dropPendingFrom(height + 1n); // later replacements were built on the chain being replaced
+    this.setCanonical(replacement, true);
+    this.rebuildL2From(height + 1n);
+    const p: PendingReplacement = { height, original, replacement, variant, promoted: false };
+    this.pending.set(height, p);
+    this.replacementLog.push(p);
+    this.emit({ type: "replaced", replacement: p });
+    if (this.options.autoPromoteReplacements && this.crossSafe >= height) this.promoteReplacement(height);
+    return p;
+  }
+
+  /** The follower's node adopts the replacement at `height` (as it would once told the block is cross-safe). */
+  promoteReplacement(height: bigint): PendingReplacement {
+    const p = this.pending.get(height);
+    if (!p) throw new Error(`promoteReplacement: no replacement at height ${height}`);
+    if (!p.promoted) {
+      p.promoted = true;
+      const k = this.l2ByHash.get(p.replacement.hash);
+      if (k) k.sequencerOnly = false;
+      this.emit({ type: "promoted", replacement: p });
+    }
+    return p;
+  }
+
+  /**
+   * Replaces the newest `depth` L1 blocks with different ones (same numbers and timestamps).
+   * l2 "rebuild" (default): L2 blocks whose L1 origin was reorged out are rebuilt on the new L1
+   * blocks and the L2 heads fall back below them, as after an op-node reset. l2 "keep": the L2
+   * chain keeps pointing at the orphaned L1 blocks (a node that has not noticed the reorg yet).
+   */
+  reorgL1(depth: number, opts: { l2?: "rebuild" | "keep" } = {}): { from: bigint; orphaned: L1Block[]; l2RebuiltFrom?: bigint } {
+    const head = this.l1Head().number;
+    if (depth < 1 || BigInt(depth) > head) throw new Error(`reorgL1: depth ${depth} must be in 1..${head}`);
+    const from = head - BigInt(depth) + 1n;
+    if (from <= this.l1Finalized().number) throw new Error(`reorgL1: L1 block ${from} is finalized`);
+    const orphaned = this.l1.slice(Number(from));
+    const salt = ++this.saltCounter;
+    for (let n = from; n <= head; n++) {
+      this.l1Salts.set(n, salt);
+      this.pushL1(buildL1Block(this.rng, this.l1Params, this.l1[Number(n - 1n)]!, salt));
+    }
+    const result: { from: bigint; orphaned: L1Block[]; l2RebuiltFrom?: bigint } = { from, orphaned };
+    if ((opts.l2 ?? "rebuild") === "rebuild") {
+      const first = this.l2.find((b) => b.l1Origin.number >= from);
+      if (first) {
+        if (first.number <= this.finalized) throw new Error(`reorgL1: L2 block ${first.number} (finalized) depends on reorged L1 block`);
+        this.dropPendingFrom(first.number);
+        this.rebuildL2From(first.number);
+        this.clampHeadsBelow(first.number);
+        result.l2RebuiltFrom = first.number;
+      }
+    }
+    const ev: ChainEvent = { type: "l1-reorg", depth, from };
+    if (result.l2RebuiltFrom !== undefined) ev.l2RebuiltFrom = result.l2RebuiltFrom;
+    this.emit(ev);
+    if (this.autoHeads) this.emit({ type: "heads", heads: this.heads() });
+    return result;
+  }
+
+  /**
+   * The L2 chain reorgs from `fromHeight`: every block from there to the tip is rebuilt with
+   * different sequencer transactions (new hashes), and the safe heads fall back below it.
+   */
+  reorgL2(fromHeight: bigint): { from: bigint; orphaned: L2Block[] } {
+    const tip = this.l2Tip().number;
+    if (fromHeight < 1n || fromHeight > tip) throw new Error(`reorgL2: height ${fromHeight} is not in 1..${tip}`);
+    if (fromHeight <= this.finalized) throw new Error(`reorgL2: height ${fromHeight} is finalized (${this.finalized})`);
+    const orphaned = this.l2.slice(Number(fromHeight));
+    const salt = ++this.saltCounter;
+    for (let n = fromHeight; n <= tip; n++) this.l2Salts.set(n, salt);
+    this.dropPendingFrom(fromHeight);
+    this.rebuildL2From(fromHeight);
+    this.clampHeadsBelow(fromHeight);
+    this.emit({ type: "l2-reorg", from: fromHeight });
+    this.emit({ type: "heads", heads: this.heads() });
+    return { from: fromHeight, orphaned };
+  }
+
+  /**
+   * The sequencer builds a second, different, validly built block at an already cross-safe height
+   * (same parent and attributes, other sequencer transactions). It is not canonical; only the
+   * sequencer view knows it. Sign it with payloadOf() to produce the evidence.
+   */
+  equivocate(height: bigint): L2Block {
+    if (height < 1n || height > this.crossSafe) throw new Error(`equivocate: height ${height} is not cross-safe (cross-safe head ${this.crossSafe})`);
+    const canonical = this.l2[Number(height)]!;
+    const parent = this.l2[Number(height - 1n)]!;
+    const b = this.buildNext(parent, "equivocation", ++this.saltCounter);
+    if (b.hash === canonical.hash) throw new Error("equivocate: rebuilt block is identical");
+    this.l2ByHash.set(b.hash, { block: b, sequencerOnly: true });
+    this.equivocationLog.push({ canonical, equivocating: b });
+    this.emit({ type: "equivocation", canonical, equivocating: b });
+    return b;
+  }
+
+  private dropPendingFrom(height: bigint): void {
+    for (const h of [...this.pending.keys()]) if (h >= height) this.pending.delete(h);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sync status
+
+  syncStatus(view: ViewName): SyncStatus {
+    return this.view(view).syncStatus();
+  }
+}
+
+/** One node pair's view of the L2 chain (op-geth + op-node) with the shared L1. */
+export class ChainView {
+  readonly chain: DevChain;
+  readonly name: ViewName;
+
+  constructor(chain: DevChain, name: ViewName) {
+    this.chain = chain;
+    this.name = name;
+  }
+
+  /** The block this view holds at height n (the follower sees an unpromoted replacement's original). */
+  blockByNumber(n: bigint): L2Block | undefined {
+    if (this.name === "follower") {
+      const p = this.chain.pendingAt(n);
+      if (p) return p.original;
+    }
+    return this.chain.canonicalL2(n);
+  }
+
+  blockByHash(hash: string): L2Block | undefined {
+    const k = this.chain.knownL2(hash);
+    if (!k) return undefined;
+    if (k.sequencerOnly && this.name === "follower") return undefined;
+    return k.block;
+  }
+
+  head(): L2Block {
+    return this.blockByNumber(this.chain.heads().unsafe)!;
+  }
+
+  localSafe(): L2Block {
+    return this.blockByNumber(this.chain.heads().localSafe)!;
+  }
+
+  crossSafe(): L2Block {
+    return this.blockByNumber(this.chain.heads().crossSafe)!;
+  }
+
+  /** What this node's op-node calls safe_l2 (and its op-geth the `safe` tag). */
+  safe(): L2Block {
+    const h = this.chain.heads();
+    const useLocal = this.name === "follower" && this.chain.options.followerSafeL2 === "local-safe";
+    return this.blockByNumber(useLocal ? h.localSafe : h.crossSafe)!;
+  }
+
+  finalized(): L2Block {
+    return this.blockByNumber(this.chain.heads().finalized)!;
+  }
+
+  blockByTag(tag: BlockTag): L2Block {
+    switch (tag) {
+      case "safe":
+        return this.safe();
+      case "finalized":
+        return this.finalized();
+      case "earliest":
+        return this.blockByNumber(0n)!;
+      default:
+        return this.head();
+    }
+  }
+
+  syncStatus(): SyncStatus {
+    const c = this.chain;
+    const ref = (b: L2Block): L2BlockRef => c.l2BlockRef(b);
+    const l1 = (b: L1Block): L1BlockRef => c.l1BlockRef(b);
+    const head = this.head();
+    const localSafe = this.localSafe();
+    return {
+      // Verifier confirmation depth 0: the derivation has read up to the L1 head.
+      current_l1: l1(c.l1Head()),
+      current_l1_finalized: l1(c.l1Finalized()),
+      head_l1: l1(c.l1Head()),
+      safe_l1: l1(c.l1Safe()),
+      finalized_l1: l1(c.l1Finalized()),
+      unsafe_l2: ref(head),
+      safe_l2: ref(this.safe()),
+      finalized_l2: ref(this.finalized()),
+      pending_safe_l2: ref(localSafe),
+      cross_unsafe_l2: ref(head),
+      local_safe_l2: ref(localSafe),
+    };
+  }
+}

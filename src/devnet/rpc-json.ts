@@ -1,0 +1,151 @@
+// JSON shapes exactly as the real nodes serialise them.
+//
+// Blocks: geth/op-geth internal/ethapi RPCMarshalHeader + RPCMarshalBlock. The result is a Go
+// map[string]any, which encoding/json writes with its keys sorted, so we sort too. Fields: header
+// fields (number, hash, parentHash, nonce, mixHash, sha3Uncles, logsBloom, stateRoot, miner,
+// difficulty, extraData, gasLimit, gasUsed, timestamp, transactionsRoot, receiptsRoot, baseFeePerGas,
+// withdrawalsRoot, blobGasUsed, excessBlobGas, parentBeaconBlockRoot, requestsHash), size,
+// transactions, uncles, withdrawals. No totalDifficulty (removed from geth's RPC in 2024, absent in
+// op-geth @ 7b56c731 too) and no `requests` (dropped when `requestsRoot` became `requestsHash`).
+// Checked against ethereum-optimism/op-geth @ 7b56c731 (2024-10, which still had requestsRoot) and
+// an Isthmus-era op-geth-derived internal/ethapi/api.go from the code index (requestsHash).
+//
+// Transactions: op-geth RPCTransaction (a struct: fields in declaration order, omitempty where
+// tagged) filled by newRPCTransaction: deposits carry sourceHash, mint (omitted when nil — a zero
+// mint decodes back to nil through `rlp:"nil"`), isSystemTx (only when true), depositReceiptVersion,
+// nonce = the receipt's deposit nonce, gasPrice/v/r/s = 0; 1559 txs carry maxFeePerGas,
+// maxPriorityFeePerGas, accessList, chainId, yParity and the effective gasPrice.
+//
+// op-node: eth.L1BlockRef / L2BlockRef / BlockID (op-service/eth/id.go) and eth.SyncStatus
+// (op-service/eth/sync_status.go), optimism @ abe047af: uint64 as JSON numbers, hashes as 0x-hex.
+import { toHex } from "../protocol/hex.ts";
+import type { Hash } from "../protocol/types.ts";
+import { DEPOSIT_RECEIPT_VERSION, quantity, type DevBlock, type DevTx } from "./block.ts";
+import type { L1BlockRef, L2BlockRef, SyncStatus } from "./chain.ts";
+import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH } from "../protocol/header.ts";
+import { effectiveGasPrice } from "./tx.ts";
+
+type Json = Record<string, unknown>;
+
+export function txToJson(tx: DevTx, block: DevBlock, index: number): Json {
+  const loc = { blockHash: block.hash, blockNumber: quantity(block.number) };
+  if (tx.type === 0x7e) {
+    const d = tx.deposit;
+    const o: Json = {
+      ...loc,
+      from: d.from.toLowerCase(),
+      gas: quantity(d.gas),
+      gasPrice: "0x0",
+      hash: tx.hash,
+      input: toHex(d.data),
+      nonce: quantity(tx.depositNonce),
+      to: d.to === null ? null : d.to.toLowerCase(),
+      transactionIndex: quantity(index),
+      value: quantity(d.value),
+      type: "0x7e",
+      v: "0x0",
+      r: "0x0",
+      s: "0x0",
+      sourceHash: d.sourceHash,
+    };
+    if (d.mint !== 0n) o["mint"] = quantity(d.mint);
+    if (d.isSystemTx) o["isSystemTx"] = true;
+    o["depositReceiptVersion"] = quantity(DEPOSIT_RECEIPT_VERSION);
+    return o;
+  }
+  return {
+    ...loc,
+    from: tx.from.toLowerCase(),
+    gas: quantity(tx.gas),
+    gasPrice: quantity(effectiveGasPrice(tx, block.payload.baseFeePerGas)),
+    maxFeePerGas: quantity(tx.maxFeePerGas),
+    maxPriorityFeePerGas: quantity(tx.maxPriorityFeePerGas),
+    hash: tx.hash,
+    input: toHex(tx.input),
+    nonce: quantity(tx.nonce),
+    to: tx.to.toLowerCase(),
+    transactionIndex: quantity(index),
+    value: quantity(tx.value),
+    type: "0x2",
+    accessList: [],
+    chainId: quantity(tx.chainId),
+    v: quantity(tx.yParity),
+    r: quantity(tx.r),
+    s: quantity(tx.s),
+    yParity: quantity(tx.yParity),
+  };
+}
+
+export function blockToJson(b: DevBlock, fullTx: boolean): Json {
+  const p = b.payload;
+  const o: Json = {
+    baseFeePerGas: quantity(p.baseFeePerGas),
+    blobGasUsed: quantity(p.blobGasUsed ?? 0n),
+    difficulty: "0x0",
+    excessBlobGas: quantity(p.excessBlobGas ?? 0n),
+    extraData: toHex(p.extraData),
+    gasLimit: quantity(p.gasLimit),
+    gasUsed: quantity(p.gasUsed),
+    hash: b.hash,
+    logsBloom: toHex(p.logsBloom),
+    miner: toHex(p.feeRecipient),
+    mixHash: toHex(p.prevRandao),
+    nonce: "0x0000000000000000",
+    number: quantity(b.number),
+    parentBeaconBlockRoot: toHex(b.parentBeaconBlockRoot),
+    parentHash: b.parentHash,
+    receiptsRoot: toHex(p.receiptsRoot),
+    requestsHash: toHex(EMPTY_REQUESTS_HASH),
+    sha3Uncles: toHex(EMPTY_UNCLE_HASH),
+    size: quantity(b.size),
+    stateRoot: toHex(p.stateRoot),
+    timestamp: quantity(b.timestamp),
+    transactions: fullTx ? b.txs.map((t, i) => txToJson(t, b, i)) : b.txs.map((t) => t.hash),
+    transactionsRoot: toHex(b.transactionsRoot),
+    uncles: [],
+    withdrawals: (p.withdrawals ?? []).map((w) => ({
+      index: quantity(w.index),
+      validatorIndex: quantity(w.validatorIndex),
+      address: toHex(w.address),
+      amount: quantity(w.amount),
+    })),
+    withdrawalsRoot: toHex(p.withdrawalsRoot!),
+  };
+  return o;
+}
+
+export function l1RefToJson(r: L1BlockRef): Json {
+  return { hash: r.hash, number: Number(r.number), parentHash: r.parentHash, timestamp: Number(r.timestamp) };
+}
+
+export function l2RefToJson(r: L2BlockRef): Json {
+  return {
+    hash: r.hash,
+    number: Number(r.number),
+    parentHash: r.parentHash,
+    timestamp: Number(r.timestamp),
+    l1origin: { hash: r.l1origin.hash, number: Number(r.l1origin.number) },
+    sequenceNumber: Number(r.sequenceNumber),
+  };
+}
+
+export function syncStatusToJson(s: SyncStatus): Json {
+  return {
+    current_l1: l1RefToJson(s.current_l1),
+    current_l1_finalized: l1RefToJson(s.current_l1_finalized),
+    head_l1: l1RefToJson(s.head_l1),
+    safe_l1: l1RefToJson(s.safe_l1),
+    finalized_l1: l1RefToJson(s.finalized_l1),
+    unsafe_l2: l2RefToJson(s.unsafe_l2),
+    safe_l2: l2RefToJson(s.safe_l2),
+    finalized_l2: l2RefToJson(s.finalized_l2),
+    pending_safe_l2: l2RefToJson(s.pending_safe_l2),
+    cross_unsafe_l2: l2RefToJson(s.cross_unsafe_l2),
+    local_safe_l2: l2RefToJson(s.local_safe_l2),
+  };
+}
+
+/** 32-byte word of a value (eth_getStorageAt / eth_call results). */
+export function word(v: bigint): Hash {
+  return `0x${v.toString(16).padStart(64, "0")}`;
+}

@@ -1,0 +1,408 @@
+// The chain server: one node:http server on loopback that serves a DevChain as the JSON-RPC of the
+// real nodes, one path per node (src/devnet/endpoints.ts):
+//   POST /l1                 L1 geth
+//   POST /l2                 the follower's op-geth
+//   POST /rollup             the follower's op-node
+//   POST /sequencer/l2       the sequencer's op-geth
+//   POST /sequencer/rollup   the sequencer's op-node
+//   POST /__control          test/devnet control API (JSON {"op": …}); GET /__control = status
+// HTTP handling follows geth's rpc/http.go: GET with no body → 200 (health check), PUT/DELETE →
+// 405, a content type other than application/json (or application/json-rpc, application/jsonrequest)
+// → 415, a body over 32 MiB → 413; responses are application/json, one JSON value and "\n".
+// Faults (src/devnet/faults.ts) are injected per endpoint and method.
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import "../node/keccak.ts";
+import { toHex } from "../protocol/hex.ts";
+import { encodePayload } from "../protocol/ssz.ts";
+import type { Address } from "../protocol/types.ts";
+import { DevChain, type DevChainOptions, type L2Block, type ReplacementVariant, type ViewName } from "./chain.ts";
+import { CONTROL_PATH, ENDPOINTS, endpointOfPath, type EndpointName } from "./endpoints.ts";
+import { FaultController, HTTP_LEVEL, type ActiveFault, type FaultRule } from "./faults.ts";
+import {
+  classify,
+  emptyBatchResponse,
+  errorResponse,
+  invalidRequest,
+  methodNotFound,
+  parseErrorResponse,
+  parsePositional,
+  RpcError,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from "./jsonrpc.ts";
+import { METHODS } from "./rpc-methods.ts";
+import { l2RefToJson } from "./rpc-json.ts";
+
+/** geth rpc/http.go maxRequestContentLength */
+const MAX_BODY = 32 * 1024 * 1024;
+const ACCEPTED_CONTENT_TYPES = new Set(["application/json", "application/json-rpc", "application/jsonrequest"]);
+/** geth's default BatchRequestLimit */
+const BATCH_LIMIT = 1000;
+
+export interface ChainServerOptions {
+  /** A chain to serve, or options to build one. */
+  chain?: DevChain | DevChainOptions;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /**
+   * Real-time ticking: the chain follows the wall clock (checked every intervalMs, default 250).
+   * When the chain is built here, its genesis time defaults to now. Default: manual stepping.
+   */
+  realtime?: boolean | { intervalMs?: number };
+}
+
+export interface ChainServerUrls {
+  base: string;
+  l1: string;
+  l2: string;
+  rollup: string;
+  sequencerL2: string;
+  sequencerRollup: string;
+  control: string;
+}
+
+export interface ChainServer {
+  readonly chain: DevChain;
+  readonly urls: ChainServerUrls;
+  readonly port: number;
+  readonly faults: FaultController;
+  /** Manual stepping (see DevChain.advance / advanceBlocks). */
+  advance(seconds: number): void;
+  advanceBlocks(n: number): void;
+  startTicking(intervalMs?: number): void;
+  stopTicking(): void;
+  /** Stops ticking, drops hanging requests, closes every connection. */
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function jsonText(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)) + "\n";
+}
+
+function httpError(res: ServerResponse, status: number, msg: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" });
+  res.end(msg + "\n");
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on("data", (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_BODY) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export async function startChainServer(opts: ChainServerOptions = {}): Promise<ChainServer> {
+  const realtime = opts.realtime === undefined || opts.realtime === false ? undefined : opts.realtime === true ? {} : opts.realtime;
+  let chain: DevChain;
+  if (opts.chain instanceof DevChain) chain = opts.chain;
+  else {
+    const o: DevChainOptions = { ...opts.chain };
+    if (realtime && o.genesisTime === undefined) o.genesisTime = BigInt(Math.floor(Date.now() / 1000));
+    chain = new DevChain(o);
+  }
+  const faults = new FaultController();
+  const hanging = new Set<ServerResponse>();
+  let ticker: ReturnType<typeof setInterval> | undefined;
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) httpError(res, 500, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === CONTROL_PATH) return control(req, res);
+    const endpoint = endpointOfPath(url.pathname);
+    if (!endpoint) return httpError(res, 404, "404 page not found");
+    // geth rpc.Server.ServeHTTP / validateRequest
+    const len = Number(req.headers["content-length"] ?? "0");
+    if (req.method === "GET" && len === 0 && url.search === "") {
+      res.writeHead(200);
+      res.end();
+      return;
+    }
+    if (req.method === "PUT" || req.method === "DELETE") return httpError(res, 405, "method not allowed");
+    if (len > MAX_BODY) return httpError(res, 413, `content length too large (${len}>${MAX_BODY})`);
+    if (req.method === "OPTIONS") {
+      res.writeHead(200);
+      res.end();
+      return;
+    }
+    const ct = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!ACCEPTED_CONTENT_TYPES.has(ct)) return httpError(res, 415, "invalid content type, only application/json is supported");
+    const body = await readBody(req);
+    if (body === undefined) return httpError(res, 413, `content length too large (>${MAX_BODY})`);
+    await serveRpc(endpoint, body, req, res);
+  }
+
+  async function serveRpc(endpoint: EndpointName, body: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let parsed: unknown;
+    let parseFailed = false;
+    if (body.trim() === "") {
+      // geth: io.EOF → nothing is written
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end();
+      return;
+    }
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parseFailed = true;
+    }
+    const batch = !parseFailed && Array.isArray(parsed);
+    const messages: unknown[] = parseFailed ? [] : batch ? (parsed as unknown[]) : [parsed];
+    const classified = messages.map(classify);
+    const methods = parseFailed ? [undefined] : classified.map((c) => (c.kind === "invalid" ? undefined : c.req.method));
+    const matched = faults.match(endpoint, methods.length ? methods : [undefined]);
+    const delay = Math.max(0, ...matched.map((m) => m?.delayMs ?? 0));
+    if (delay > 0) await sleep(delay);
+    const httpFault = matched.find((m) => m?.fault && HTTP_LEVEL.has(m.fault.kind))?.fault;
+    if (httpFault?.kind === "hang") {
+      hanging.add(res);
+      res.on("close", () => hanging.delete(res));
+      req.resume();
+      return;
+    }
+    if (httpFault?.kind === "http-status") {
+      return httpError(res, httpFault.status, httpFault.body ?? `${httpFault.status} ${STATUS_CODES[httpFault.status] ?? ""}`.trim());
+    }
+
+    let out: JsonRpcResponse | JsonRpcResponse[] | undefined;
+    if (parseFailed) out = parseErrorResponse();
+    else if (batch && messages.length === 0) out = emptyBatchResponse();
+    else if (batch && messages.length > BATCH_LIMIT) out = { jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch too large" } };
+    else {
+      const responses: JsonRpcResponse[] = [];
+      classified.forEach((c, i) => {
+        if (c.kind === "invalid") responses.push(invalidRequest(c.id));
+        else {
+          const r = call(endpoint, c.req, matched[i]);
+          if (c.kind === "call") responses.push(r);
+        }
+      });
+      out = batch ? (responses.length ? responses : undefined) : responses[0];
+    }
+    let text = out === undefined ? "" : jsonText(out);
+    if (httpFault?.kind === "malformed") {
+      const style = httpFault.style ?? "truncated";
+      text = style === "html" ? "<html><body><h1>502 Bad Gateway</h1></body></html>\n" : style === "garbage" ? "\u0000\u0001not json at all{" : text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(text);
+  }
+
+  function call(endpoint: EndpointName, req: JsonRpcRequest, rule: ActiveFault | undefined): JsonRpcResponse {
+    const id = req.id ?? null;
+    const f = rule?.fault;
+    if (f?.kind === "rpc-error") return errorResponse(id, new RpcError(f.code, f.message, f.data));
+    if (f?.kind === "null-result") return { jsonrpc: "2.0", id, result: null };
+    const m = METHODS[endpoint][req.method];
+    try {
+      if (!m) throw methodNotFound(req.method);
+      const args = parsePositional(req.params, m.args);
+      const ctx = { chain, endpoint, ...(f?.kind === "wrong-chain-id" ? { chainIdOverride: BigInt(f.chainId) } : {}) };
+      return { jsonrpc: "2.0", id, result: m.run(ctx, args) };
+    } catch (e) {
+      return errorResponse(id, e);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Control API
+
+  function status(): Json {
+    const h = chain.heads();
+    const seq = chain.view("sequencer");
+    const fol = chain.view("follower");
+    return {
+      now: chain.now.toString(),
+      urls,
+      sequencerAddress: chain.sequencerAddress,
+      chainId: chain.options.l2ChainId.toString(),
+      l1ChainId: chain.options.l1ChainId.toString(),
+      heads: { unsafe: h.unsafe.toString(), localSafe: h.localSafe.toString(), crossSafe: h.crossSafe.toString(), finalized: h.finalized.toString() },
+      l1Head: { hash: chain.l1Head().hash, number: chain.l1Head().number.toString() },
+      sequencer: { unsafe: l2RefToJson(chain.l2BlockRef(seq.head())), crossSafe: l2RefToJson(chain.l2BlockRef(seq.crossSafe())) },
+      follower: { unsafe: l2RefToJson(chain.l2BlockRef(fol.head())), localSafe: l2RefToJson(chain.l2BlockRef(fol.localSafe())) },
+      pendingReplacements: chain.pendingReplacements().map((p) => ({ height: p.height.toString(), variant: p.variant, original: p.original.hash, replacement: p.replacement.hash })),
+      equivocations: chain.equivocations().map((e) => ({ height: e.canonical.number.toString(), canonical: e.canonical.hash, equivocating: e.equivocating.hash })),
+      faults: faults.list(),
+      ticking: ticker !== undefined,
+    };
+  }
+
+  function blockSummary(b: L2Block): Json {
+    return { number: b.number.toString(), hash: b.hash, parentHash: b.parentHash, kind: b.kind, timestamp: b.timestamp.toString() };
+  }
+
+  function big(v: unknown, name: string): bigint {
+    if (typeof v === "number" && Number.isInteger(v)) return BigInt(v);
+    if (typeof v === "string" && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v)) return BigInt(v);
+    throw new Error(`${name}: expected an integer`);
+  }
+
+  function runControl(o: Json): Json {
+    switch (o["op"]) {
+      case "status":
+        return status();
+      case "advance":
+        chain.advance(big(o["seconds"], "seconds"));
+        return status();
+      case "advanceBlocks":
+        chain.advanceBlocks(Number(big(o["count"], "count")));
+        return status();
+      case "advanceTo":
+        chain.advanceTo(big(o["time"], "time"));
+        return status();
+      case "setHeads": {
+        const h: { localSafe?: bigint; crossSafe?: bigint; finalized?: bigint } = {};
+        for (const k of ["localSafe", "crossSafe", "finalized"] as const) if (o[k] !== undefined) h[k] = big(o[k], k);
+        chain.setHeads(h);
+        return status();
+      }
+      case "autoHeads":
+        chain.autoHeads = o["enabled"] === true;
+        return status();
+      case "replace": {
+        const p = chain.replaceWithDepositsOnly(big(o["height"], "height"), (o["variant"] as ReplacementVariant | undefined) ?? "spec");
+        return { original: blockSummary(p.original), replacement: blockSummary(p.replacement), variant: p.variant };
+      }
+      case "promote":
+        chain.promoteReplacement(big(o["height"], "height"));
+        return status();
+      case "reorgL1": {
+        const r = chain.reorgL1(Number(big(o["depth"], "depth")), { l2: o["l2"] === "keep" ? "keep" : "rebuild" });
+        return { from: r.from.toString(), orphaned: r.orphaned.map((b) => b.hash), l2RebuiltFrom: r.l2RebuiltFrom?.toString() ?? null };
+      }
+      case "reorgL2": {
+        const r = chain.reorgL2(big(o["from"], "from"));
+        return { from: r.from.toString(), orphaned: r.orphaned.map((b) => b.hash) };
+      }
+      case "equivocate": {
+        const b = chain.equivocate(big(o["height"], "height"));
+        return { equivocating: blockSummary(b), canonical: blockSummary(chain.view("sequencer").blockByNumber(b.number)!) };
+      }
+      case "setSigner":
+        chain.setUnsafeBlockSigner(String(o["address"]) as Address);
+        return status();
+      case "faults.add":
+        return { id: faults.add(o["rule"] as FaultRule) };
+      case "faults.remove":
+        return { removed: faults.remove(String(o["id"])) };
+      case "faults.clear":
+        faults.clear();
+        return { cleared: true };
+      case "faults.list":
+        return { faults: faults.list() };
+      case "payload": {
+        // The v4 envelope body (parentBeaconBlockRoot ‖ SSZ payload) of a block, for a publisher in another process.
+        const view = chain.view((o["view"] as ViewName | undefined) ?? "sequencer");
+        const b = o["hash"] !== undefined ? chain.l2BlockByHash(String(o["hash"])) : view.blockByNumber(big(o["number"], "number"));
+        if (!b) throw new Error("payload: no such block");
+        const env = chain.payloadOf(b);
+        return { version: 4, blockHash: b.hash, number: b.number.toString(), parentBeaconBlockRoot: toHex(env.parentBeaconBlockRoot), payloadSsz: toHex(encodePayload(env.payload, 4)) };
+      }
+      case "ticking":
+        if (o["enabled"] === true) startTicking(typeof o["intervalMs"] === "number" ? o["intervalMs"] : undefined);
+        else stopTicking();
+        return status();
+      default:
+        throw new Error(`unknown op ${JSON.stringify(o["op"])}`);
+    }
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (code: number, v: unknown): void => {
+      res.writeHead(code, { "content-type": "application/json" });
+      res.end(jsonText(v));
+    };
+    if (req.method === "GET") return send(200, status());
+    if (req.method !== "POST") return httpError(res, 405, "method not allowed");
+    const body = (await readBody(req)) ?? "";
+    let o: unknown;
+    try {
+      o = JSON.parse(body);
+    } catch {
+      return send(400, { ok: false, error: "body is not JSON" });
+    }
+    if (typeof o !== "object" || o === null || Array.isArray(o)) return send(400, { ok: false, error: 'expected {"op": ...}' });
+    try {
+      send(200, { ok: true, ...runControl(o as Json) });
+    } catch (e) {
+      send(400, { ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  function tick(): void {
+    chain.advanceTo(BigInt(Math.floor(Date.now() / 1000)));
+  }
+
+  function startTicking(intervalMs = realtime?.intervalMs ?? 250): void {
+    stopTicking();
+    tick();
+    ticker = setInterval(tick, intervalMs);
+    ticker.unref();
+  }
+
+  function stopTicking(): void {
+    if (ticker !== undefined) clearInterval(ticker);
+    ticker = undefined;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host ?? "127.0.0.1";
+  const base = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const urls: ChainServerUrls = {
+    base,
+    l1: base + ENDPOINTS.l1,
+    l2: base + ENDPOINTS.l2,
+    rollup: base + ENDPOINTS.rollup,
+    sequencerL2: base + ENDPOINTS["sequencer-l2"],
+    sequencerRollup: base + ENDPOINTS["sequencer-rollup"],
+    control: base + CONTROL_PATH,
+  };
+  if (realtime) startTicking();
+
+  return {
+    chain,
+    urls,
+    port,
+    faults,
+    advance: (s) => void chain.advance(s),
+    advanceBlocks: (n) => void chain.advanceBlocks(n),
+    startTicking,
+    stopTicking,
+    close: () =>
+      new Promise<void>((resolve) => {
+        stopTicking();
+        for (const r of hanging) r.destroy();
+        hanging.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,64 @@
+// Independent checks of served block JSON, shared by the devnet tests: the block hash recomputed
+// from the JSON fields with src/protocol/header.ts and with @ethereumjs/block, the transactions
+// root with src/protocol/trie.ts and with @ethereumjs/mpt, each transaction's bytes rebuilt from
+// its JSON (src/protocol/rpc-block.ts) and hashed.
+import { createBlockHeaderFromRPC } from "@ethereumjs/block";
+import { Trie } from "@ethereumjs/trie";
+import { bytesToHex } from "@ethereumjs/util";
+import { bytesToHex as viemBytesToHex, numberToBytes, toRlp } from "viem";
+import { expect } from "vitest";
+import { computeBlockHash, EMPTY_REQUESTS_HASH } from "../../src/protocol/header.ts";
+import { fromHex, toHex } from "../../src/protocol/hex.ts";
+import { keccak256 } from "../../src/protocol/keccak/index.ts";
+import { parseRpcBlock, rpcTransactionToRaw, type RpcBlock } from "../../src/protocol/rpc-block.ts";
+import { orderedTrieRoot } from "../../src/protocol/trie.ts";
+import type { ExecutionPayload } from "../../src/protocol/types.ts";
+
+/** The header inputs of an RPC block as an ExecutionPayload (what header.ts hashes). */
+export function payloadFromRpc(b: RpcBlock, raws: Uint8Array[]): ExecutionPayload {
+  return {
+    parentHash: fromHex(b.parentHash),
+    feeRecipient: fromHex(b.miner),
+    stateRoot: fromHex(b.stateRoot),
+    receiptsRoot: fromHex(b.receiptsRoot),
+    logsBloom: fromHex(b.logsBloom),
+    prevRandao: fromHex(b.mixHash),
+    blockNumber: b.number,
+    gasLimit: b.gasLimit,
+    gasUsed: b.gasUsed,
+    timestamp: b.timestamp,
+    extraData: fromHex(b.extraData),
+    baseFeePerGas: b.baseFeePerGas!,
+    blockHash: fromHex(b.hash),
+    transactions: raws,
+    withdrawals: (b.withdrawals ?? []).map((w) => ({ index: w.index, validatorIndex: w.validatorIndex, address: fromHex(w.address), amount: w.amount })),
+    blobGasUsed: b.blobGasUsed!,
+    excessBlobGas: b.excessBlobGas!,
+    withdrawalsRoot: fromHex(b.withdrawalsRoot!),
+  };
+}
+
+/** Full verification of one eth_getBlockBy*(…, true) result; returns the parsed block and raw txs. */
+export async function verifyBlockJson(json: unknown): Promise<{ block: RpcBlock; raws: Uint8Array[] }> {
+  const parsed = parseRpcBlock(json);
+  if (!parsed.ok) throw new Error(`${parsed.error.path}: ${parsed.error.message}`);
+  const b = parsed.value;
+  // Each transaction's bytes, rebuilt from its JSON, hash to its `hash`.
+  const raws = b.transactions.map((tx) => {
+    const raw = rpcTransactionToRaw(tx);
+    expect(toHex(keccak256(raw))).toBe(tx.hash);
+    return raw;
+  });
+  // Transactions root: ours, and ethereumjs's Merkle-Patricia trie keyed by rlp(index) (viem's RLP).
+  expect(toHex(orderedTrieRoot(raws))).toBe(b.transactionsRoot);
+  const trie = await Trie.create();
+  for (let i = 0; i < raws.length; i++) await trie.put(fromHex(toRlp(i === 0 ? "0x" : viemBytesToHex(numberToBytes(i)))), raws[i]!);
+  expect(bytesToHex(trie.root())).toBe(b.transactionsRoot);
+  // Header hash: src/protocol/header.ts (which implies requestsHash = sha256("")) …
+  expect(b.requestsHash).toBe(toHex(EMPTY_REQUESTS_HASH));
+  expect(toHex(computeBlockHash(payloadFromRpc(b, raws), fromHex(b.parentBeaconBlockRoot!)))).toBe(b.hash);
+  // … and @ethereumjs/block from the raw JSON (default common: mainnet rules at Prague).
+  const header = createBlockHeaderFromRPC(json as Parameters<typeof createBlockHeaderFromRPC>[0], { skipConsensusFormatValidation: true });
+  expect(bytesToHex(header.hash())).toBe(b.hash);
+  return { block: b, raws };
+}
