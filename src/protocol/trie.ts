@@ -112,17 +112,21 @@ function nibblesOf(b: Uint8Array): Uint8Array {
 /**
  * Trie root of `items` keyed by rlp(index). The keys' byte order is 1..127, 0, 128.. (rlp(0) is
  * 0x80, rlp(1..127) are single bytes, longer keys start 0x81, 0x82, …), so no sort is needed.
+ * An empty item is left out: a trie cannot hold an empty value (it means "deleted"), and geth's
+ * DeriveSha ignores the error StackTrie.Update returns for one, so op-node's CheckBlockHash hashes
+ * a payload with a zero-length transaction as if that index were absent.
  */
 export function orderedTrieRoot(items: readonly Uint8Array[]): Uint8Array {
   const n = items.length;
-  if (n === 0) return EMPTY_TRIE_ROOT.slice();
   const order: number[] = [];
   for (let i = 1; i < Math.min(n, 128); i++) order.push(i);
-  order.push(0);
+  if (n > 0) order.push(0);
   for (let i = 128; i < n; i++) order.push(i);
-  const keys = order.map((i) => nibblesOf(encodeIndexKey(i)));
-  const vals = order.map((i) => items[i]!);
-  return keccak256(build(keys, vals, 0, n, 0));
+  const kept = order.filter((i) => items[i]!.length > 0);
+  if (kept.length === 0) return EMPTY_TRIE_ROOT.slice();
+  const keys = kept.map((i) => nibblesOf(encodeIndexKey(i)));
+  const vals = kept.map((i) => items[i]!);
+  return keccak256(build(keys, vals, 0, kept.length, 0));
 }
 
 /** rlp(i) as a trie key: 0 → 0x80 (empty string), 1..127 → the byte itself, else 0x80+len ‖ big-endian bytes. */
