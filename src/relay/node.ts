@@ -18,6 +18,7 @@ import { BanList } from "./ban-list.ts";
 import { BAN, GOSSIPSUB_STATIC, MESH, PEER_SCORE_THRESHOLDS, peerScoreParams } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
+import { patchGossipsubOutboundLimit } from "./gossipsub-patch.ts";
 import { relayMsgIdFn } from "./msg-id.ts";
 
 /**
@@ -78,9 +79,12 @@ export interface GossipNode {
   connectedPeers(): string[];
   /** Disconnects and bans a peer; dials and inbound connections from it are refused until the ban ends. */
   ban(peerId: string, reason: string, durationMs?: number): Promise<void>;
-  /** Waits until the topic mesh (or, if not subscribed, the topic's subscribers) has `n` peers. */
-  waitForTopicPeers(topic: string, n?: number, timeoutMs?: number): Promise<void>;
-  /** Publishes raw gossip bytes (already snappy-compressed) once a peer can take them. */
+  /** Waits until the topic mesh (or the topic's subscribers above the publish threshold) has `n` peers. */
+  waitForTopicPeers(topic: string, n?: number, timeoutMs?: number, kind?: "mesh" | "subscribers"): Promise<void>;
+  /**
+   * Publishes raw gossip bytes (already snappy-compressed: the publisher mode's signed envelope) once
+   * a subscribed peer can take them. Throws gossipsub's PublishError on a duplicate.
+   */
   publishRaw(topic: string, data: Uint8Array, opts?: PublishRawOptions): Promise<{ recipients: string[] }>;
   stop(): Promise<void>;
 }
@@ -108,6 +112,8 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
   const banDurationMs = opts.banDurationMs ?? BAN.durationMs;
   const staticPeers = (opts.staticPeers ?? []).map((a) => ({ addr: multiaddr(a), id: peerIdOf(a) }));
   const bootstrapPeers = (opts.bootstrap ?? []).map((a) => ({ addr: multiaddr(a), id: peerIdOf(a) }));
+  const patch = await patchGossipsubOutboundLimit();
+  if (!patch.patched) log.warn("could not lift @libp2p/gossipsub's 4 MiB outbound limit; larger messages will not be forwarded", { reason: patch.reason });
 
   const libp2p = await createLibp2p<Services>({
     ...(opts.privateKey ? { privateKey: opts.privateKey } : {}),
@@ -193,12 +199,14 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
   libp2p.addEventListener("peer:connect", (e) => log.debug("peer connected", { peer: e.detail.toString() }));
   libp2p.addEventListener("peer:disconnect", (e) => log.debug("peer disconnected", { peer: e.detail.toString() }));
 
-  const waitForTopicPeers = async (topic: string, n = 1, timeoutMs = 10_000): Promise<void> => {
-    const subscribed = pubsub.getTopics().includes(topic);
-    const count = (): number => (subscribed ? pubsub.getMeshPeers(topic).length : pubsub.getSubscribers(topic).length);
+  const waitForTopicPeers = async (topic: string, n = 1, timeoutMs = 10_000, kind: "mesh" | "subscribers" = "mesh"): Promise<void> => {
+    const count = (): number =>
+      kind === "mesh"
+        ? pubsub.getMeshPeers(topic).length
+        : pubsub.getSubscribers(topic).filter((p) => pubsub.getScore(p.toString()) >= PEER_SCORE_THRESHOLDS.publishThreshold).length;
     const end = Date.now() + timeoutMs;
     while (count() < n) {
-      if (Date.now() >= end) throw new Error(`no ${subscribed ? "mesh" : "subscribed"} peers on ${topic} after ${timeoutMs} ms (have ${count()}, want ${n})`);
+      if (Date.now() >= end) throw new Error(`no ${kind === "mesh" ? "mesh peers" : "subscribed peers"} on ${topic} after ${timeoutMs} ms (have ${count()}, want ${n})`);
       if (libp2p.status !== "started") throw new Error("node stopped");
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -215,7 +223,9 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     ban,
     waitForTopicPeers,
     async publishRaw(topic, data, o = {}) {
-      await waitForTopicPeers(topic, 1, o.timeoutMs ?? 10_000);
+      // gossipsub sends to mesh peers, or to fanout peers (topic subscribers above the publish
+      // threshold) when the mesh is empty, so a subscriber is enough.
+      await waitForTopicPeers(topic, 1, o.timeoutMs ?? 10_000, "subscribers");
       const r = await pubsub.publish(topic, data);
       return { recipients: r.recipients.map((p) => p.toString()) };
     },

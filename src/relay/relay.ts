@@ -45,6 +45,7 @@ export interface RelayExtras {
   onVerdict?: (e: VerdictEvent) => void;
   gossipOverrides?: Partial<GossipsubOpts>;
   scoreInspectMs?: number;
+  redialMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   fetch?: typeof fetch;
@@ -105,6 +106,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     banDurationMs: config.banDurationMs,
     maxConnections: config.maxConnections,
     ...(extras.scoreInspectMs !== undefined ? { scoreInspectMs: extras.scoreInspectMs } : {}),
+    ...(extras.redialMs !== undefined ? { redialMs: extras.redialMs } : {}),
     ...(extras.gossipOverrides ? { gossipOverrides: extras.gossipOverrides } : {}),
     userAgent: "op-follow-relay",
     log,

@@ -18,7 +18,10 @@ export const MARK = { accept: 0xa1, reject: 0xb2, ignore: 0xc3 } as const;
 export function testMessage(kind: keyof typeof MARK, tag: string, size = 100, randomFill = false): Uint8Array {
   const body = new Uint8Array(Math.max(size, 66));
   const t = new TextEncoder().encode(tag).subarray(0, body.length - 2);
-  if (randomFill) crypto.getRandomValues(body.subarray(t.length + 2));
+  if (randomFill) {
+    const rest = body.subarray(t.length + 2);
+    for (let i = 0; i < rest.length; i += 65_536) crypto.getRandomValues(rest.subarray(i, i + 65_536));
+  }
   body[0] = MARK[kind];
   body.set(t, 1);
   body[t.length + 1] = 0;

@@ -57,11 +57,14 @@ describe("forwarder", () => {
     const jobs = [await job("accept", "a"), await job("reject", "r"), await job("ignore", "i")];
     for (const j of jobs) f.submit(j);
     await f.idle();
-    expect(reports).toEqual(jobs.map((j, i) => ({ msgId: j.msgId, source: PEER, verdict: (["accept", "reject", "ignore"] as const)[i] })));
+    // requests run concurrently: compare by message, not by completion order
+    const byId = (xs: Array<{ msgId: string }>) => [...xs].sort((a, b) => a.msgId.localeCompare(b.msgId));
+    expect(byId(reports)).toEqual(byId(jobs.map((j, i) => ({ msgId: j.msgId, source: PEER, verdict: (["accept", "reject", "ignore"] as const)[i]! }))));
     expect(stub.authFailures).toEqual([]);
-    expect(stub.received.map((r) => r.meta)).toEqual(jobs.map((j) => ({ relayId: RELAY_ID, topic: TOPIC, peerId: PEER, receivedMs: j.receivedMs })));
+    const metas = (xs: Array<{ receivedMs: number; topic: string }>) => [...xs].sort((a, b) => a.receivedMs - b.receivedMs || a.topic.localeCompare(b.topic));
+    expect(metas(stub.received.map((r) => r.meta))).toEqual(metas(jobs.map((j) => ({ relayId: RELAY_ID, topic: TOPIC, peerId: PEER, receivedMs: j.receivedMs }))));
     expect(events.every((e) => e.source === "worker")).toBe(true);
-    expect(events[0]!.response).toMatchObject({ verdict: "accept", reason: "valid" });
+    expect(events.find((e) => e.job.msgId === jobs[0]!.msgId)!.response).toMatchObject({ verdict: "accept", reason: "valid" });
     expect(metrics.messageIdMismatch.get()).toBe(0);
     expect(metrics.messages.get({ verdict: "accept", source: "worker" })).toBe(1);
     expect(metrics.forwardLatency.count({ source: "worker" })).toBe(3);
