@@ -11,10 +11,15 @@
 // an Isthmus-era op-geth-derived internal/ethapi/api.go from the code index (requestsHash).
 //
 // Transactions: op-geth RPCTransaction (a struct: fields in declaration order, omitempty where
-// tagged) filled by newRPCTransaction: deposits carry sourceHash, mint (omitted when nil — a zero
-// mint decodes back to nil through `rlp:"nil"`), isSystemTx (only when true), depositReceiptVersion,
-// nonce = the receipt's deposit nonce, gasPrice/v/r/s = 0; 1559 txs carry maxFeePerGas,
-// maxPriorityFeePerGas, accessList, chainId, yParity and the effective gasPrice.
+// tagged) filled by newRPCTransaction (op-geth @ 7b56c731 internal/ethapi/api.go l.1569-1700, same in
+// the Isthmus-era op-geth-derived copies in the code index): deposits carry sourceHash, mint,
+// isSystemTx (only when true), depositReceiptVersion, nonce = the receipt's deposit nonce, and
+// gasPrice/v/r/s = 0; 1559 txs carry maxFeePerGas, maxPriorityFeePerGas, accessList, chainId,
+// yParity and the effective gasPrice. `mint` is "0x0" rather than omitted for a zero mint: geth's
+// rlp decodes a *big.Int field itself (decodeBigInt), so the `rlp:"nil"` tag never yields nil and
+// every decoded deposit has a mint — real OP Mainnet L1-info deposits show "mint":"0x0" (fixtures in
+// test/fixtures/rpc-blocks/rpc-transactions.json). `blockTimestamp` (after blockNumber) is the field
+// upstream geth added to RPCTransaction in 2025 and current op-geth serves (seen on OP Mainnet).
 //
 // op-node: eth.L1BlockRef / L2BlockRef / BlockID (op-service/eth/id.go) and eth.SyncStatus
 // (op-service/eth/sync_status.go), optimism @ abe047af: uint64 as JSON numbers, hashes as 0x-hex.
@@ -28,7 +33,7 @@ import { effectiveGasPrice } from "./tx.ts";
 type Json = Record<string, unknown>;
 
 export function txToJson(tx: DevTx, block: DevBlock, index: number): Json {
-  const loc = { blockHash: block.hash, blockNumber: quantity(block.number) };
+  const loc = { blockHash: block.hash, blockNumber: quantity(block.number), blockTimestamp: quantity(block.timestamp) };
   if (tx.type === 0x7e) {
     const d = tx.deposit;
     const o: Json = {
@@ -47,8 +52,8 @@ export function txToJson(tx: DevTx, block: DevBlock, index: number): Json {
       r: "0x0",
       s: "0x0",
       sourceHash: d.sourceHash,
+      mint: quantity(d.mint),
     };
-    if (d.mint !== 0n) o["mint"] = quantity(d.mint);
     if (d.isSystemTx) o["isSystemTx"] = true;
     o["depositReceiptVersion"] = quantity(DEPOSIT_RECEIPT_VERSION);
     return o;

@@ -13,9 +13,10 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import "../node/keccak.ts";
-import { toHex } from "../protocol/hex.ts";
+import { fromHex, toHex } from "../protocol/hex.ts";
+import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { encodePayload } from "../protocol/ssz.ts";
-import type { Address } from "../protocol/types.ts";
+import type { Address, Hex } from "../protocol/types.ts";
 import { DevChain, type DevChainOptions, type L2Block, type ReplacementVariant, type ViewName } from "./chain.ts";
 import { CONTROL_PATH, ENDPOINTS, endpointOfPath, type EndpointName } from "./endpoints.ts";
 import { FaultController, HTTP_LEVEL, type ActiveFault, type FaultRule } from "./faults.ts";
@@ -31,6 +32,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "./jsonrpc.ts";
+import { signedGossipMessage } from "./gossip.ts";
 import { METHODS } from "./rpc-methods.ts";
 import { l2RefToJson } from "./rpc-json.ts";
 
@@ -65,6 +67,7 @@ export interface ChainServerUrls {
 }
 
 export interface ChainServer {
+  /** The chain being served (replaced by reset()). */
   readonly chain: DevChain;
   readonly urls: ChainServerUrls;
   readonly port: number;
@@ -74,6 +77,8 @@ export interface ChainServer {
   advanceBlocks(n: number): void;
   startTicking(intervalMs?: number): void;
   stopTicking(): void;
+  /** Serves a fresh chain (same options unless given; faults are kept). */
+  reset(options?: DevChainOptions): DevChain;
   /** Stops ticking, drops hanging requests, closes every connection. */
   close(): Promise<void>;
 }
@@ -109,14 +114,25 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
+/** DevChainOptions from JSON (integers as numbers or decimal/0x strings). */
+export function chainOptionsFromJson(o: Json): DevChainOptions {
+  const out: Record<string, unknown> = { ...o };
+  for (const k of ["l1ChainId", "l2ChainId", "genesisTime", "gasLimit", "minBaseFee"]) if (o[k] !== undefined) out[k] = BigInt(o[k] as string | number);
+  return out as DevChainOptions;
+}
+
 export async function startChainServer(opts: ChainServerOptions = {}): Promise<ChainServer> {
   const realtime = opts.realtime === undefined || opts.realtime === false ? undefined : opts.realtime === true ? {} : opts.realtime;
-  let chain: DevChain;
-  if (opts.chain instanceof DevChain) chain = opts.chain;
-  else {
-    const o: DevChainOptions = { ...opts.chain };
-    if (realtime && o.genesisTime === undefined) o.genesisTime = BigInt(Math.floor(Date.now() / 1000));
-    chain = new DevChain(o);
+  const baseOptions: DevChainOptions = opts.chain instanceof DevChain ? opts.chain.options : { ...opts.chain };
+  const build = (o: DevChainOptions): DevChain => {
+    const withTime = { ...o };
+    if (realtime && o.genesisTime === undefined) withTime.genesisTime = BigInt(Math.floor(Date.now() / 1000));
+    return new DevChain(withTime);
+  };
+  let chain: DevChain = opts.chain instanceof DevChain ? opts.chain : build(baseOptions);
+  function reset(o: DevChainOptions = baseOptions): DevChain {
+    chain = build(o);
+    return chain;
   }
   const faults = new FaultController();
   const hanging = new Set<ServerResponse>();
@@ -322,6 +338,21 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         const env = chain.payloadOf(b);
         return { version: 4, blockHash: b.hash, number: b.number.toString(), parentBeaconBlockRoot: toHex(env.parentBeaconBlockRoot), payloadSsz: toHex(encodePayload(env.payload, 4)) };
       }
+      case "reset": {
+        const given = o["options"];
+        reset(typeof given === "object" && given !== null ? chainOptionsFromJson(given as Json) : baseOptions);
+        return status();
+      }
+      case "signedMessage": {
+        // A ready-to-ingest gossip message (snappy(signature ‖ parentBeaconBlockRoot ‖ SSZ payload)) of a block,
+        // signed by the sequencer key (or `privateKey`), for tests that cannot run the publisher.
+        const view = chain.view((o["view"] as ViewName | undefined) ?? "sequencer");
+        const b = o["hash"] !== undefined ? chain.l2BlockByHash(String(o["hash"])) : view.blockByNumber(big(o["number"], "number"));
+        if (!b) throw new Error("signedMessage: no such block");
+        const key = (o["privateKey"] as Hex | undefined) ?? chain.options.sequencerKey;
+        const m = signedGossipMessage(chain, b, key);
+        return { blockHash: b.hash, number: b.number.toString(), topic: m.topic, message: toHex(m.message), signer: addressOfPrivateKey(fromHex(key)) };
+      }
       case "ticking":
         if (o["enabled"] === true) startTicking(typeof o["intervalMs"] === "number" ? o["intervalMs"] : undefined);
         else stopTicking();
@@ -388,12 +419,15 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
   if (realtime) startTicking();
 
   return {
-    chain,
     urls,
     port,
     faults,
+    get chain() {
+      return chain;
+    },
     advance: (s) => void chain.advance(s),
     advanceBlocks: (n) => void chain.advanceBlocks(n),
+    reset,
     startTicking,
     stopTicking,
     close: () =>

@@ -3,17 +3,16 @@ import { parseTransaction, recoverTransactionAddress } from "viem";
 import { serializeTransaction as serializeOpTransaction } from "viem/op-stack";
 import "../../src/node/keccak.ts";
 import { consolidate } from "../../src/protocol/consolidate.ts";
-import { encodeEnvelope, encodeSignedBytes } from "../../src/protocol/envelope.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import { keccak256 } from "../../src/protocol/keccak/index.ts";
 import { decodeDepositTx, decodeL1InfoDeposit, l1InfoDepositSourceHash, userDepositSourceHash } from "../../src/protocol/l1-info.ts";
 import { parseRpcBlock, type RpcBlock } from "../../src/protocol/rpc-block.ts";
-import { addressOfPrivateKey, payloadHash, signHash, signingHash } from "../../src/protocol/signature.ts";
-import { snappyEncode } from "../../src/protocol/snappy.ts";
+import { addressOfPrivateKey } from "../../src/protocol/signature.ts";
 import { crossSafeTopic } from "../../src/protocol/topic.ts";
 import { validateGossipMessage } from "../../src/protocol/validate.ts";
 import { DevChain, type L2Block } from "../../src/devnet/chain.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "../../src/devnet/dev-accounts.ts";
+import { signedGossipMessage } from "../../src/devnet/gossip.ts";
 import { TRANSACTION_DEPOSITED_TOPIC } from "../../src/devnet/l1.ts";
 import { blockToJson } from "../../src/devnet/rpc-json.ts";
 import { verifyBlockJson } from "./helpers.ts";
@@ -26,11 +25,8 @@ function rpcBlock(b: Parameters<typeof blockToJson>[0]): RpcBlock {
 
 /** Signs a block as the publisher would and runs it through the cross-safe gossip validator. */
 async function gossipVerdict(chain: DevChain, b: L2Block, key = chain.options.sequencerKey) {
-  const env = chain.payloadOf(b);
-  const signed = encodeSignedBytes(env.payload, 4, env.parentBeaconBlockRoot);
-  const sig = signHash(signingHash(chain.options.l2ChainId, payloadHash(signed)), fromHex(key));
-  const msg = snappyEncode(encodeEnvelope({ version: 4, signature: sig, payload: env.payload, parentBeaconBlockRoot: env.parentBeaconBlockRoot }));
-  return validateGossipMessage(msg, {
+  const { message } = signedGossipMessage(chain, b, key);
+  return validateGossipMessage(message, {
     chainId: chain.options.l2ChainId,
     topic: crossSafeTopic(chain.options.l2ChainId),
     kind: "cross-safe",

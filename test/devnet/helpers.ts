@@ -5,7 +5,7 @@
 import { createBlockHeaderFromRPC } from "@ethereumjs/block";
 import { Trie } from "@ethereumjs/trie";
 import { bytesToHex } from "@ethereumjs/util";
-import { bytesToHex as viemBytesToHex, numberToBytes, toRlp } from "viem";
+import { bytesToHex as viemBytesToHex, keccak256 as viemKeccak256, numberToBytes, toRlp, type Hex } from "viem";
 import { expect } from "vitest";
 import { computeBlockHash, EMPTY_REQUESTS_HASH } from "../../src/protocol/header.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
@@ -60,5 +60,18 @@ export async function verifyBlockJson(json: unknown): Promise<{ block: RpcBlock;
   // … and @ethereumjs/block from the raw JSON (default common: mainnet rules at Prague).
   const header = createBlockHeaderFromRPC(json as Parameters<typeof createBlockHeaderFromRPC>[0], { skipConsensusFormatValidation: true });
   expect(bytesToHex(header.hash())).toBe(b.hash);
+  // … and a third time from the JSON strings with viem's RLP and keccak; the same RLP gives geth's
+  // Block.Size(): rlp([header, txs, uncles, withdrawals]).
+  const j = json as Record<string, Hex>;
+  const q = (k: string): Hex => (BigInt(j[k]!) === 0n ? "0x" : viemBytesToHex(numberToBytes(BigInt(j[k]!))));
+  const fields: Hex[] = [
+    j["parentHash"]!, j["sha3Uncles"]!, j["miner"]!, j["stateRoot"]!, j["transactionsRoot"]!, j["receiptsRoot"]!, j["logsBloom"]!,
+    q("difficulty"), q("number"), q("gasLimit"), q("gasUsed"), q("timestamp"), j["extraData"]!, j["mixHash"]!, j["nonce"]!,
+    q("baseFeePerGas"), j["withdrawalsRoot"]!, q("blobGasUsed"), q("excessBlobGas"), j["parentBeaconBlockRoot"]!, j["requestsHash"]!,
+  ];
+  expect(viemKeccak256(toRlp(fields))).toBe(b.hash);
+  const ws = (b.withdrawals ?? []).map((w) => [w.index, w.validatorIndex].map((x) => (x === 0n ? "0x" : viemBytesToHex(numberToBytes(x)))).concat([w.address, w.amount === 0n ? "0x" : viemBytesToHex(numberToBytes(w.amount))]) as Hex[]);
+  const body = toRlp([fields, raws.map((r) => viemBytesToHex(r)), [], ws]);
+  expect(BigInt((body.length - 2) / 2)).toBe(BigInt(j["size"]!));
   return { block: b, raws };
 }

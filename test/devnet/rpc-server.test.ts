@@ -9,6 +9,8 @@ import { computeBlockHash } from "../../src/protocol/header.ts";
 import { DEV_ACCOUNTS } from "../../src/devnet/dev-accounts.ts";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../../src/devnet/rpc-methods.ts";
+import { validateGossipMessage } from "../../src/protocol/validate.ts";
+import globalSetup, { type ChainServerInfo } from "./global-setup.ts";
 import { verifyBlockJson } from "./helpers.ts";
 
 type RpcReply = { jsonrpc: string; id: unknown; result?: any; error?: { code: number; message: string; data?: unknown } };
@@ -80,13 +82,13 @@ describe("chain server", () => {
   it("serves deposit and EIP-1559 transactions in op-geth's JSON", async () => {
     const b = (await rpc(s.urls.l2, "eth_getBlockByNumber", ["0x7", true])).result;
     const info = b.transactions[0];
-    expect(Object.keys(info)).toEqual(["blockHash", "blockNumber", "from", "gas", "gasPrice", "hash", "input", "nonce", "to", "transactionIndex", "value", "type", "v", "r", "s", "sourceHash", "depositReceiptVersion"]);
-    expect(info).toMatchObject({ from: "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001", to: "0x4200000000000000000000000000000000000015", gas: "0xf4240", type: "0x7e", gasPrice: "0x0", value: "0x0", depositReceiptVersion: "0x1", nonce: "0x6" });
-    expect(info).not.toHaveProperty("mint");
+    // the member order of a real OP Mainnet deposit (test/fixtures/rpc-blocks/rpc-transactions.json, GetBlock.io entry)
+    expect(Object.keys(info)).toEqual(["blockHash", "blockNumber", "blockTimestamp", "from", "gas", "gasPrice", "hash", "input", "nonce", "to", "transactionIndex", "value", "type", "v", "r", "s", "sourceHash", "mint", "depositReceiptVersion"]);
+    expect(info).toMatchObject({ from: "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001", to: "0x4200000000000000000000000000000000000015", gas: "0xf4240", type: "0x7e", gasPrice: "0x0", value: "0x0", mint: "0x0", depositReceiptVersion: "0x1", nonce: "0x6", blockTimestamp: b.timestamp });
     expect(info).not.toHaveProperty("isSystemTx");
     const user = b.transactions.find((t: { type: string }) => t.type === "0x2");
     expect(Object.keys(user)).toEqual([
-      "blockHash", "blockNumber", "from", "gas", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "hash", "input", "nonce", "to", "transactionIndex", "value", "type", "accessList", "chainId", "v", "r", "s", "yParity",
+      "blockHash", "blockNumber", "blockTimestamp", "from", "gas", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "hash", "input", "nonce", "to", "transactionIndex", "value", "type", "accessList", "chainId", "v", "r", "s", "yParity",
     ]);
     expect(user.v).toBe(user.yParity);
     expect(BigInt(user.gasPrice)).toBe(BigInt(b.baseFeePerGas) + BigInt(user.maxPriorityFeePerGas));
@@ -109,7 +111,7 @@ describe("chain server", () => {
         expect(first.sourceHash).toMatch(/^0x[0-9a-f]{64}$/);
         expect(first.isSystemTx).toBeUndefined();
       }
-      for (const t of b.transactions) if (t.type === "deposit" && t.mint !== undefined) deposits++;
+      for (const t of b.transactions) if (t.type === "deposit" && t.mint !== undefined && t.mint > 0n) deposits++;
       expect(b.withdrawals).toEqual([]);
       expect(b.blobGasUsed).toBe(0n);
     }
@@ -328,13 +330,49 @@ describe("chain server faults and control", () => {
   });
 });
 
+describe("chain server for other processes", () => {
+  it("hands out ready signed gossip messages and starts over on reset", async () => {
+    const s = await startChainServer({ chain: { seed: "control" } });
+    try {
+      s.advance(60);
+      const n = s.chain.heads().crossSafe;
+      const m = await control(s, { op: "signedMessage", number: Number(n) });
+      expect(m).toMatchObject({ ok: true, topic: "/optimism/901/0/cross-safe-blocks", signer: DEV_ACCOUNTS[5]!.address, blockHash: s.chain.view("sequencer").blockByNumber(n)!.hash });
+      const v = await validateGossipMessage(fromHex(m.message), { chainId: 901n, topic: m.topic, kind: "cross-safe", version: 4, signer: s.chain.sequencerAddress, now: Number(s.chain.now) });
+      expect(v.verdict).toBe("accept");
+      const bad = await control(s, { op: "signedMessage", number: Number(n), privateKey: DEV_ACCOUNTS[0]!.privateKey });
+      expect((await validateGossipMessage(fromHex(bad.message), { chainId: 901n, topic: m.topic, kind: "cross-safe", version: 4, signer: s.chain.sequencerAddress, now: Number(s.chain.now) })).reason).toBe("wrong-signer");
+      const before = s.chain;
+      const st = await control(s, { op: "reset", options: { seed: "control", l2ChainId: "0x386" } });
+      expect(st.heads.unsafe).toBe("0");
+      expect(s.chain).not.toBe(before);
+      expect((await rpc(s.urls.l2, "eth_chainId")).result).toBe("0x386");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("starts from the vitest globalSetup and provides its URLs", async () => {
+    const provided = new Map<string, unknown>();
+    const teardown = await globalSetup({ provide: (k: string, v: unknown) => provided.set(k, v) } as unknown as Parameters<typeof globalSetup>[0]);
+    try {
+      const info = provided.get("chainServer") as ChainServerInfo;
+      expect(info.l2ChainId).toBe("901");
+      expect((await rpc(info.urls.l2, "eth_blockNumber")).result).toBe("0x3c");
+      expect((await rpc(info.urls.rollup, "optimism_syncStatus")).result.unsafe_l2.number).toBe(60);
+    } finally {
+      await teardown();
+    }
+  });
+});
+
 describe("chain server in real time", () => {
   it("follows the wall clock from a genesis of now", async () => {
     const s = await startChainServer({ chain: { l1BlockTime: 2, l2BlockTime: 1 }, realtime: { intervalMs: 50 } });
     try {
       const start = s.chain.l2Tip().number;
       expect(Number(s.chain.options.genesisTime)).toBeGreaterThan(Date.now() / 1000 - 5);
-      await new Promise((r) => setTimeout(r, 2100));
+      await new Promise((r) => setTimeout(r, 1300));
       expect(s.chain.l2Tip().number).toBeGreaterThanOrEqual(start + 1n);
       expect(s.chain.l2Tip().timestamp <= BigInt(Math.floor(Date.now() / 1000))).toBe(true);
       s.stopTicking();
