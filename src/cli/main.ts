@@ -16,6 +16,11 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "inspect":
       return runInspect(rest);
+    case "relay": {
+      const { runRelay } = await import("../relay/cli.ts");
+      await runRelay(rest);
+      return typeof process.exitCode === "number" ? process.exitCode : 0;
+    }
     case undefined:
     case "help":
     case "--help":
