@@ -100,6 +100,13 @@ export type ReplacementVariant = "spec" | "op-node";
 
 export type DevBlock = L1Block | L2Block;
 
+/** Intrinsic gas of a call with this calldata (21000 + 4 per zero byte + 16 per non-zero byte). */
+export function intrinsicGas(data: Uint8Array): bigint {
+  let g = 21_000n;
+  for (const b of data) g += b === 0 ? 4n : 16n;
+  return g;
+}
+
 export function quantity(v: bigint | number): `0x${string}` {
   return `0x${BigInt(v).toString(16)}`;
 }

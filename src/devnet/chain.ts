@@ -16,6 +16,7 @@
 //   follower's own op-node/op-geth derived). They differ only where a scenario makes them differ:
 //   a replaced block is seen by the follower as the original until the replacement is promoted, and
 //   equivocating blocks exist only for the sequencer.
+import type { L2BlockRef } from "../durable/types.ts";
 import type { ChainConfig } from "../protocol/chain-config.ts";
 import { optimisticBlockDepositTx, outputV0Preimage } from "../protocol/consolidate.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
@@ -100,11 +101,8 @@ export interface L1BlockRef {
   timestamp: bigint;
 }
 
-/** op-node eth.L2BlockRef. */
-export interface L2BlockRef extends L1BlockRef {
-  l1origin: BlockId;
-  sequenceNumber: bigint;
-}
+/** op-node eth.L2BlockRef (the type the Durable Object keeps its head in). */
+export type { L2BlockRef } from "../durable/types.ts";
 
 /** op-node eth.SyncStatus (op-service/eth/sync_status.go @ abe047af), typed. */
 export interface SyncStatus {
@@ -160,7 +158,6 @@ interface Known {
   sequencerOnly: boolean;
 }
 
-const addr = (rng: Rng, label: string): Address => toHex(rng.bytes(20, label)) as Address;
 const fixedAddr = (label: string): Address => toHex(keccak256(new TextEncoder().encode(label)).subarray(12)) as Address;
 
 /** The resolved configuration (every option filled in). */

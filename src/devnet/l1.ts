@@ -9,7 +9,7 @@ import { withdrawalsRootOf } from "../protocol/header.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
 import type { Address, Hash, Withdrawal } from "../protocol/types.ts";
-import { nextBaseFee, receiptsOf, seal, type L1Block, type L1Deposit, type UserTxRecord } from "./block.ts";
+import { intrinsicGas, nextBaseFee, receiptsOf, seal, type L1Block, type L1Deposit, type UserTxRecord } from "./block.ts";
 import { DEV_ACCOUNTS } from "./dev-accounts.ts";
 import type { Rng } from "./rng.ts";
 import { signDynamicFeeTx } from "./tx.ts";
@@ -57,12 +57,6 @@ function depositLogData(d: Omit<L1Deposit, "logIndex" | "from" | "to">): Uint8Ar
   const padded = new Uint8Array(Math.ceil(opaque.length / 32) * 32);
   padded.set(opaque);
   return concatBytes(word(0x20n), word(BigInt(opaque.length)), padded);
-}
-
-function intrinsicGas(data: Uint8Array): bigint {
-  let g = 21_000n;
-  for (const b of data) g += b === 0 ? 4n : 16n;
-  return g;
 }
 
 function withdrawalsFor(rng: Rng, number: bigint, salt: number, firstIndex: bigint): Withdrawal[] {

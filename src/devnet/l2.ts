@@ -20,6 +20,7 @@ import {
 } from "../protocol/l1-info.ts";
 import type { Address } from "../protocol/types.ts";
 import {
+  intrinsicGas,
   nextBaseFee,
   optimismExtraData,
   receiptsOf,
@@ -79,12 +80,6 @@ export interface L2Attributes {
   salt: number;
   replaces?: L2Block;
   variant?: ReplacementVariant;
-}
-
-function intrinsicGas(data: Uint8Array): bigint {
-  let g = 21_000n;
-  for (const b of data) g += b === 0 ? 4n : 16n;
-  return g;
 }
 
 /** The deposits op-node puts first in a block: L1 info, then (new epoch) the origin's user deposits. */

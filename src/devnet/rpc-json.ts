@@ -29,6 +29,7 @@ import { DEPOSIT_RECEIPT_VERSION, quantity, type DevBlock, type DevTx } from "./
 import type { L1BlockRef, L2BlockRef, SyncStatus } from "./chain.ts";
 import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH } from "../protocol/header.ts";
 import { effectiveGasPrice } from "./tx.ts";
+import { l2RefJson } from "../worker/block-ref-json.ts";
 
 type Json = Record<string, unknown>;
 
@@ -123,16 +124,8 @@ export function l1RefToJson(r: L1BlockRef): Json {
   return { hash: r.hash, number: Number(r.number), parentHash: r.parentHash, timestamp: Number(r.timestamp) };
 }
 
-export function l2RefToJson(r: L2BlockRef): Json {
-  return {
-    hash: r.hash,
-    number: Number(r.number),
-    parentHash: r.parentHash,
-    timestamp: Number(r.timestamp),
-    l1origin: { hash: r.l1origin.hash, number: Number(r.l1origin.number) },
-    sequenceNumber: Number(r.sequenceNumber),
-  };
-}
+/** op-node L2BlockRef JSON: the Worker's serialiser (src/worker/block-ref-json.ts), shared. */
+export const l2RefToJson = (r: L2BlockRef): Json => ({ ...l2RefJson(r) });
 
 export function syncStatusToJson(s: SyncStatus): Json {
   return {

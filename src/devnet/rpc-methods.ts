@@ -7,7 +7,7 @@
 // - op-node `optimism` namespace (op-node/node/api.go): optimism_syncStatus(), optimism_rollupConfig(),
 //   optimism_outputAtBlock(hexutil.Uint64), optimism_version().
 import { bigintToBytes, concatBytes } from "../protocol/bytes.ts";
-import { fromHex, toHex } from "../protocol/hex.ts";
+import { toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
 import type { Hash } from "../protocol/types.ts";
 import { quantity } from "./block.ts";

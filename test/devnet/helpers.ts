@@ -12,31 +12,7 @@ import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import { keccak256 } from "../../src/protocol/keccak/index.ts";
 import { parseRpcBlock, rpcTransactionToRaw, type RpcBlock } from "../../src/protocol/rpc-block.ts";
 import { orderedTrieRoot } from "../../src/protocol/trie.ts";
-import type { ExecutionPayload } from "../../src/protocol/types.ts";
-
-/** The header inputs of an RPC block as an ExecutionPayload (what header.ts hashes). */
-export function payloadFromRpc(b: RpcBlock, raws: Uint8Array[]): ExecutionPayload {
-  return {
-    parentHash: fromHex(b.parentHash),
-    feeRecipient: fromHex(b.miner),
-    stateRoot: fromHex(b.stateRoot),
-    receiptsRoot: fromHex(b.receiptsRoot),
-    logsBloom: fromHex(b.logsBloom),
-    prevRandao: fromHex(b.mixHash),
-    blockNumber: b.number,
-    gasLimit: b.gasLimit,
-    gasUsed: b.gasUsed,
-    timestamp: b.timestamp,
-    extraData: fromHex(b.extraData),
-    baseFeePerGas: b.baseFeePerGas!,
-    blockHash: fromHex(b.hash),
-    transactions: raws,
-    withdrawals: (b.withdrawals ?? []).map((w) => ({ index: w.index, validatorIndex: w.validatorIndex, address: fromHex(w.address), amount: w.amount })),
-    blobGasUsed: b.blobGasUsed!,
-    excessBlobGas: b.excessBlobGas!,
-    withdrawalsRoot: fromHex(b.withdrawalsRoot!),
-  };
-}
+import { payloadFromRpcBlock } from "../../src/protocol/payload-from-rpc.ts";
 
 /** Full verification of one eth_getBlockBy*(…, true) result; returns the parsed block and raw txs. */
 export async function verifyBlockJson(json: unknown): Promise<{ block: RpcBlock; raws: Uint8Array[] }> {
@@ -56,7 +32,9 @@ export async function verifyBlockJson(json: unknown): Promise<{ block: RpcBlock;
   expect(bytesToHex(trie.root())).toBe(b.transactionsRoot);
   // Header hash: src/protocol/header.ts (which implies requestsHash = sha256("")) …
   expect(b.requestsHash).toBe(toHex(EMPTY_REQUESTS_HASH));
-  expect(toHex(computeBlockHash(payloadFromRpc(b, raws), fromHex(b.parentBeaconBlockRoot!)))).toBe(b.hash);
+  const p = payloadFromRpcBlock(b, 4);
+  if (!p.ok) throw new Error(p.error);
+  expect(toHex(computeBlockHash(p.payload, p.parentBeaconBlockRoot))).toBe(b.hash);
   // … and @ethereumjs/block from the raw JSON (default common: mainnet rules at Prague).
   const header = createBlockHeaderFromRPC(json as Parameters<typeof createBlockHeaderFromRPC>[0], { skipConsensusFormatValidation: true });
   expect(bytesToHex(header.hash())).toBe(b.hash);
