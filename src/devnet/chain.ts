@@ -647,6 +647,23 @@ export class DevChain {
   }
 
   /**
+   * After reorgL1(…, { l2: "keep" }): what an op-node reset does once it notices — rebuild L2 from the
+   * first block whose L1 origin is no longer canonical (same sequencer transactions), heads falling
+   * back below it. Returns that height, or undefined when every origin is canonical.
+   */
+  resyncL2(): bigint | undefined {
+    const first = this.l2.find((b) => !this.isCanonicalL1(b.l1Origin));
+    if (!first) return undefined;
+    if (first.number <= this.finalized) throw new Error(`resyncL2: L2 block ${first.number} (finalized) has a reorged-out L1 origin`);
+    this.dropPendingFrom(first.number);
+    this.rebuildL2From(first.number);
+    this.clampHeadsBelow(first.number);
+    this.emit({ type: "l2-reorg", from: first.number });
+    this.emit({ type: "heads", heads: this.heads() });
+    return first.number;
+  }
+
+  /**
    * The L2 chain reorgs from `fromHeight`: every block from there to the tip is rebuilt with
    * different sequencer transactions (new hashes), and the safe heads fall back below it.
    */

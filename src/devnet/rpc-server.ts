@@ -310,6 +310,10 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         const r = chain.reorgL1(Number(big(o["depth"], "depth")), { l2: o["l2"] === "keep" ? "keep" : "rebuild" });
         return { from: r.from.toString(), orphaned: r.orphaned.map((b) => b.hash), l2RebuiltFrom: r.l2RebuiltFrom?.toString() ?? null };
       }
+      case "resyncL2": {
+        const from = chain.resyncL2();
+        return { from: from?.toString() ?? null };
+      }
       case "reorgL2": {
         const r = chain.reorgL2(big(o["from"], "from"));
         return { from: r.from.toString(), orphaned: r.orphaned.map((b) => b.hash) };

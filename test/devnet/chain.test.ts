@@ -319,6 +319,12 @@ describe("DevChain scenarios", () => {
     expect(c.isCanonicalL1(tip.l1Origin)).toBe(tip.l1Origin.number < c.l1Head().number);
     c.advance(10);
     expect(c.l2Tip().number).toBe(tip.number + 5n);
+    // the node notices: L2 is rebuilt from the first block on an orphaned origin
+    const from = c.resyncL2()!;
+    expect(c.view("follower").blockByNumber(from - 1n)!.l1Origin.number < c.l1Head().number).toBe(true);
+    for (let n = from; n <= c.l2Tip().number; n++) expect(c.isCanonicalL1(c.view("follower").blockByNumber(n)!.l1Origin)).toBe(true);
+    expect(c.heads().localSafe < from).toBe(true);
+    expect(c.resyncL2()).toBeUndefined();
   });
 
   it("reorgs L2 from a height: new hashes from there on, heads below it", async () => {
