@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { TEST_ADMIN_TOKEN, TEST_RELAY_ID, TEST_RELAY_SECRET } from "./test/worker/secrets.ts";
 
 export default defineConfig({
   test: {
@@ -14,11 +15,29 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const chain = inject("workerChain");
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  CHAINS: JSON.stringify([{ chain: chain.chainConfig, l1Rpc: chain.urls.l1, l2Rpc: chain.urls.l2, rollupRpc: chain.urls.rollup }]),
+                  RELAY_SECRETS: JSON.stringify({ [TEST_RELAY_ID]: TEST_RELAY_SECRET }),
+                  ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                  RPC_TIMEOUT_MS: "1000",
+                },
+              },
+            };
+          }),
+        ],
         test: {
           name: "workers",
           include: ["test/worker/**/*.test.ts", "test/durable/**/*.test.ts"],
+          globalSetup: ["./test/helpers/worker-global-setup.ts"],
           testTimeout: 60_000,
+          // The chain server is shared by the files of this project: run them one at a time.
+          fileParallelism: false,
         },
       },
     ],

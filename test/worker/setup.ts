@@ -1,0 +1,14 @@
+// Each Worker test starts from a clean Durable Object and a fresh chain (same seed: same blocks).
+import { abortAllDurableObjects, reset } from "cloudflare:test";
+import { beforeEach } from "vitest";
+import { control } from "./harness.ts";
+
+export function freshWorld(seconds = 120): void {
+  beforeEach(async () => {
+    await reset();
+    await abortAllDurableObjects();
+    await control({ op: "faults.clear" });
+    await control({ op: "reset" });
+    await control({ op: "advance", seconds });
+  });
+}
