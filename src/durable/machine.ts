@@ -143,9 +143,13 @@ export class ChainMachine {
       m.#markSeen(p.number, p.hash, { state: "pending" });
     }
     for (const e of s.evidence) m.#evidence.set(e.id, e);
-    for (const p of s.peers) m.#peers.set(p.peerId, p);
+    // Copies: #score and tick() update peer records in place, which must not reach the snapshot.
+    for (const p of s.peers) m.#peers.set(p.peerId, { ...p });
     m.#events.push(...s.events.slice(-LIMITS.events));
-    for (const [k, v] of s.nonces) m.#nonces.set(k, v);
+    // Storage may hold more nonces than the machine kept (claimNonce's evictions are not reported as
+    // deletes) and returns them in key order: keep the ones expiring last, soonest first, so the bound
+    // holds and claimNonce's "drop the oldest" still drops the one that expires soonest.
+    for (const [k, v] of [...s.nonces].sort((a, b) => a[1] - b[1]).slice(-LIMITS.nonces)) m.#nonces.set(k, v);
     return m;
   }
 
@@ -159,7 +163,7 @@ export class ChainMachine {
       envelopes: [...this.#envelopes.entries()],
       pending: [...this.#pending.values()],
       evidence: [...this.#evidence.values()],
-      peers: [...this.#peers.values()],
+      peers: [...this.#peers.values()].map((p) => ({ ...p })),
       events: [...this.#events],
       nonces: [...this.#nonces.entries()],
     };
@@ -181,6 +185,9 @@ export class ChainMachine {
   }
   get alarm(): Alarm | null {
     return this.#alarm;
+  }
+  get nextEvidenceId(): number {
+    return this.#nextEvidenceId;
   }
   historyAt(n: bigint): CrossSafeHead | undefined {
     return this.#history.get(n);
@@ -416,7 +423,10 @@ export class ChainMachine {
         this.#forgetSeen(n, rec.hash);
       }
     }
-    this.#changes.historyDeleteAbove = keepUpTo;
+    // Several rewinds may happen before the shell persists: the store must delete above the lowest
+    // target (records re-added since are in historyPut, which the store applies after the deletes).
+    const prev = this.#changes.historyDeleteAbove;
+    this.#changes.historyDeleteAbove = prev !== null && prev < keepUpTo ? prev : keepUpTo;
     this.#head = target;
     this.#changes.meta = true;
     this.#event({ at: now, kind: "rewound", number: (target?.number ?? -1n).toString(), ...(target ? { hash: target.hash } : {}), reason: `head ${from} no longer canonical` });

@@ -89,7 +89,7 @@ export class MachineStore {
         else sql.exec("DELETE FROM meta WHERE key = 'head'");
         if (m.localSafe) put("localSafe", JSON.stringify(refToJson(m.localSafe)));
         put("alarm", alarmToJson(m.alarm));
-        put("nextEvidenceId", String(m.snapshot().nextEvidenceId));
+        put("nextEvidenceId", String(m.nextEvidenceId)); // not m.snapshot(): that copies every table
       }
       if (c.historyDeleteAbove !== null) sql.exec("DELETE FROM history WHERE n > ?", Number(c.historyDeleteAbove));
       if (c.historyDeleteBelow !== null) sql.exec("DELETE FROM history WHERE n < ?", Number(c.historyDeleteBelow));
