@@ -3,7 +3,10 @@ import { createPublicClient, defineChain, http } from "viem";
 import { optimism } from "viem/chains";
 import { chainConfig as opStackChainConfig } from "viem/op-stack";
 import "../../src/node/keccak.ts";
-import { decodeEnvelope } from "../../src/protocol/envelope.ts";
+import { decodeEnvelope, encodeSignedBytes } from "../../src/protocol/envelope.ts";
+import { payloadFromRpcBlock } from "../../src/protocol/payload-from-rpc.ts";
+import { signGossipMessage } from "../../src/protocol/publish.ts";
+import { parseRpcBlock } from "../../src/protocol/rpc-block.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import { computeBlockHash } from "../../src/protocol/header.ts";
 import { DEV_ACCOUNTS } from "../../src/devnet/dev-accounts.ts";
@@ -176,6 +179,21 @@ describe("chain server", () => {
     const out = (await rpc(s.urls.rollup, "optimism_outputAtBlock", ["0x5"])).result;
     expect(out.outputRoot).toBe(s.chain.outputRoot(s.chain.view("follower").blockByNumber(5n)!).outputRoot);
     expect(out.blockRef.number).toBe(5);
+  });
+
+  it("lets a publisher build the signed payload from the sequencer's nodes alone, as against real ones", async () => {
+    const st = (await rpc(s.urls.sequencerRollup, "optimism_syncStatus")).result;
+    const json = (await rpc(s.urls.sequencerL2, "eth_getBlockByNumber", [`0x${st.safe_l2.number.toString(16)}`, true])).result;
+    const parsed = parseRpcBlock(json);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const p = payloadFromRpcBlock(parsed.value, 4);
+    if (!p.ok) throw new Error(p.error);
+    const ours = s.chain.payloadOf(s.chain.view("sequencer").blockByNumber(BigInt(st.safe_l2.number))!);
+    expect(encodeSignedBytes(p.payload, 4, p.parentBeaconBlockRoot)).toEqual(encodeSignedBytes(ours.payload, 4, ours.parentBeaconBlockRoot));
+    const m = signGossipMessage(p.payload, 4, p.parentBeaconBlockRoot, 901n, fromHex(s.chain.options.sequencerKey));
+    const v = await validateGossipMessage(m.message, { chainId: 901n, topic: "/optimism/901/0/cross-safe-blocks", kind: "cross-safe", version: 4, signer: s.chain.sequencerAddress, now: st.safe_l2.timestamp });
+    expect(v.verdict).toBe("accept");
+    expect(v.blockHash).toBe(json.hash);
   });
 
   it("returns geth's JSON-RPC errors", async () => {
