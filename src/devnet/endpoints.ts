@@ -22,3 +22,14 @@ export function endpointOfPath(path: string): EndpointName | undefined {
   for (const [name, route] of Object.entries(ENDPOINTS)) if (route === p) return name as EndpointName;
   return undefined;
 }
+
+/** Where a chain server listens (startChainServer's `urls`). */
+export interface ChainServerUrls {
+  base: string;
+  l1: string;
+  l2: string;
+  rollup: string;
+  sequencerL2: string;
+  sequencerRollup: string;
+  control: string;
+}

@@ -18,7 +18,9 @@ import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { encodePayload } from "../protocol/ssz.ts";
 import type { Address, Hex } from "../protocol/types.ts";
 import { DevChain, type DevChainOptions, type L2Block, type ReplacementVariant, type ViewName } from "./chain.ts";
-import { CONTROL_PATH, ENDPOINTS, endpointOfPath, type EndpointName } from "./endpoints.ts";
+import { CONTROL_PATH, ENDPOINTS, endpointOfPath, type ChainServerUrls, type EndpointName } from "./endpoints.ts";
+
+export type { ChainServerUrls } from "./endpoints.ts";
 import { FaultController, HTTP_LEVEL, type ActiveFault, type FaultRule } from "./faults.ts";
 import {
   classify,
@@ -54,16 +56,6 @@ export interface ChainServerOptions {
    * When the chain is built here, its genesis time defaults to now. Default: manual stepping.
    */
   realtime?: boolean | { intervalMs?: number };
-}
-
-export interface ChainServerUrls {
-  base: string;
-  l1: string;
-  l2: string;
-  rollup: string;
-  sequencerL2: string;
-  sequencerRollup: string;
-  control: string;
 }
 
 export interface ChainServer {

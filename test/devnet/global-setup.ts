@@ -4,25 +4,10 @@
 //   test: { globalSetup: ["./test/devnet/global-setup.ts"] }   and in a test:   inject("chainServer")
 // OP_FOLLOW_CHAIN_SERVER_PORT pins the port (for configs that must know the URLs up front).
 import type { TestProject } from "vitest/node";
-import { startChainServer, type ChainServerUrls } from "../../src/devnet/rpc-server.ts";
+import { startChainServer } from "../../src/devnet/rpc-server.ts";
+import "./chain-server-info.ts";
 
-export interface ChainServerInfo {
-  urls: ChainServerUrls;
-  /** Decimal strings (provide() values must be serialisable). */
-  l1ChainId: string;
-  l2ChainId: string;
-  systemConfig: string;
-  sequencerAddress: string;
-  /** Public dev key: tests may sign as the sequencer. */
-  sequencerKey: string;
-  genesisTime: string;
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    chainServer: ChainServerInfo;
-  }
-}
+export type { ChainServerInfo } from "./chain-server-info.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const port = Number(process.env["OP_FOLLOW_CHAIN_SERVER_PORT"] ?? 0);

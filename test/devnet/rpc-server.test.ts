@@ -9,6 +9,7 @@ import { signGossipMessage } from "../../src/protocol/publish.ts";
 import { parseRpcBlock } from "../../src/protocol/rpc-block.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import { computeBlockHash } from "../../src/protocol/header.ts";
+import { controlClient } from "../../src/devnet/control-client.ts";
 import { DEV_ACCOUNTS } from "../../src/devnet/dev-accounts.ts";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../../src/devnet/rpc-methods.ts";
@@ -365,6 +366,30 @@ describe("chain server for other processes", () => {
       expect(st.heads.unsafe).toBe("0");
       expect(s.chain).not.toBe(before);
       expect((await rpc(s.urls.l2, "eth_chainId")).result).toBe("0x386");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("is steered with the typed control client", async () => {
+    const s = await startChainServer({ chain: { seed: "client" } });
+    try {
+      const c = controlClient(s.urls.control);
+      const st = await c.advance(60);
+      expect(st.heads.unsafe).toBe("30");
+      const h = BigInt(st.heads.crossSafe) + 1n;
+      const r = await c.replace(h, "spec");
+      expect(r.replacement.kind).toBe("replacement");
+      await c.promote(h);
+      const eq = await c.equivocate(st.heads.crossSafe);
+      expect(eq.equivocating.number).toBe(st.heads.crossSafe);
+      const id = await c.addFault({ endpoint: "l1", fault: { kind: "http-status", status: 503 }, times: 1 });
+      expect(id).toMatch(/^f\d+$/);
+      expect((await post(s.urls.l1, { jsonrpc: "2.0", id: 1, method: "eth_chainId" })).status).toBe(503);
+      const m = await c.signedMessage({ number: h });
+      expect(m.blockHash).toBe(r.replacement.hash);
+      await expect(c.reorgL2(0)).rejects.toThrow(/reorgL2/);
+      expect((await c.reset()).heads.unsafe).toBe("0");
     } finally {
       await s.close();
     }
