@@ -14,7 +14,6 @@ import { DEV_ACCOUNTS } from "../../src/devnet/dev-accounts.ts";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../../src/devnet/rpc-methods.ts";
 import { validateGossipMessage } from "../../src/protocol/validate.ts";
-import globalSetup, { type ChainServerInfo } from "./global-setup.ts";
 import { verifyBlockJson } from "./helpers.ts";
 
 type RpcReply = { jsonrpc: string; id: unknown; result?: any; error?: { code: number; message: string; data?: unknown } };
@@ -395,18 +394,6 @@ describe("chain server for other processes", () => {
     }
   });
 
-  it("starts from the vitest globalSetup and provides its URLs", async () => {
-    const provided = new Map<string, unknown>();
-    const teardown = await globalSetup({ provide: (k: string, v: unknown) => provided.set(k, v) } as unknown as Parameters<typeof globalSetup>[0]);
-    try {
-      const info = provided.get("chainServer") as ChainServerInfo;
-      expect(info.l2ChainId).toBe("901");
-      expect((await rpc(info.urls.l2, "eth_blockNumber")).result).toBe("0x3c");
-      expect((await rpc(info.urls.rollup, "optimism_syncStatus")).result.unsafe_l2.number).toBe(60);
-    } finally {
-      await teardown();
-    }
-  });
 });
 
 describe("chain server in real time", () => {
