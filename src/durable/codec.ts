@@ -27,12 +27,12 @@ export function refFromJson(j: RefJson): L2BlockRef {
 }
 
 export function headToJson(h: CrossSafeHead): string {
-  return JSON.stringify({ ...refToJson(h), replaced: h.replaced, updatedAt: h.updatedAt, messageId: h.messageId, peer: h.peer });
+  return JSON.stringify({ ...refToJson(h), replaced: h.replaced, updatedAt: h.updatedAt, messageId: h.messageId, peer: h.peer, ...(h.localHash ? { localHash: h.localHash } : {}) });
 }
 
 export function headFromJson(s: string): CrossSafeHead {
-  const j = JSON.parse(s) as RefJson & Pick<CrossSafeHead, "replaced" | "updatedAt" | "messageId" | "peer">;
-  return { ...refFromJson(j), replaced: j.replaced, updatedAt: j.updatedAt, messageId: j.messageId, peer: j.peer };
+  const j = JSON.parse(s) as RefJson & Pick<CrossSafeHead, "replaced" | "updatedAt" | "messageId" | "peer" | "localHash">;
+  return { ...refFromJson(j), replaced: j.replaced, updatedAt: j.updatedAt, messageId: j.messageId, peer: j.peer, ...(j.localHash ? { localHash: j.localHash } : {}) };
 }
 
 export function pendingToJson(p: PendingCandidate): string {

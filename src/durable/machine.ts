@@ -304,7 +304,7 @@ export class ChainMachine {
     this.#dropPending(h);
     const existing = this.#history.get(n);
     if (existing && existing.hash === h) return this.#ignore(now, "duplicate", peer, n, h, "duplicate");
-    if (existing && existing.hash === o.localHash) {
+    if (existing && isLocal(existing, o.localHash)) {
       const c = o.kind === "consolidated" ? o.candidate : { ref: { number: n, hash: h }, messageId: o.messageId, peer, raw: o.raw };
       return this.#equivocation(c, existing, now);
     }
@@ -323,7 +323,7 @@ export class ChainMachine {
       return this.#ignore(now, "stale", peer, n, h, "at-or-below-head");
     }
     const replaced = c.consolidation.kind === "match-deposits-only" ? c.consolidation.variant : false;
-    const head: CrossSafeHead = { ...c.ref, replaced, updatedAt: now, messageId: c.messageId, peer };
+    const head: CrossSafeHead = { ...c.ref, replaced, updatedAt: now, messageId: c.messageId, peer, ...(o.localHash !== h ? { localHash: o.localHash } : {}) };
     this.#setHead(head);
     this.#envelopes.set(h, c.raw);
     this.#changes.envelopesPut.push(h);
@@ -403,12 +403,12 @@ export class ChainMachine {
     const head = this.#head;
     if (!head) return { rewound: false, to: null };
     const c = canonical.get(head.number);
-    if (c === undefined || c === head.hash) return { rewound: false, to: null };
+    if (c === undefined || isLocal(head, c)) return { rewound: false, to: null };
     let target: CrossSafeHead | null = null;
     for (const n of [...this.#history.keys()].sort((a, b) => (a > b ? -1 : 1))) {
       const rec = this.#history.get(n)!;
       const ch = canonical.get(n);
-      if (ch !== undefined && ch === rec.hash) {
+      if (ch !== undefined && isLocal(rec, ch)) {
         target = rec;
         break;
       }
@@ -584,6 +584,11 @@ export class ChainMachine {
     if (this.#events.length > LIMITS.events) this.#events.splice(0, this.#events.length - LIMITS.events);
     this.#changes.events.push(e);
   }
+}
+
+/** Whether the follower's block `local` at a record's height agrees with the record (see CrossSafeHead.localHash). */
+function isLocal(rec: CrossSafeHead, local: Hash): boolean {
+  return rec.hash === local || rec.localHash === local;
 }
 
 export function decayed(p: PeerScore, now: number): number {

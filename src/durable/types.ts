@@ -43,6 +43,12 @@ export interface PendingCandidate {
 export interface CrossSafeHead extends L2BlockRef {
   /** false, or which deposits-only replacement rule matched. */
   replaced: false | "spec" | "op-node";
+  /**
+   * The follower's own block at this height when it was accepted: the same hash, except for a
+   * deposits-only replacement, whose original the follower's node keeps until it adopts the
+   * replacement. Either hash on the local chain means this record is still canonical.
+   */
+  localHash?: Hash;
   /** ms since epoch */
   updatedAt: number;
   messageId: string;

@@ -62,6 +62,11 @@ export async function resolveSigner(rt: ChainRuntime, now = Date.now()): Promise
   return signer;
 }
 
+/** Forgets cached signers (tests; a signer rotation the operator wants applied at once). */
+export function forgetSigners(): void {
+  signerCache.clear();
+}
+
 // ---- op-node JSON ------------------------------------------------------------------------------
 
 function parseRef(j: unknown, what: string): L2BlockRef {

@@ -53,19 +53,25 @@ export function rpcEndpoint(name: string, url: string, timeoutMs: number): RpcEn
   };
 }
 
-/** Verifies (once per endpoint per isolate) that the node serves the chain we think it does. */
-const verified = new Map<string, Promise<void>>();
+/** How long a successful chain-id check is trusted before the node is asked again. */
+const CHAIN_ID_TTL_MS = 5 * 60_000;
+const verified = new Map<string, { at: number; check: Promise<void> }>();
 
-export function ensureChainId(ep: RpcEndpoint, key: string, expected: bigint): Promise<void> {
-  let p = verified.get(key);
-  if (!p) {
-    p = ep.request<string>("eth_chainId").then((id) => {
-      if (typeof id !== "string" || !/^0x[0-9a-fA-F]+$/.test(id)) throw new RpcFault("rpc-bad-response", ep.name, `eth_chainId returned ${JSON.stringify(id)}`);
-      if (BigInt(id) !== expected) throw new RpcFault("rpc-wrong-chain", ep.name, `serves chain ${BigInt(id)}, expected ${expected}`);
-    });
-    verified.set(key, p);
-    // A failure is not cached: the node may come back or be fixed.
-    p.catch(() => verified.delete(key));
-  }
-  return p;
+/** Verifies (then trusts for a few minutes) that the node serves the chain we think it does. */
+export function ensureChainId(ep: RpcEndpoint, key: string, expected: bigint, now = Date.now()): Promise<void> {
+  const hit = verified.get(key);
+  if (hit && now - hit.at < CHAIN_ID_TTL_MS) return hit.check;
+  const check = ep.request<string>("eth_chainId").then((id) => {
+    if (typeof id !== "string" || !/^0x[0-9a-fA-F]+$/.test(id)) throw new RpcFault("rpc-bad-response", ep.name, `eth_chainId returned ${JSON.stringify(id)}`);
+    if (BigInt(id) !== expected) throw new RpcFault("rpc-wrong-chain", ep.name, `serves chain ${BigInt(id)}, expected ${expected}`);
+  });
+  verified.set(key, { at: now, check });
+  // A failure is not cached: the node may come back or be fixed.
+  check.catch(() => verified.delete(key));
+  return check;
+}
+
+/** Forgets every chain-id check (tests; a config change). */
+export function forgetChainIdChecks(): void {
+  verified.clear();
 }

@@ -99,6 +99,12 @@ function newStats(): Stats {
   return { sequences: 0, calls: 0, advances: 0, replaced: 0, rewinds: 0, rewindsByDecide: 0, rewindsToNothing: 0, equivocations: 0, alarmsCleared: 0, heldWhileHalted: 0, restores: 0, persists: 0, maxHistory: 0, maxPending: 0, maxPeers: 0, maxEvents: 0, maxEnvelopes: 0 };
 }
 
+/** A record agrees with the local chain's block at its height: the same block, or (for a deposits-only
+ * replacement) the original the follower's node still holds there (CrossSafeHead.localHash). */
+function isLocal(rec: { hash: Hash; localHash?: Hash }, local: Hash): boolean {
+  return rec.hash === local || rec.localHash === local;
+}
+
 class Violation extends Error {
   override name = "Violation";
 }
@@ -166,7 +172,7 @@ class Harness {
         if (before.history.some((h) => h.number === cur.number && h.hash === cur.hash)) {
           // rewound onto a stored record: it must be the local chain's block
           assert(rewound, "head moved to a stored record without a rewind");
-          assert(this.chain.canon(cur.number) === cur.hash, `rewound to ${cur.number}, which is not canonical`);
+          assert(isLocal(cur, this.chain.canon(cur.number)), `rewound to ${cur.number}, which is not canonical`);
         } else {
           // a new head: only from a consolidated outcome for exactly this block, never while halted
           assert(op.kind === "decide" && op.outcome.kind === "consolidated" && op.outcome.candidate.ref.hash === cur.hash, `head ${cur.number} set by ${op.kind}`);
@@ -181,8 +187,9 @@ class Harness {
     if (op.kind === "reconcile" && rewound) {
       // the newest record that is canonical among the probed heights
       const to = cur?.number ?? -1n;
-      for (const { number: n, hash: h } of before.history!) {
-        if (n > to && op.canonical.get(n) === h) throw new Violation(`reconcile rewound to ${to} but ${n} was canonical`);
+      for (const rec of before.history!) {
+        const ch = op.canonical.get(rec.number);
+        if (rec.number > to && ch !== undefined && isLocal(rec, ch)) throw new Violation(`reconcile rewound to ${to} but ${rec.number} was canonical`);
       }
     }
 
@@ -198,7 +205,8 @@ class Harness {
       for (const e of all) {
         if (this.#evidenceIds.has(e.id)) continue;
         assert(op.kind === "decide", `evidence added by ${op.kind}`);
-        assert(e.existing.hash === this.chain.canon(e.number), "evidence against a record the local chain does not have");
+        const rec = before.history!.find((h) => h.number === e.number && h.hash === e.existing.hash);
+        assert(rec !== undefined && isLocal(rec, this.chain.canon(e.number)), "evidence against a record the local chain does not have");
         assert(e.conflicting.hash !== e.existing.hash, "evidence of a block against itself");
         assert(m.alarm !== null, "evidence stored without an alarm");
         assert(e.existing.raw === null || e.existing.raw.length > 0, "empty existing envelope");
@@ -276,7 +284,7 @@ class Harness {
   /** The DO alarm's reorg check: probe only when the head is no longer the local chain's block. */
   probe(keep: (i: number) => boolean): void {
     const head = this.m.head;
-    if (!head || this.chain.canon(head.number) === head.hash) return;
+    if (!head || isLocal(head, this.chain.canon(head.number))) return;
     const canonical = new Map<bigint, Hash>();
     this.m.reorgProbe().forEach((n, i) => {
       if (n === head.number || keep(i)) canonical.set(n, this.chain.canon(n)); // the RPC may miss some heights

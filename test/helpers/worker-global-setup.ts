@@ -26,7 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("workerChain", {
     urls: server.urls,
     chainId: c.options.l2ChainId.toString(),
-    chainConfig: JSON.parse(JSON.stringify(chainConfigToJson(c.chainConfig))),
+    // Without unsafeBlockSigner: the Worker reads it from the L1 SystemConfig, as in production.
+    chainConfig: (({ unsafeBlockSigner: _s, ...rest }) => rest)(chainConfigToJson(c.chainConfig)),
     sequencerKey: c.options.sequencerKey,
     sequencerAddress: c.sequencerAddress,
   });

@@ -109,6 +109,9 @@ describe("ingest", () => {
     const r = await ingest((await signed(rep.replacement.hash)).message);
     expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced-replaced-spec", blockHash: rep.replacement.hash });
     expect(await crossSafe()).toMatchObject({ number: Number(height), hash: rep.replacement.hash, replaced: true, replacement: "spec" });
+    // While the follower's node still has the original there, the reorg check keeps the replacement.
+    await runAlarm();
+    expect(await crossSafe()).toMatchObject({ hash: rep.replacement.hash });
     // The follower's node adopts the replacement; the next block builds on it and consolidates.
     await control({ op: "promote", height: height.toString() });
     await control({ op: "advanceBlocks", count: 2 });

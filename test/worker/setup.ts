@@ -1,11 +1,13 @@
 // Each Worker test starts from a clean Durable Object and a fresh chain (same seed: same blocks).
 import { abortAllDurableObjects, reset } from "cloudflare:test";
 import { beforeEach } from "vitest";
-import { control } from "./harness.ts";
+import { admin, control } from "./harness.ts";
 
 export function freshWorld(seconds = 120): void {
   beforeEach(async () => {
     await reset();
+    // The Worker's isolate caches the signer and node chain ids: start each test without them.
+    if ((await admin("refresh")).status !== 200) throw new Error("admin refresh failed");
     await abortAllDurableObjects();
     await control({ op: "faults.clear" });
     await control({ op: "reset" });

@@ -11,3 +11,10 @@ declare module "vitest" {
   }
 }
 export {};
+
+import type { WorkerEnv } from "../../src/worker/config.ts";
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {}
+  }
+}

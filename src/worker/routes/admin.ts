@@ -1,6 +1,8 @@
 // Operator routes, protected by the ADMIN_TOKEN secret (Authorization: Bearer <token>).
 import { Hono } from "hono";
 import { chainStub, servedChain, settings, type AppEnv } from "../context.ts";
+import { forgetSigners } from "../pipeline.ts";
+import { forgetChainIdChecks } from "../rpc.ts";
 
 export const admin = new Hono<AppEnv>();
 
@@ -32,4 +34,18 @@ admin.post("/v1/chains/:chainId/admin/clear-alarm", async (c) => {
   const note = (c.req.query("note") ?? "cleared by operator").slice(0, 200);
   const cleared = await chainStub(c, ch.id).clearAlarm(note);
   return c.json({ cleared });
+});
+
+/**
+ * Forgets this isolate's cached unsafe-block signer and node chain-id checks, so a signer rotation
+ * or a re-pointed RPC endpoint applies at once instead of within a minute or five.
+ */
+admin.post("/v1/chains/:chainId/admin/refresh", async (c) => {
+  const s = settings(c);
+  if (s instanceof Response) return s;
+  const ch = servedChain(c, s);
+  if (ch instanceof Response) return ch;
+  forgetSigners();
+  forgetChainIdChecks();
+  return c.json({ refreshed: true });
 });

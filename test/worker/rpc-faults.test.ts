@@ -1,0 +1,57 @@
+// Every RPC fault gives IGNORE with a reason (never REJECT: the peer did nothing wrong), leaves the
+// head unchanged, keeps the block pending, and nothing hangs: the Worker's RPC timeout is 1 s here.
+import { describe, expect, it } from "vitest";
+import { admin, control, crossSafe, heads, ingest, runAlarm, signed, status } from "./harness.ts";
+import { freshWorld } from "./setup.ts";
+
+freshWorld();
+
+const FAULTS = [
+  { name: "rollup node 500", rule: { endpoint: "rollup", fault: { kind: "http-status", status: 500 } }, reason: /^rpc-http-error:rollup$/ },
+  { name: "rollup node 503", rule: { endpoint: "rollup", fault: { kind: "http-status", status: 503 } }, reason: /^rpc-http-error:rollup$/ },
+  { name: "rollup node malformed JSON", rule: { endpoint: "rollup", fault: { kind: "malformed", style: "truncated" } }, reason: /^rpc-(bad-response|http-error|unreachable):rollup$/ },
+  { name: "rollup node hangs", rule: { endpoint: "rollup", fault: { kind: "hang" } }, reason: /^rpc-timeout:rollup$/ },
+  { name: "rollup node JSON-RPC error", rule: { endpoint: "rollup", method: "optimism_syncStatus", fault: { kind: "rpc-error", code: -32000, message: "boom" } }, reason: /^rpc-error:rollup$/ },
+  { name: "L2 500", rule: { endpoint: "l2", fault: { kind: "http-status", status: 502 } }, reason: /^rpc-http-error:l2$/ },
+  { name: "L2 garbage", rule: { endpoint: "l2", fault: { kind: "malformed", style: "html" } }, reason: /^rpc-(bad-response|http-error|unreachable):l2$/ },
+  { name: "L2 hangs", rule: { endpoint: "l2", method: "eth_getBlockByNumber", fault: { kind: "hang" } }, reason: /^rpc-timeout:l2$/ },
+  { name: "L2 wrong chain id", rule: { endpoint: "l2", method: "eth_chainId", fault: { kind: "wrong-chain-id", chainId: 10 } }, reason: /^rpc-wrong-chain:l2$/ },
+  { name: "L2 block missing", rule: { endpoint: "l2", method: "eth_getBlockByNumber", fault: { kind: "null-result" } }, reason: /^local-block-missing$/ },
+  { name: "L1 500", rule: { endpoint: "l1", method: "eth_getBlockByNumber", fault: { kind: "http-status", status: 500 } }, reason: /^rpc-http-error:l1$/ },
+  { name: "L1 hangs", rule: { endpoint: "l1", method: "eth_getBlockByNumber", fault: { kind: "hang" } }, reason: /^rpc-timeout:l1$/ },
+  { name: "L1 origin unknown", rule: { endpoint: "l1", method: "eth_getBlockByNumber", fault: { kind: "null-result" } }, reason: /^l1-origin-unknown$/ },
+] as const;
+
+describe("RPC faults", () => {
+  for (const f of FAULTS) {
+    it(`${f.name} → ignore, head unchanged, block kept pending`, async () => {
+      const h = await heads();
+      const base = await signed(h.crossSafe - 3n);
+      expect((await ingest(base.message)).body.verdict).toBe("accept");
+      await control({ op: "faults.add", rule: f.rule });
+      await admin("refresh"); // node chain ids are re-checked (as they are every few minutes)
+      const b = await signed(h.crossSafe);
+      const t0 = Date.now();
+      const r = await ingest(b.message);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(r.status).toBe(200);
+      expect(r.body.verdict).toBe("ignore");
+      expect(r.body.reason).toMatch(f.reason);
+      expect((await crossSafe())!.hash).toBe(base.blockHash);
+      expect((await status())["pending"].map((p: { hash: string }) => p.hash)).toEqual([b.blockHash]);
+      // Once the node recovers, the held block is promoted without anyone re-sending it.
+      await control({ op: "faults.clear" });
+      await runAlarm();
+      expect((await crossSafe())!.hash).toBe(b.blockHash);
+    });
+  }
+
+  it("the signer cannot be read from L1 → ignore (no verdict on the peer)", async () => {
+    // A fresh isolate caches the signer for a minute, so fault the L1 call before the first ingest.
+    await control({ op: "faults.add", rule: { endpoint: "l1", method: "eth_call", fault: { kind: "http-status", status: 500 } } });
+    const h = await heads();
+    const r = await ingest((await signed(h.crossSafe)).message);
+    expect(r.body.verdict).toBe("ignore");
+    expect(await crossSafe()).toBeNull();
+  });
+});
