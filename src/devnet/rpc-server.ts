@@ -196,10 +196,13 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
     }
 
     let out: JsonRpcResponse | JsonRpcResponse[] | undefined;
+    // geth writes these three with writeJSON(…, isErrorResponse=true): json.Marshal, no trailing newline.
+    let bare = true;
     if (parseFailed) out = parseErrorResponse();
     else if (batch && messages.length === 0) out = emptyBatchResponse();
     else if (batch && messages.length > BATCH_LIMIT) out = { jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch too large" } };
     else {
+      bare = false;
       const responses: JsonRpcResponse[] = [];
       classified.forEach((c, i) => {
         if (c.kind === "invalid") responses.push(invalidRequest(c.id));
@@ -210,7 +213,7 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
       });
       out = batch ? (responses.length ? responses : undefined) : responses[0];
     }
-    let text = out === undefined ? "" : jsonText(out);
+    let text = out === undefined ? "" : bare ? jsonText(out).trimEnd() : jsonText(out);
     if (httpFault?.kind === "malformed") {
       const style = httpFault.style ?? "truncated";
       text = style === "html" ? "<html><body><h1>502 Bad Gateway</h1></body></html>\n" : style === "garbage" ? "\u0000\u0001not json at all{" : text.slice(0, Math.max(1, Math.floor(text.length / 2)));
