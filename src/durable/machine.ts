@@ -308,7 +308,13 @@ export class ChainMachine {
       const c = o.kind === "consolidated" ? o.candidate : { ref: { number: n, hash: h }, messageId: o.messageId, peer, raw: o.raw };
       return this.#equivocation(c, existing, now);
     }
-    if (existing) this.reconcile(new Map([[n, o.localHash]]), now);
+    if (existing) {
+      // The local chain changed at n, so every record from n up is off it (descendants change too);
+      // the newest record below n becomes the head, and the alarm's reorg check verifies it.
+      let below: CrossSafeHead | null = null;
+      for (const rec of this.#history.values()) if (rec.number < n && (!below || rec.number > below.number)) below = rec;
+      this.#rewindTo(below, `local chain changed at ${n}`, now);
+    }
     if (o.kind === "mismatch") {
       this.#score(peer, SCORING.reject, now, "rejected");
       this.#event({ at: now, kind: "rejected", peer, reason: o.reason, number: n.toString(), hash: h });
@@ -413,7 +419,12 @@ export class ChainMachine {
         break;
       }
     }
-    const from = head.number;
+    this.#rewindTo(target, `head ${head.number} no longer canonical`, now);
+    return { rewound: true, to: target ? target.number : null };
+  }
+
+  /** Drops every record above `target` (all of them if null) and makes `target` the head. */
+  #rewindTo(target: CrossSafeHead | null, reason: string, now: number): void {
     // Drop everything above the target (or the whole history if nothing is canonical any more).
     const keepUpTo = target ? target.number : -1n;
     for (const n of [...this.#history.keys()]) {
@@ -429,8 +440,7 @@ export class ChainMachine {
     this.#changes.historyDeleteAbove = prev !== null && prev < keepUpTo ? prev : keepUpTo;
     this.#head = target;
     this.#changes.meta = true;
-    this.#event({ at: now, kind: "rewound", number: (target?.number ?? -1n).toString(), ...(target ? { hash: target.hash } : {}), reason: `head ${from} no longer canonical` });
-    return { rewound: true, to: target ? target.number : null };
+    this.#event({ at: now, kind: "rewound", number: (target?.number ?? -1n).toString(), ...(target ? { hash: target.hash } : {}), reason });
   }
 
   clearAlarm(now: number, note: string): boolean {

@@ -172,7 +172,15 @@ class Harness {
         if (before.history.some((h) => h.number === cur.number && h.hash === cur.hash)) {
           // rewound onto a stored record: it must be the local chain's block
           assert(rewound, "head moved to a stored record without a rewind");
-          assert(isLocal(cur, this.chain.canon(cur.number)), `rewound to ${cur.number}, which is not canonical`);
+          if (op.kind === "decide") {
+            // decide() learns only that the local chain changed at the candidate's height: it falls
+            // back to the newest record below it (the alarm's reorg probe verifies that one later).
+            const at = op.outcome.kind === "consolidated" ? op.outcome.candidate.ref.number : op.outcome.number;
+            assert(cur.number < at, `decide rewound to ${cur.number}, not below ${at}`);
+            assert(!before.history.some((h) => h.number > cur.number && h.number < at), "decide rewound past a record below the changed height");
+          } else {
+            assert(isLocal(cur, this.chain.canon(cur.number)), `rewound to ${cur.number}, which is not canonical`);
+          }
         } else {
           // a new head: only from a consolidated outcome for exactly this block, never while halted
           assert(op.kind === "decide" && op.outcome.kind === "consolidated" && op.outcome.candidate.ref.hash === cur.hash, `head ${cur.number} set by ${op.kind}`);

@@ -214,9 +214,9 @@ describe("local reorg", () => {
     expect(m.evidence()).toEqual([]);
     const kinds = m.events().slice(-2).map((e) => e.kind);
     expect(kinds).toEqual(["rewound", "advanced"]);
-    // decide() knows only the local hash at 10, so no stored record is *known* to be canonical:
-    // the rewind goes to nothing and the history restarts from the new block.
-    expect(m.history().map((h) => h.hash)).toEqual([reorged]);
+    // The local chain changed at 10: records below stay (the alarm's reorg probe verifies them).
+    expect(m.history().map((h) => h.number)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n]);
+    expect(m.historyAt(10n)?.hash).toBe(reorged);
   });
 
   it("a conflicting block below the head whose local hash differs from our record is not equivocation", () => {
@@ -225,8 +225,9 @@ describe("local reorg", () => {
     expect(d.verdict).toBe("reject"); // it does not match the local chain either
     expect(m.alarm).toBeNull();
     expect(m.evidence()).toEqual([]);
-    // the head is not moved on partial information; the alarm's reorg probe (reconcile) does that
-    expect(m.head?.number).toBe(10n);
+    // the local chain changed at 8, so our records from 8 up are off it: the head falls back below
+    expect(m.head?.number).toBe(7n);
+    expect(m.events().map((e) => e.kind)).toContain("rewound");
   });
 
   it("reconcile() rewinds to the newest stored ancestor that is still canonical and drops history above it", () => {
