@@ -1,3 +1,0 @@
-export async function runDevnet(_argv: string[]): Promise<number> {
-  return 1;
-}
