@@ -1,0 +1,81 @@
+// Relay authentication on POST /v1/ingest: every failure is a 401 (or 413 for size) and changes nothing.
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { MAX_GOSSIP_SIZE } from "../../src/protocol/snappy.ts";
+import { H } from "../../src/protocol/ingest-auth.ts";
+import { crossSafe, heads, ingest, peers, signed, status } from "./harness.ts";
+import { freshWorld } from "./setup.ts";
+
+freshWorld();
+
+async function unchanged<T>(f: () => Promise<T>): Promise<T> {
+  const before = { head: await crossSafe(), status: await status(), peers: await peers() };
+  const r = await f();
+  expect(await crossSafe()).toEqual(before.head);
+  expect((await status())["events"]).toEqual(before.status["events"]);
+  expect(await peers()).toEqual(before.peers);
+  return r;
+}
+
+describe("ingest authentication", () => {
+  const cases: [string, (m: Uint8Array) => ReturnType<typeof ingest>, string][] = [
+    ["no signature header", (m) => ingest(m, { headers: (h) => delete h[H.signature] }), "missing-header"],
+    ["no nonce", (m) => ingest(m, { headers: (h) => delete h[H.nonce] }), "missing-header"],
+    ["no relay id", (m) => ingest(m, { headers: (h) => delete h[H.relay] }), "missing-header"],
+    ["unknown relay", (m) => ingest(m, { relay: "stranger" }), "unknown-relay"],
+    ["wrong secret", (m) => ingest(m, { secret: "not-the-secret-0123456789abcdef012345" }), "bad-signature"],
+    ["tampered body", (m) => ingest(m, { sendBody: Uint8Array.from(m, (b, i) => (i === 10 ? b ^ 1 : b)) }), "bad-signature"],
+    ["tampered peer id (would get an honest peer penalised)", (m) => ingest(m, { headers: (h) => void (h[H.peer] = "12D3KooWVictim") }), "bad-signature"],
+    ["tampered topic", (m) => ingest(m, { headers: (h) => void (h[H.topic] = "/optimism/10/0/cross-safe-blocks") }), "bad-signature"],
+    ["tampered receive time", (m) => ingest(m, { headers: (h) => void (h[H.received] = "1") }), "bad-signature"],
+    ["timestamp 31 s in the past", (m) => ingest(m, { nowSeconds: Math.floor(Date.now() / 1000) - 31 }), "stale"],
+    ["timestamp 31 s in the future", (m) => ingest(m, { nowSeconds: Math.floor(Date.now() / 1000) + 31 }), "stale"],
+    ["malformed timestamp", (m) => ingest(m, { headers: (h) => void (h[H.timestamp] = "soon") }), "bad-timestamp"],
+    ["malformed nonce", (m) => ingest(m, { headers: (h) => void (h[H.nonce] = "zz") }), "bad-nonce"],
+    ["malformed signature", (m) => ingest(m, { headers: (h) => void (h[H.signature] = "abc") }), "bad-signature"],
+  ];
+  for (const [name, send, reason] of cases) {
+    it(`${name} → 401 ${reason}`, async () => {
+      const h = await heads();
+      const b = await signed(h.crossSafe);
+      const r = await unchanged(() => send(b.message));
+      expect(r.status).toBe(401);
+      expect(r.body).toEqual({ error: "unauthorized", reason });
+    });
+  }
+
+  it("a replayed nonce → 401, even though the first request was accepted", async () => {
+    const h = await heads();
+    const b = await signed(h.crossSafe);
+    const nonce = "00112233445566778899aabbccddeeff";
+    expect((await ingest(b.message, { nonce })).body.verdict).toBe("accept");
+    const r = await unchanged(() => ingest(b.message, { nonce }));
+    expect(r).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
+  });
+
+  it("a replayed nonce on a rejected message is refused too (the peer is not penalised twice)", async () => {
+    const nonce = "ffeeddccbbaa99887766554433221100";
+    expect((await ingest(Uint8Array.of(1, 2, 3), { nonce, peer: "12D3KooWX" })).body.verdict).toBe("reject");
+    const r = await unchanged(() => ingest(Uint8Array.of(1, 2, 3), { nonce, peer: "12D3KooWX" }));
+    expect(r.status).toBe(401);
+  });
+
+  it("an oversized body → 413 before anything is read or decided", async () => {
+    const big = new Uint8Array(MAX_GOSSIP_SIZE + 1);
+    const res = await unchanged(() =>
+      SELF.fetch("http://follower/v1/ingest", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: big }),
+    );
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: "too-large" });
+  });
+
+  it("a message on a topic this deployment does not serve is ignored", async () => {
+    const h = await heads();
+    const b = await signed(h.crossSafe);
+    for (const topic of ["/optimism/10/0/cross-safe-blocks", "/optimism/901/3/blocks", "nonsense"]) {
+      const r = await unchanged(() => ingest(b.message, { topic }));
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ verdict: "ignore", reason: "chain-not-served" });
+    }
+  });
+});

@@ -1,0 +1,32 @@
+// Configuration is validated with an error that names the setting.
+import { describe, expect, it } from "vitest";
+import { parseSettings, type WorkerEnv } from "../../src/worker/config.ts";
+
+const ok = { network: "op-sepolia", l1Rpc: "http://l1", l2Rpc: "http://l2", rollupRpc: "http://op-node" };
+const env = (o: Partial<Record<Exclude<keyof WorkerEnv, "CHAIN">, string>>) => ({ CHAIN: undefined as never, ...o }) as unknown as WorkerEnv;
+
+describe("Worker settings", () => {
+  it("accepts presets and custom chains, several per deployment", () => {
+    const s = parseSettings(env({ CHAINS: JSON.stringify([ok, { ...ok, network: "base-sepolia" }]), RELAY_SECRETS: JSON.stringify({ a: "x".repeat(32) }), ADMIN_TOKEN: "y".repeat(32) }));
+    expect([...s.chains.keys()]).toEqual(["11155420", "84532"]);
+    expect(s.rpcTimeoutMs).toBe(3000);
+  });
+  for (const [what, e, msg] of [
+    ["no CHAINS", {}, /^CHAINS: missing/],
+    ["CHAINS not JSON", { CHAINS: "[" }, /^CHAINS: not valid JSON/],
+    ["CHAINS empty", { CHAINS: "[]" }, /^CHAINS: must be a non-empty JSON array/],
+    ["unknown network", { CHAINS: JSON.stringify([{ ...ok, network: "nowhere" }]) }, /^CHAINS\[0\]: unknown chain "nowhere"/],
+    ["missing l2Rpc", { CHAINS: JSON.stringify([{ ...ok, l2Rpc: undefined }]) }, /^CHAINS\[0\]\.l2Rpc: missing/],
+    ["bad URL", { CHAINS: JSON.stringify([{ ...ok, rollupRpc: "ftp://x" }]) }, /^CHAINS\[0\]\.rollupRpc: must be http\(s\)/],
+    ["bad signer", { CHAINS: JSON.stringify([{ ...ok, signer: "0x12" }]) }, /^CHAINS\[0\]\.signer: not an address/],
+    ["duplicate chain", { CHAINS: JSON.stringify([ok, ok]) }, /^CHAINS\[1\]: chain 11155420 is listed twice/],
+    ["custom chain with a bad field", { CHAINS: JSON.stringify([{ ...ok, network: undefined, chain: { chainId: 5 } }]) }, /^CHAINS\[0\]: chain config: field "blockTime": is required/],
+    ["short relay secret", { CHAINS: JSON.stringify([ok]), RELAY_SECRETS: JSON.stringify({ a: "short" }) }, /^RELAY_SECRETS\.a: secret must be/],
+    ["short admin token", { CHAINS: JSON.stringify([ok]), ADMIN_TOKEN: "short" }, /^ADMIN_TOKEN: must be at least 32/],
+    ["bad timeout", { CHAINS: JSON.stringify([ok]), RPC_TIMEOUT_MS: "5" }, /^RPC_TIMEOUT_MS:/],
+  ] as const) {
+    it(`rejects ${what}`, () => {
+      expect(() => parseSettings(env(e as never))).toThrow(msg);
+    });
+  }
+});
