@@ -21,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
       await runRelay(rest);
       return typeof process.exitCode === "number" ? process.exitCode : 0;
     }
+    case "publish": {
+      const { runPublish } = await import("../publisher/cli.ts");
+      return runPublish(rest);
+    }
     case undefined:
     case "help":
     case "--help":

@@ -1,0 +1,35 @@
+// One block read over JSON-RPC → the signed gossip message op-node's SignAndPublishL2Payload would
+// send for it (v4 envelope: signature ‖ parentBeaconBlockRoot ‖ SSZ payload, snappy-compressed),
+// after proving the payload loses nothing: the block hash recomputed from the payload must be the
+// node's hash (op-node's own CheckBlockHash, which every receiver runs too).
+import { equalBytes } from "../protocol/bytes.ts";
+import { computeBlockHash } from "../protocol/header.ts";
+import { toHex } from "../protocol/hex.ts";
+import { payloadFromRpcBlock } from "../protocol/payload-from-rpc.ts";
+import { signGossipMessage } from "../protocol/publish.ts";
+import type { RpcBlock } from "../protocol/rpc-block.ts";
+import type { ExecutionPayload, Hash } from "../protocol/types.ts";
+
+/** The cross-safe topic carries blocksv4 only (topic.ts). */
+export const CROSS_SAFE_VERSION = 4 as const;
+
+export type PreparedBlock =
+  | { ok: true; payload: ExecutionPayload; parentBeaconBlockRoot: Uint8Array; hash: Hash }
+  | { ok: false; error: string };
+
+/** Builds the v4 payload of a block and checks that its recomputed hash is the node's. */
+export function prepareBlock(b: RpcBlock): PreparedBlock {
+  const r = payloadFromRpcBlock(b, CROSS_SAFE_VERSION);
+  if (!r.ok) return { ok: false, error: `block ${b.number} cannot be a v4 payload: ${r.error}` };
+  if (!r.parentBeaconBlockRoot) return { ok: false, error: `block ${b.number} has no parentBeaconBlockRoot` };
+  const recomputed = computeBlockHash(r.payload, r.parentBeaconBlockRoot);
+  if (!equalBytes(recomputed, r.payload.blockHash)) {
+    return { ok: false, error: `block ${b.number}: the payload hashes to ${toHex(recomputed)}, the node says ${b.hash}` };
+  }
+  return { ok: true, payload: r.payload, parentBeaconBlockRoot: r.parentBeaconBlockRoot, hash: b.hash.toLowerCase() as Hash };
+}
+
+/** snappy(signature ‖ parentBeaconBlockRoot ‖ SSZ payload), signed by `key` for `chainId`. */
+export function signPrepared(p: Extract<PreparedBlock, { ok: true }>, chainId: bigint, key: Uint8Array): Uint8Array {
+  return signGossipMessage(p.payload, CROSS_SAFE_VERSION, p.parentBeaconBlockRoot, chainId, key).message;
+}
