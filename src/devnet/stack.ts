@@ -1,0 +1,170 @@
+// The whole Following Mode path on one machine, wired: a chain server (the sequencer's and the
+// follower's nodes), the real Worker under `wrangler dev --local`, one relay forwarding to it and the
+// publisher signing as the devnet's sequencer, connected to the relay over loopback libp2p.
+// Used by `op-follow devnet` and the end-to-end tests.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chainConfigToJson } from "../protocol/chain-config.ts";
+import { fromHex } from "../protocol/hex.ts";
+import { crossSafeTopic } from "../protocol/topic.ts";
+import type { PublisherEvent } from "../publisher/engine.ts";
+import { startPublisher, type Publisher, type PublisherConfig } from "../publisher/publisher.ts";
+import type { VerdictEvent } from "../relay/forwarder.ts";
+import { silentLogger, type Logger } from "../relay/log.ts";
+import { startRelay, type Relay, type RelayConfig } from "../relay/relay.ts";
+import type { ChainServer } from "./rpc-server.ts";
+import { startWorkerDev, type WorkerChainEntry, type WorkerDev } from "./worker-dev.ts";
+
+/**
+ * The Worker's CHAINS entry for a chain server: its chain config and the follower's three RPC
+ * endpoints. The signer is left out, so the Worker reads SystemConfig.unsafeBlockSigner() over L1 RPC
+ * as in production.
+ */
+export function devnetWorkerChain(server: ChainServer): WorkerChainEntry {
+  const { unsafeBlockSigner: _signer, ...chain } = chainConfigToJson(server.chain.chainConfig);
+  return {
+    chain,
+    l1Rpc: server.urls.l1,
+    l2Rpc: server.urls.l2,
+    rollupRpc: server.urls.rollup,
+  };
+}
+
+export interface StackOptions {
+  server: ChainServer;
+  /** Worker port (default: any free one). */
+  workerPort?: number;
+  /** Durable Object storage (default: fresh per run). */
+  persistTo?: string;
+  onWorkerOutput?: (line: string) => void;
+  relayLog?: Logger;
+  publisherLog?: Logger;
+  onPublisherEvent?: (e: PublisherEvent) => void;
+  onVerdict?: (e: VerdictEvent) => void;
+  relay?: Partial<RelayConfig>;
+  publisher?: Partial<PublisherConfig>;
+}
+
+export interface Stack {
+  server: ChainServer;
+  worker: WorkerDev;
+  relay: Relay;
+  publisher: Publisher;
+  chainId: bigint;
+  topic: string;
+  relayId: string;
+  /** Operator token for the Worker's /admin routes. */
+  adminToken: string;
+  /** The relay's TCP multiaddr (for extra peers). */
+  relayAddr: string;
+  stop(): Promise<void>;
+}
+
+export const DEVNET_RELAY_ID = "devnet-relay";
+
+function tcpAddrOf(addrs: string[]): string {
+  const a = addrs.find((m) => m.includes("/tcp/") && !m.includes("/ws"));
+  if (!a) throw new Error("the relay has no TCP address");
+  return a;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const { server } = o;
+  const chainId = server.chain.options.l2ChainId;
+  const topic = crossSafeTopic(chainId);
+  const secret = randomBytes(24).toString("hex");
+  const adminToken = randomBytes(24).toString("hex");
+  const dir = await mkdtemp(join(tmpdir(), "op-follow-stack-"));
+
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    started.length = 0;
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const worker = await startWorkerDev({
+      chains: [devnetWorkerChain(server)],
+      relaySecrets: { [DEVNET_RELAY_ID]: secret },
+      adminToken,
+      rpcTimeoutMs: 2_000,
+      ...(o.workerPort !== undefined ? { port: o.workerPort } : {}),
+      ...(o.persistTo ? { persistTo: o.persistTo } : {}),
+      ...(o.onWorkerOutput ? { onOutput: o.onWorkerOutput } : {}),
+    });
+    started.push(worker);
+
+    const relayConfig: RelayConfig = {
+      chainIds: [chainId],
+      workerUrl: worker.url,
+      relayId: DEVNET_RELAY_ID,
+      secret,
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      peers: [],
+      bootstrap: [],
+      logLevel: "info",
+      maxQueue: 256,
+      maxQueueBytes: 64 * 2 ** 20,
+      concurrency: 8,
+      deadlineMs: 30_000,
+      requestTimeoutMs: 10_000,
+      peerListIntervalMs: 1_000,
+      invalidMessageWeight: -10,
+      banThreshold: -100,
+      banDurationMs: 60_000,
+      maxConnections: 32,
+      ...o.relay,
+    };
+    const relay = await startRelay(relayConfig, {
+      log: o.relayLog ?? silentLogger,
+      scoreInspectMs: 250,
+      backoffBaseMs: 100,
+      backoffMaxMs: 1_000,
+      ...(o.onVerdict ? { onVerdict: o.onVerdict } : {}),
+    });
+    started.push(relay);
+    const relayAddr = tcpAddrOf(relay.node.multiaddrs());
+
+    const publisherConfig: PublisherConfig = {
+      chainId,
+      l2Rpc: server.urls.sequencerL2,
+      rollupRpc: server.urls.sequencerRollup,
+      signerKey: fromHex(server.chain.options.sequencerKey),
+      stateFile: join(dir, "publisher-state.json"),
+      pollIntervalMs: 200,
+      rpcTimeoutMs: 2_000,
+      publishTimeoutMs: 5_000,
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      peers: [relayAddr],
+      bootstrap: [],
+      logLevel: "info",
+      maxConnections: 16,
+      ...o.publisher,
+    };
+    const publisher = await startPublisher(publisherConfig, {
+      log: o.publisherLog ?? silentLogger,
+      redialMs: 1_000,
+      ...(o.onPublisherEvent ? { onEvent: o.onPublisherEvent } : {}),
+    });
+    started.push(publisher);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      server,
+      worker,
+      relay,
+      publisher,
+      chainId,
+      topic,
+      relayId: DEVNET_RELAY_ID,
+      adminToken,
+      relayAddr,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
