@@ -138,8 +138,11 @@ export async function checkCandidate(rt: ChainRuntime, env: SignedEnvelope, meta
   const p = env.payload;
   const n = p.blockNumber;
   const hash = toHex(p.blockHash);
-  // Local-safe and the local block at n are independent: fetch both at once.
-  const [ls, lb] = await Promise.allSettled([fetchLocalSafe(rt), fetchL2Block(rt, n)]);
+  // The L1 origin is read from the block itself (its L1 info deposit), so the three lookups —
+  // local-safe, the local block at n, the origin on L1 — are independent: one round trip for all.
+  const first = p.transactions[0];
+  const info = first ? decodeL1InfoDeposit(first) : undefined;
+  const [ls, lb, l1] = await Promise.allSettled([fetchLocalSafe(rt), fetchL2Block(rt, n), info?.ok ? fetchL1Hash(rt, info.value.info.l1Number) : Promise.resolve(null)]);
   if (ls.status === "rejected") return { kind: "hold", reason: faultReason(ls.reason) };
   const localSafe = ls.value;
   if (n > localSafe.number) return { kind: "hold", reason: "above-local-safe", localSafe };
@@ -153,26 +156,20 @@ export async function checkCandidate(rt: ChainRuntime, env: SignedEnvelope, meta
   // (A deposits-only replacement has no local counterpart to compare outputs with; the sequencer's
   // signature is what Following Mode trusts there.)
   const field = c.kind === "mismatch" ? c.field : c.kind === "match" && hash !== local.hash ? "blockHash" : undefined;
-  if (field) {
+  if (field !== undefined || c.kind === "mismatch") {
     return {
       kind: "outcome",
       localSafe,
       outcome: { kind: "mismatch", number: n, hash, messageId: meta.messageId, peer: meta.peer, raw: meta.raw, reason: `consolidation-mismatch:${field}`, localHash: local.hash },
     };
   }
-  if (c.kind === "mismatch") throw new Error("unreachable");
 
-  // L1 check: the block's L1 origin (its L1 info deposit) must be canonical on our L1 node.
-  const first = p.transactions[0];
-  const info = first ? decodeL1InfoDeposit(first) : { ok: false as const, reason: "no transactions" };
-  if (!info.ok) return { kind: "drop", reason: "l1-info-undecodable", localSafe };
+  // L1 check: the block's L1 origin must be canonical on our L1 node. (A block that consolidated
+  // carries the local block's own L1 info deposit, so an undecodable one means a format we lack.)
+  if (!info?.ok) return { kind: "drop", reason: "l1-info-undecodable", localSafe };
   const { l1Number, l1BlockHash, sequenceNumber } = info.value.info;
-  let l1Hash: Hash | null;
-  try {
-    l1Hash = await fetchL1Hash(rt, l1Number);
-  } catch (e) {
-    return { kind: "hold", reason: faultReason(e), localSafe };
-  }
+  if (l1.status === "rejected") return { kind: "hold", reason: faultReason(l1.reason), localSafe };
+  const l1Hash = l1.value;
   if (l1Hash === null) return { kind: "hold", reason: "l1-origin-unknown", localSafe };
   if (l1Hash !== l1BlockHash.toLowerCase()) return { kind: "hold", reason: "l1-origin-not-canonical", localSafe };
 

@@ -70,12 +70,16 @@ ingest.post(
       ...(p ? { number: p.blockNumber.toString(), blockHash: toHex(p.blockHash) } : {}),
     };
 
+    const cm = { messageId: v.messageId, peer: meta.peerId, relay: meta.relayId, receivedMs: meta.receivedMs, raw };
+    // The RPC lookups (reads only) start while the Durable Object admits the block: the latency is
+    // the slower of the two, not their sum. If it is not admitted (duplicate, replay), they are dropped.
+    const check = v.verdict === "accept" && v.envelope ? checkCandidate(rt, v.envelope, cm) : undefined;
+    check?.catch(() => {});
     const admitted = await stub.admit({ ...admitBase, verdict: v.verdict, reason, ...(p && v.verdict === "accept" ? { number: p.blockNumber, hash: toHex(p.blockHash) } : {}) });
     if (admitted.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
-    if (!admitted.proceed || !v.envelope || !p) return c.json({ ...base, verdict: admitted.verdict, reason: admitted.reason });
+    if (!admitted.proceed || !check || !p) return c.json({ ...base, verdict: admitted.verdict, reason: admitted.reason });
 
-    const cm = { messageId: v.messageId, peer: meta.peerId, relay: meta.relayId, receivedMs: meta.receivedMs, raw };
-    const r = await checkCandidate(rt, v.envelope, cm);
+    const r = await check;
     let d;
     if (r.kind === "outcome") d = await stub.decide(r.outcome as Outcome, r.localSafe);
     else if (r.kind === "hold") d = await stub.hold({ number: p.blockNumber, hash: toHex(p.blockHash), ...cm, reason: r.reason }, r.localSafe);
