@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import "../node/keccak.ts";
+import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../protocol/chain-config.ts";
 import { detectVersion } from "../protocol/envelope.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { SeenBlocks } from "../protocol/seen-blocks.ts";
@@ -11,19 +12,23 @@ import { formatTopic, type TopicKind } from "../protocol/topic.ts";
 import type { Address, BlockVersion } from "../protocol/types.ts";
 import { summarize, validateGossipMessage } from "../protocol/validate.ts";
 
-const HELP = `usage: op-follow inspect --chain-id <id> --signer <address> [options] [FILE|-]
+const HELP = `usage: op-follow inspect (--network <name> | --config <file> | --chain-id <id>) [--signer <address>] [options] [FILE|-]
 
 Reads one gossip message (raw snappy bytes, or hex text with or without 0x) from FILE or stdin,
 validates it and prints one JSON object: verdict, reason, version, number, blockHash, parentHash,
 timestamp, txCount, signer, payloadHash, messageId.
 
 options:
-  --chain-id <id>        L2 chain id (decimal or 0x-hex)
-  --signer <address>     the chain's unsafe-block signer
+  --network <name>       a preset (op-mainnet, base, unichain-sepolia, …): chain id, forks, signer
+  --config <file>        a chain config JSON (ours, or op-node's rollup.json)
+  --chain-id <id>        L2 chain id (decimal or 0x-hex); overrides the preset's
+  --signer <address>     the chain's unsafe-block signer (overrides the preset's); without one the
+                         verdict is IGNORE, as op-node's when it knows no signer
   --now <unix seconds>   validation clock (default: now)
   --topic blocks|cross-safe   rules to apply (default: blocks, op-node's rules unchanged)
   --version v1|v2|v3|v4  topic version (default: detected from the envelope; cross-safe is v4)
-  --jovian-time <unix>   Jovian activation time (allows non-zero blobGasUsed from then on)
+  --jovian-time <unix>   Jovian activation time (allows non-zero blobGasUsed from then on);
+                         overrides the preset's
   -h, --help`;
 
 class UsageError extends Error {}
@@ -48,6 +53,8 @@ export async function runInspect(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         "chain-id": { type: "string" },
+        network: { type: "string" },
+        config: { type: "string" },
         signer: { type: "string" },
         now: { type: "string" },
         topic: { type: "string", default: "blocks" },
@@ -66,9 +73,18 @@ export async function runInspect(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    if (!o["chain-id"]) throw new UsageError("--chain-id is required");
-    const chainId = parseBigint("chain-id", o["chain-id"]);
+    let preset: ChainConfig | undefined;
+    if (o.network !== undefined && o.config !== undefined) throw new UsageError("give --network or --config, not both");
+    try {
+      if (o.network !== undefined) preset = resolveChainConfig(o.network);
+      if (o.config !== undefined) preset = parseChainConfigJson(JSON.parse(readFileSync(o.config, "utf8")));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (!o["chain-id"] && !preset) throw new UsageError("--chain-id, --network or --config is required");
+    const chainId = o["chain-id"] ? parseBigint("chain-id", o["chain-id"]) : preset!.chainId;
     if (o.signer !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(o.signer)) throw new UsageError(`--signer: not an address: ${o.signer}`);
+    const signer = (o.signer as Address | undefined) ?? preset?.unsafeBlockSigner;
     const kind = o.topic === "cross-safe" ? "cross-safe" : o.topic === "blocks" ? "blocks" : undefined;
     if (!kind) throw new UsageError(`--topic must be blocks or cross-safe, not ${o.topic}`);
     let version: BlockVersion | undefined;
@@ -79,7 +95,7 @@ export async function runInspect(argv: string[]): Promise<number> {
       if (kind === "cross-safe" && version !== 4) throw new UsageError("the cross-safe topic uses the v4 encoding");
     }
     const now = o.now === undefined ? Math.floor(Date.now() / 1000) : Number(parseBigint("now", o.now));
-    const jovianTime = o["jovian-time"] === undefined ? undefined : parseBigint("jovian-time", o["jovian-time"]);
+    const jovianTime = o["jovian-time"] === undefined ? preset?.hardforks.jovian : parseBigint("jovian-time", o["jovian-time"]);
     if (args.positionals.length > 1) throw new UsageError("at most one input file");
     let raw: Uint8Array;
     try {
@@ -96,7 +112,7 @@ export async function runInspect(argv: string[]): Promise<number> {
       topic: formatTopic(chainId, kind as TopicKind, version),
       kind: kind as TopicKind,
       version,
-      signer: o.signer as Address | undefined,
+      signer,
       now,
       jovianTime,
       seen: new SeenBlocks(),

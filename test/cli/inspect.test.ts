@@ -168,3 +168,30 @@ describe.concurrent("op-follow inspect: bad arguments (exit 2, usage on stderr, 
     expect(r.stdout).toMatch(/usage: op-follow inspect/);
   });
 });
+
+describe("inspect with chain presets and config files", () => {
+  const unichain = vectorPath("synthetic_v4_unichain_sepolia_35535698_valid.hex");
+
+  it("--network takes the chain id and the registry's signer: the synthetic vector is not signed by Unichain Sepolia's sequencer", async ({ expect }) => {
+    const v = await verdict(["--network", "unichain-sepolia", "--now", "1762388130", unichain]);
+    expect(v).toMatchObject({ verdict: "reject", reason: "wrong-signer", signer: ANVIL[5].address });
+  });
+
+  it("--signer overrides the preset's signer", async ({ expect }) => {
+    const v = await verdict(["--network", "unichain-sepolia", "--signer", ANVIL[5].address, "--now", "1762388130", unichain]);
+    expect(v).toMatchObject({ verdict: "accept", reason: "valid", number: "35535698" });
+  });
+
+  it("--config reads a chain config JSON (op-node's rollup.json shape too)", async ({ expect }) => {
+    const cfg = join(tmp, "rollup.json");
+    writeFileSync(cfg, JSON.stringify({ l2_chain_id: 1301, block_time: 1, l1_system_config_address: "0xaee94b9ab7752d3f7704bde212c0c6a0b701571d", isthmus_time: 0, canyon_time: 0, delta_time: 0, ecotone_time: 0, fjord_time: 0, granite_time: 0, holocene_time: 0 }));
+    const v = await verdict(["--config", cfg, "--signer", ANVIL[5].address, "--now", "1762388130", unichain]);
+    expect(v).toMatchObject({ verdict: "accept", reason: "valid" });
+  });
+
+  it("an unknown preset, a bad config file, or both at once are usage errors", async ({ expect }) => {
+    expect((await run(["--network", "nowhere", unichain])).code).toBe(2);
+    expect((await run(["--config", join(tmp, "missing.json"), unichain])).code).toBe(2);
+    expect((await run(["--network", "op-mainnet", "--config", "x", unichain])).code).toBe(2);
+  });
+});
