@@ -25,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
       const { runPublish } = await import("../publisher/cli.ts");
       return runPublish(rest);
     }
+    case "devnet": {
+      const { runDevnet } = await import("../devnet/devnet.ts");
+      return runDevnet(rest);
+    }
     case undefined:
     case "help":
     case "--help":

@@ -1,0 +1,363 @@
+// `op-follow devnet` (and `npm start`): one command that runs Following Mode end to end on this
+// machine, offline — the chain server in real time (L2 block every 1–2 s), the real Worker under
+// `wrangler dev --local` (local Durable Object storage), one relay and the publisher signing as the
+// devnet's sequencer (stack.ts) — and shows the cross-safe head advancing until Ctrl-C (or
+// --duration), then stops everything: publisher, relay, the wrangler process group, chain server.
+//
+// Scenarios (--scenario <kind>@<seconds>, repeatable) steer the chain through its control model:
+//   replace       deposits-only replacement a few blocks above cross-safe; promoted on the follower
+//                 once the Worker has taken it (the head shows "replaced")
+//   l1-reorg      the newest 3 L1 blocks are replaced; L2 blocks built on them are rebuilt (the
+//                 Worker's head rewinds and advances on the rebuilt blocks)
+//   l2-reorg      the L2 chain reorgs from just below the sequencer's cross-safe head
+//   equivocation  the sequencer signs a second block at a cross-safe height and gossips it; the Worker
+//                 raises its alarm and halts the head; the devnet clears the alarm 10 s later (admin API)
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createLogger, type Logger } from "../relay/log.ts";
+import { COLOR, LineRenderer, PLAIN, renderPanel, type ScenarioState, type ViewSnapshot, type WorkerEvent, type WorkerHead } from "./devnet-view.ts";
+import { signedGossipMessage } from "./gossip.ts";
+import { startChainServer, type ChainServer } from "./rpc-server.ts";
+import { startStack, type Stack } from "./stack.ts";
+
+export const SCENARIOS = ["replace", "l1-reorg", "l2-reorg", "equivocation"] as const;
+export type ScenarioKind = (typeof SCENARIOS)[number];
+
+export interface DevnetOptions {
+  /** Worker port (default 8787; 0 = any free port). */
+  port: number;
+  /** Chain server port (default 0 = any free port). */
+  chainPort: number;
+  blockTime: 1 | 2;
+  color: boolean;
+  /** Exit after this many seconds (tests); undefined = until Ctrl-C. */
+  durationS?: number;
+  scenarios: { kind: ScenarioKind; atS: number }[];
+  /** JSON logs of the publisher, relay and wrangler; null = discard. */
+  logFile: string | null;
+  persistTo?: string;
+}
+
+export class DevnetUsageError extends Error {}
+
+export function devnetUsage(): string {
+  return [
+    "Usage: op-follow devnet [options]        (npm start)",
+    "",
+    "Runs Following Mode locally and offline: a real-time L1/L2 chain (sequencer and follower nodes), the op-follow",
+    "Worker under `wrangler dev --local`, one relay and the publisher signing as the devnet's sequencer. Shows the",
+    "cross-safe head advancing until Ctrl-C, then stops everything.",
+    "",
+    "Options:",
+    "  --port <n>              Worker port (status page at /; default 8787, 0 = any free port)",
+    "  --chain-port <n>        chain server port (default: any free port)",
+    "  --block-time <1|2>      seconds per L2 block (default 1)",
+    "  --duration <seconds>    exit after this long (exit code 1 if the head never advanced)",
+    `  --scenario <kind>@<s>   at <s> seconds: ${SCENARIOS.join(" | ")}; repeatable or comma-separated`,
+    "  --log-file <path|off>   publisher, relay and wrangler logs (default .op-follow/devnet.log)",
+    "  --persist-to <dir>      keep the Worker's Durable Object storage there (default: fresh per run)",
+    "  --no-color              plain output (also when NO_COLOR is set or stdout is not a terminal)",
+    "  -h, --help              show this help",
+    "",
+    "Example: op-follow devnet --scenario replace@15,equivocation@40 --duration 90",
+  ].join("\n") + "\n";
+}
+
+export function parseDevnetArgs(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env, isTty = Boolean(process.stdout.isTTY)): DevnetOptions | "help" {
+  let v: Record<string, string | string[] | boolean | undefined>;
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: "boolean", short: "h" },
+        port: { type: "string" },
+        "chain-port": { type: "string" },
+        "block-time": { type: "string" },
+        duration: { type: "string" },
+        scenario: { type: "string", multiple: true },
+        "log-file": { type: "string" },
+        "persist-to": { type: "string" },
+        "no-color": { type: "boolean" },
+      },
+    }).values;
+  } catch (e) {
+    throw new DevnetUsageError((e as Error).message);
+  }
+  if (v["help"]) return "help";
+  const problems: string[] = [];
+  const port = (name: string, def: number): number => {
+    const s = v[name] as string | undefined;
+    if (s === undefined) return def;
+    if (!/^\d{1,5}$/.test(s) || Number(s) > 65535) {
+      problems.push(`--${name}: expected a port number, got "${s}"`);
+      return def;
+    }
+    return Number(s);
+  };
+  const bt = (v["block-time"] as string | undefined) ?? "1";
+  if (bt !== "1" && bt !== "2") problems.push(`--block-time: 1 or 2, got "${bt}"`);
+  let durationS: number | undefined;
+  if (v["duration"] !== undefined) {
+    durationS = Number(v["duration"]);
+    if (!Number.isFinite(durationS) || durationS <= 0) problems.push(`--duration: expected seconds > 0, got "${String(v["duration"])}"`);
+  }
+  const scenarios: DevnetOptions["scenarios"] = [];
+  for (const item of ((v["scenario"] as string[] | undefined) ?? []).flatMap((s) => s.split(","))) {
+    const m = /^([a-z0-9-]+)@(\d+(?:\.\d+)?)s?$/.exec(item.trim());
+    if (!m || !(SCENARIOS as readonly string[]).includes(m[1]!)) problems.push(`--scenario: expected <${SCENARIOS.join("|")}>@<seconds>, got "${item}"`);
+    else scenarios.push({ kind: m[1] as ScenarioKind, atS: Number(m[2]) });
+  }
+  const logArg = (v["log-file"] as string | undefined) ?? ".op-follow/devnet.log";
+  const workerPort = port("port", 8787);
+  const chainPort = port("chain-port", 0);
+  if (problems.length) throw new DevnetUsageError(problems.join("\n"));
+  return {
+    port: workerPort,
+    chainPort,
+    blockTime: bt === "2" ? 2 : 1,
+    color: !v["no-color"] && !env["NO_COLOR"] && isTty,
+    ...(durationS !== undefined ? { durationS } : {}),
+    scenarios: scenarios.sort((a, b) => a.atS - b.atS),
+    logFile: logArg === "off" ? null : resolve(logArg),
+    ...(v["persist-to"] ? { persistTo: resolve(v["persist-to"] as string) } : {}),
+  };
+}
+
+interface StatusJson {
+  head: WorkerHead | null;
+  localSafe: { number: number } | null;
+  lag: number | null;
+  alarm: { kind: string; number: string } | null;
+  events: WorkerEvent[];
+}
+
+export interface DevnetResult {
+  firstHead: number | null;
+  lastHead: number | null;
+  advanced: boolean;
+}
+
+/** Runs the devnet until `stop` resolves (or --duration). */
+export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => void; err: (s: string) => void; isTty: boolean; stop: Promise<string> }): Promise<DevnetResult> {
+  const t0 = Date.now();
+  let logStream: WriteStream | undefined;
+  if (o.logFile) {
+    mkdirSync(dirname(o.logFile), { recursive: true });
+    logStream = createWriteStream(o.logFile, { flags: "w" });
+  }
+  const sink = (line: string): void => void logStream?.write(line + "\n");
+  const mkLog = (component: string): Logger => createLogger({ level: "info", sink, fields: { component } });
+  const p = o.color ? COLOR : PLAIN;
+
+  io.out(`${p.bold("op-follow devnet")}: starting the chain server, the Worker (wrangler dev --local), a relay and the publisher…\n`);
+  let server: ChainServer | undefined;
+  let stack: Stack | undefined;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const result: DevnetResult = { firstHead: null, lastHead: null, advanced: false };
+  try {
+    // Genesis 30 s in the past: the chain starts with history, so cross-safe is past genesis at once.
+    server = await startChainServer({
+      port: o.chainPort,
+      realtime: { intervalMs: 200 },
+      chain: { l2BlockTime: o.blockTime, l1BlockTime: 4, genesisTime: BigInt(Math.floor(Date.now() / 1000) - 30) },
+    });
+    const srv = server;
+    stack = await startStack({
+      server: srv,
+      workerPort: o.port,
+      ...(o.persistTo ? { persistTo: o.persistTo } : {}),
+      onWorkerOutput: (l) => sink(JSON.stringify({ ts: new Date().toISOString(), component: "wrangler", msg: l })),
+      relayLog: mkLog("relay"),
+      publisherLog: mkLog("publisher"),
+      relay: { logLevel: "info" },
+      publisher: { pollIntervalMs: 250, logLevel: "info" },
+    });
+    const st = stack;
+    const chainId = st.chainId.toString();
+
+    // ---- scenarios -------------------------------------------------------------------------
+    const scenarioStates: ScenarioState[] = o.scenarios.map((s) => ({ label: s.kind, atS: s.atS, state: "pending" }));
+    const adminPost = async (path: string): Promise<unknown> => {
+      const r = await fetch(`${st.worker.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${st.adminToken}` } });
+      return r.json();
+    };
+    const workerHead = async (): Promise<WorkerHead | null> => {
+      const r = await fetch(`${st.worker.url}/v1/chains/${chainId}/cross-safe`);
+      return r.status === 200 ? ((await r.json()) as WorkerHead) : null;
+    };
+    const runScenario = async (kind: ScenarioKind, s: ScenarioState): Promise<void> => {
+      const chain = srv.chain;
+      s.state = "running";
+      try {
+        switch (kind) {
+          case "replace": {
+            const h = chain.heads().crossSafe + 3n;
+            const r = chain.replaceWithDepositsOnly(h, "spec");
+            s.note = `block #${h} replaced (${r.replacement.hash.slice(0, 10)}…); promoting on the follower once the Worker has it`;
+            const end = Date.now() + 30_000;
+            for (;;) {
+              const wh = await workerHead().catch(() => null);
+              if (wh && BigInt(wh.number) >= h) break;
+              if (Date.now() > end) break;
+              await new Promise((r2) => setTimeout(r2, 200));
+            }
+            chain.promoteReplacement(h);
+            s.note = `block #${h} replaced by a deposits-only block, then promoted on the follower`;
+            break;
+          }
+          case "l1-reorg": {
+            // Deep enough (3 × 4 s) to reach L2 blocks that were already cross-safe, shallow enough to stay above L1 finalized.
+            const r = chain.reorgL1(3, { l2: "rebuild" });
+            s.note = `L1 reorged from #${r.from}${r.l2RebuiltFrom !== undefined ? `, L2 rebuilt from #${r.l2RebuiltFrom}` : ", no L2 block affected"}`;
+            break;
+          }
+          case "l2-reorg": {
+            const from = chain.heads().crossSafe - 1n;
+            chain.reorgL2(from);
+            s.note = `L2 reorged from #${from}`;
+            break;
+          }
+          case "equivocation": {
+            const wh = await workerHead();
+            const h = wh ? BigInt(wh.number) - 1n : chain.heads().crossSafe - 1n;
+            const b = chain.equivocate(h);
+            await st.publisher.node.publishRaw(st.topic, signedGossipMessage(chain, b).message, { timeoutMs: 5_000 });
+            s.note = `sequencer signed a second block at #${h} (${b.hash.slice(0, 10)}…); alarm cleared in 10 s`;
+            timers.push(
+              setTimeout(() => {
+                void adminPost(`/v1/chains/${chainId}/admin/clear-alarm?note=${encodeURIComponent("cleared by op-follow devnet")}`).then(
+                  () => (s.note = `sequencer signed a second block at #${h}; alarm raised, then cleared by the devnet`),
+                  (e: unknown) => (s.note = `clearing the alarm failed: ${(e as Error).message}`),
+                );
+              }, 10_000),
+            );
+            break;
+          }
+        }
+        s.state = "done";
+      } catch (e) {
+        s.state = "failed";
+        s.note = (e as Error).message;
+      }
+      if (!io.isTty) io.out(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] scenario ${kind}: ${s.state}${s.note ? ` — ${s.note}` : ""}\n`);
+    };
+    o.scenarios.forEach((sc, i) => timers.push(setTimeout(() => void runScenario(sc.kind, scenarioStates[i]!), sc.atS * 1000)));
+
+    // ---- the view ----------------------------------------------------------------------------
+    const snapshot = async (): Promise<ViewSnapshot> => {
+      const h = srv.chain.heads();
+      const ps = st.publisher.status();
+      let worker: ViewSnapshot["worker"];
+      try {
+        const r = await fetch(`${st.worker.url}/v1/chains/${chainId}/status`, { signal: AbortSignal.timeout(2_000) });
+        const j = (await r.json()) as StatusJson;
+        worker = { ok: true, head: j.head, localSafe: j.localSafe?.number ?? null, lag: j.lag, alarm: j.alarm, events: j.events ?? [] };
+        if (j.head) {
+          result.firstHead ??= j.head.number;
+          if (result.lastHead !== null && j.head.number > result.lastHead) result.advanced = true;
+          result.lastHead = j.head.number;
+        }
+      } catch (e) {
+        worker = { ok: false, error: (e as Error).message };
+      }
+      return {
+        elapsedS: (Date.now() - t0) / 1000,
+        chainId,
+        blockTime: o.blockTime,
+        urls: { worker: st.worker.url, chain: srv.urls.base, control: srv.urls.control, relay: st.relayAddr },
+        workerStartMs: st.worker.startMs,
+        logFile: o.logFile,
+        sequencer: { unsafe: h.unsafe, localSafe: h.localSafe, crossSafe: h.crossSafe },
+        worker,
+        publisher: { published: ps.published, last: ps.lastPublished?.number ?? null, peers: ps.peers, lastError: ps.lastError },
+        relay: { peers: st.relay.node.connectedPeers().length, banned: st.relay.node.bans.size },
+        scenarios: scenarioStates,
+      };
+    };
+
+    io.out(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (wrangler dev ${(st.worker.startMs / 1000).toFixed(1)} s) · Worker ${st.worker.url} · chain ${srv.urls.base}\n`);
+    let drawn = 0;
+    const lineRenderer = new LineRenderer();
+    const draw = async (): Promise<void> => {
+      const s = await snapshot();
+      if (io.isTty) {
+        const lines = renderPanel(s, p);
+        // Move up over the previous panel and redraw it, clearing each line.
+        let text = drawn ? `\x1b[${drawn}F` : "";
+        for (const l of lines) text += `\x1b[2K${l}\n`;
+        for (let i = lines.length; i < drawn; i++) text += "\x1b[2K\n";
+        io.out(text);
+        drawn = Math.max(lines.length, drawn);
+      } else {
+        for (const l of lineRenderer.render(s)) io.out(l + "\n");
+      }
+    };
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const why = await new Promise<string>((resolveStop) => {
+      let busy = false;
+      timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        void draw().finally(() => (busy = false));
+      }, 500);
+      if (o.durationS !== undefined) timers.push(setTimeout(() => resolveStop(`--duration ${o.durationS} s`), o.durationS * 1000));
+      void io.stop.then(resolveStop);
+    });
+    clearInterval(timer);
+    await draw().catch(() => undefined);
+    io.out(`\nstopping (${why})…\n`);
+    return result;
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    await stack?.stop();
+    await server?.close();
+    await new Promise<void>((r) => (logStream ? logStream.end(() => r()) : r()));
+    if (result.firstHead !== null) {
+      io.out(`stopped. cross-safe head went from #${result.firstHead} to #${result.lastHead} in ${((Date.now() - t0) / 1000).toFixed(0)} s${o.logFile ? `; logs in ${o.logFile}` : ""}\n`);
+    } else {
+      io.out(`stopped.${o.logFile ? ` Logs in ${o.logFile}` : ""}\n`);
+    }
+  }
+}
+
+/** The CLI entry: parses, runs until SIGINT/SIGTERM or --duration, returns the exit code. */
+export async function runDevnet(argv: string[]): Promise<number> {
+  let o: DevnetOptions | "help";
+  try {
+    o = parseDevnetArgs(argv);
+  } catch (e) {
+    process.stderr.write(`op-follow devnet: ${(e as Error).message}\nRun 'op-follow devnet --help' for usage.\n`);
+    return 2;
+  }
+  if (o === "help") {
+    process.stdout.write(devnetUsage());
+    return 0;
+  }
+  let signals = 0;
+  let onStop: (why: string) => void = () => {};
+  const stop = new Promise<string>((r) => (onStop = r));
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(130); // worker-dev's exit hook kills the wrangler process group
+    onStop(sig);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const r = await runDevnetWith(o, { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s), isTty: Boolean(process.stdout.isTTY), stop });
+    if (!r.advanced) {
+      process.stderr.write("op-follow devnet: the cross-safe head never advanced (see the log file)\n");
+      return 1;
+    }
+    return 0;
+  } catch (e) {
+    process.stderr.write(`op-follow devnet: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

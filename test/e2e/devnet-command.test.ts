@@ -1,0 +1,132 @@
+// `op-follow devnet --duration 25` as a user runs it (child process through bin/op-follow): the chain
+// server in real time, the Worker under wrangler dev, a relay and the publisher come up; the plain
+// (non-TTY) view shows the cross-safe head advancing, a scheduled deposits-only replacement and an
+// equivocation alarm that the devnet clears again; the command exits 0 and leaves no process behind
+// (every process it started carries a marker in its environment, which we look for in /proc).
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LineRenderer, renderPanel, PLAIN, type ViewSnapshot } from "../../src/devnet/devnet-view.ts";
+import { parseDevnetArgs } from "../../src/devnet/devnet.ts";
+
+const BIN = join(import.meta.dirname, "../../bin/op-follow");
+
+/** Live (non-zombie) processes whose environment holds `marker`. */
+async function processesWith(marker: string): Promise<{ pid: number; cmd: string }[]> {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of await readdir("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const env = await readFile(`/proc/${d}/environ`, "latin1");
+      if (!env.includes(marker)) continue;
+      const stat = await readFile(`/proc/${d}/stat`, "latin1");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (state === "Z" || state === "X") continue;
+      out.push({ pid: Number(d), cmd: (await readFile(`/proc/${d}/cmdline`, "latin1")).replace(/\0/g, " ").trim() });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+describe("op-follow devnet", () => {
+  it("parses its options", () => {
+    const o = parseDevnetArgs(["--port", "0", "--duration", "25", "--scenario", "replace@5,equivocation@11", "--scenario", "l1-reorg@20s", "--no-color", "--log-file", "off"], {}, true);
+    expect(o).toMatchObject({ port: 0, durationS: 25, color: false, logFile: null, blockTime: 1, scenarios: [{ kind: "replace", atS: 5 }, { kind: "equivocation", atS: 11 }, { kind: "l1-reorg", atS: 20 }] });
+    expect(parseDevnetArgs(["--help"])).toBe("help");
+    expect(() => parseDevnetArgs(["--scenario", "meteor@3"])).toThrow(/--scenario/);
+    expect(() => parseDevnetArgs(["--block-time", "5", "--port", "x"])).toThrow(/--block-time[\s\S]*--port/);
+    expect((parseDevnetArgs([], {}, true) as { color: boolean }).color).toBe(true);
+    expect((parseDevnetArgs([], { NO_COLOR: "1" }, true) as { color: boolean }).color).toBe(false);
+  });
+
+  it("renders the panel and the plain lines", () => {
+    const snap: ViewSnapshot = {
+      elapsedS: 12.3,
+      chainId: "901",
+      blockTime: 1,
+      urls: { worker: "http://127.0.0.1:8787", chain: "http://127.0.0.1:8545", control: "http://127.0.0.1:8545/__control", relay: "/ip4/127.0.0.1/tcp/1/p2p/x" },
+      workerStartMs: 2400,
+      logFile: null,
+      sequencer: { unsafe: 40n, localSafe: 34n, crossSafe: 32n },
+      worker: {
+        ok: true,
+        head: { number: 32, hash: "0x" + "ab".repeat(32), updatedAt: new Date().toISOString(), replaced: true, replacement: "spec" },
+        localSafe: 34,
+        lag: 2,
+        alarm: null,
+        events: [
+          { at: 2, kind: "replaced", number: "32", hash: "0x" + "ab".repeat(32), reason: "deposits-only (spec)" },
+          { at: 1, kind: "advanced", number: "31", hash: "0x" + "cd".repeat(32) },
+        ],
+      },
+      publisher: { published: 9, last: 32n, peers: 1, lastError: null },
+      relay: { peers: 1, banned: 0 },
+      scenarios: [{ label: "replace", atS: 5, state: "done", note: "ok" }],
+    };
+    const panel = renderPanel(snap, PLAIN).join("\n");
+    expect(panel).toContain("cross-safe head  #32");
+    expect(panel).toContain("lag 2 block(s)");
+    expect(panel).toContain("deposits-only replacement (spec)");
+    expect(panel).toContain("replace        done ok");
+    const r = new LineRenderer();
+    expect(r.render(snap)).toEqual([
+      "[  12.3s] advanced #31 0xcdcdcdcd…cdcdcd",
+      "[  12.3s] replaced #32 0xabababab…ababab (deposits-only (spec)) | head #32 0xabababab…ababab replaced(spec) lag 2",
+    ]);
+    expect(r.render(snap)).toEqual([]);
+  });
+
+  it("runs everything for --duration 25: the head advances, scenarios show, exit 0, nothing left running", async () => {
+    const marker = `OP_FOLLOW_DEVNET_TEST=${randomUUID()}`;
+    const [k, v] = marker.split("=") as [string, string];
+    const dir = await mkdtemp(join(tmpdir(), "devnet-cmd-"));
+    const logFile = join(dir, "devnet.log");
+    const child = spawn(BIN, ["devnet", "--duration", "25", "--port", "0", "--log-file", logFile, "--scenario", "replace@5,equivocation@11"], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", [k]: v },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    let during: { pid: number; cmd: string }[] = [];
+    const sample = setInterval(() => {
+      if (!stdout.includes("head #")) return;
+      void processesWith(marker).then((p) => {
+        if (p.length > during.length) during = p;
+      });
+    }, 1_000);
+    const killer = setTimeout(() => child.kill("SIGKILL"), 80_000);
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    clearTimeout(killer);
+    clearInterval(sample);
+    const diag = `\nstdout:\n${stdout}\nstderr:\n${stderr.slice(-3000)}`;
+    expect(code, diag).toBe(0);
+
+    const heads = [...stdout.matchAll(/head #(\d+)/g)].map((m) => Number(m[1]));
+    expect(heads.length, diag).toBeGreaterThan(5);
+    expect(Math.max(...heads) - Math.min(...heads), diag).toBeGreaterThanOrEqual(10);
+    expect(stdout, diag).toMatch(/ready in [\d.]+ s \(wrangler dev [\d.]+ s\)/);
+    expect(stdout, diag).toMatch(/replaced #\d+ .*\| head #\d+ .* replaced\(spec\)/);
+    expect(stdout, diag).toMatch(/scenario replace: done/);
+    expect(stdout, diag).toMatch(/equivocation #\d+/);
+    expect(stdout, diag).toMatch(/ALARM equivocation/);
+    expect(stdout, diag).toMatch(/alarm-cleared/);
+    expect(stdout, diag).toMatch(/stopped\. cross-safe head went from #\d+ to #\d+/);
+
+    // The run had the devnet, wrangler and workerd processes; none is left.
+    expect(during.some((p) => p.cmd.includes("workerd")), JSON.stringify(during)).toBe(true);
+    expect(during.some((p) => p.cmd.includes("wrangler")), JSON.stringify(during)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await processesWith(marker)).toEqual([]);
+
+    const log = await readFile(logFile, "utf8");
+    expect(log).toContain('"component":"publisher"');
+    expect(log).toContain('"component":"wrangler"');
+  }, 100_000);
+});
