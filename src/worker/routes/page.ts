@@ -18,7 +18,7 @@ const HTML = `<!doctype html>
   body { font: 14px/1.45 system-ui, sans-serif; margin: 0; background: var(--bg); color: var(--fg); }
   header { padding: 14px 20px; border-bottom: 1px solid var(--line); display: flex; gap: 12px; align-items: baseline; }
   header h1 { font-size: 18px; margin: 0; }
-  header .muted { color: var(--muted); }
+  .muted { color: var(--muted); }
   main { padding: 16px 20px; display: grid; gap: 16px; }
   .chain { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; }
   .chain h2 { margin: 0 0 10px; font-size: 16px; }
@@ -48,15 +48,16 @@ const short = (h) => (h ? h.slice(0, 10) + "…" + h.slice(-6) : "—");
 const ago = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s < 60 ? s + "s ago" : Math.round(s / 60) + "m ago"; };
 
 function chart(points) {
-  if (points.length < 2) return '<svg viewBox="0 0 300 120"><text x="8" y="64" fill="currentColor" opacity=".5" font-size="12">collecting lag samples…</text></svg>';
+  if (points.length < 2) return '<div class="muted" style="font-size:12px">lag chart: collecting samples…</div>';
   const t0 = points[0].t, t1 = points[points.length - 1].t || t0 + 1;
   const max = Math.max(1, ...points.map((p) => p.lag));
   const x = (t) => 4 + ((t - t0) / Math.max(1, t1 - t0)) * 292;
   const y = (v) => 112 - (v / max) * 100;
   const d = points.map((p, i) => (i ? "L" : "M") + x(p.t).toFixed(1) + " " + y(p.lag).toFixed(1)).join(" ");
-  return '<svg viewBox="0 0 300 120" preserveAspectRatio="none" aria-label="lag chart">' +
-    '<line x1="4" x2="296" y1="112" y2="112" stroke="currentColor" opacity=".2"/>' +
-    '<text x="6" y="12" font-size="10" fill="currentColor" opacity=".6">lag (blocks), max ' + max + '</text>' +
+  // The SVG stretches to the card's width, so its text lives outside it (it would stretch too).
+  return '<div class="muted" style="font-size:12px">lag behind local-safe (blocks), last ' + points.length + ' samples, max ' + max + '</div>' +
+    '<svg viewBox="0 0 300 120" preserveAspectRatio="none" aria-label="lag chart">' +
+    '<line x1="4" x2="296" y1="112" y2="112" stroke="currentColor" opacity=".2" vector-effect="non-scaling-stroke"/>' +
     '<path d="' + d + '" fill="none" stroke="#2f81f7" stroke-width="1.5" vector-effect="non-scaling-stroke"/></svg>';
 }
 
