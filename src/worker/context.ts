@@ -1,31 +1,39 @@
-// Shared Hono types and helpers for the Worker's routes.
-import type { Context } from "hono";
+// Shared Hono types and middleware for the Worker's routes.
+import type { MiddlewareHandler } from "hono";
 import type { ChainHead } from "../durable/chain-head.ts";
 import { ConfigError, settingsOf, type ChainSettings, type Settings, type WorkerEnv } from "./config.ts";
 
-export type AppEnv = { Bindings: WorkerEnv };
-export type Ctx = Context<AppEnv>;
+export interface ServedChain {
+  /** Decimal chain id. */
+  id: string;
+  settings: ChainSettings;
+  stub: DurableObjectStub<ChainHead>;
+}
 
-/** Settings, or a 500 naming the bad setting (the Worker refuses to guess). */
-export function settings(c: Ctx): Settings | Response {
+export type AppEnv = { Bindings: WorkerEnv; Variables: { settings: Settings; chain: ServedChain } };
+
+export function chainStub(env: WorkerEnv, chainId: string): DurableObjectStub<ChainHead> {
+  return env.CHAIN.get(env.CHAIN.idFromName(chainId));
+}
+
+/** Validated settings in `c.var.settings`, or a 500 naming the bad setting (the Worker refuses to guess). */
+export const withSettings: MiddlewareHandler<AppEnv> = async (c, next) => {
   const s = settingsOf(c.env);
   if (s instanceof ConfigError) return c.json({ error: "configuration", message: s.message }, 500);
-  return s;
-}
+  c.set("settings", s);
+  await next();
+};
 
-export function chainStub(c: Ctx, chainId: string): DurableObjectStub<ChainHead> {
-  return c.env.CHAIN.get(c.env.CHAIN.idFromName(chainId));
-}
-
-/** The served chain named by the `:chainId` route parameter, or a 404. */
-export function servedChain(c: Ctx, s: Settings): { id: string; chain: ChainSettings } | Response {
+/** The served chain named by the `:chainId` route parameter (decimal or 0x-hex) in `c.var.chain`, or a 404. */
+export const withChain: MiddlewareHandler<AppEnv> = async (c, next) => {
   const raw = c.req.param("chainId") ?? "";
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(raw)) return c.json({ error: "not-found", message: `bad chain id ${raw}` }, 404);
+  if (!/^(0x[0-9a-fA-F]+|\d{1,20})$/.test(raw)) return c.json({ error: "not-found", message: `bad chain id ${raw}` }, 404);
   const id = BigInt(raw).toString();
-  const chain = s.chains.get(id);
-  if (!chain) return c.json({ error: "not-found", message: `chain ${id} is not served here` }, 404);
-  return { id, chain };
-}
+  const settings = c.var.settings.chains.get(id);
+  if (!settings) return c.json({ error: "not-found", message: `chain ${id} is not served here` }, 404);
+  c.set("chain", { id, settings, stub: chainStub(c.env, id) });
+  await next();
+};
 
 /** JSON with bigints as decimal strings (the read API's convention for big integers). */
 export function jsonSafe<T>(v: T): unknown {

@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import keccakModule from "../protocol/keccak/keccak.wasm";
 import { installKeccakWasm } from "../protocol/keccak/index.ts";
-import type { AppEnv } from "./context.ts";
+import { withChain, withSettings, type AppEnv } from "./context.ts";
 import { admin } from "./routes/admin.ts";
 import { ingest } from "./routes/ingest.ts";
 import { ops } from "./routes/ops.ts";
@@ -18,6 +18,8 @@ installKeccakWasm(keccakModule);
 export { ChainHead } from "../durable/chain-head.ts";
 
 const app = new Hono<AppEnv>();
+// Every per-chain route sees validated settings and its chain (404 for a chain not served here).
+app.use("/v1/chains/:chainId/*", withSettings, withChain);
 app.route("/", page);
 app.route("/", ops);
 app.route("/", ingest);

@@ -1,6 +1,6 @@
 // Operator routes, protected by the ADMIN_TOKEN secret (Authorization: Bearer <token>).
 import { Hono } from "hono";
-import { chainStub, servedChain, settings, type AppEnv } from "../context.ts";
+import type { AppEnv } from "../context.ts";
 import { forgetSigners } from "../pipeline.ts";
 import { forgetChainIdChecks } from "../rpc.ts";
 
@@ -18,8 +18,7 @@ async function tokenMatches(given: string, expected: string): Promise<boolean> {
 }
 
 admin.use("/v1/chains/:chainId/admin/*", async (c, next) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
+  const s = c.var.settings;
   if (!s.adminToken) return c.json({ error: "unauthorized", reason: "admin-disabled" }, 401);
   const m = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "");
   if (!m || !(await tokenMatches(m[1]!, s.adminToken))) return c.json({ error: "unauthorized", reason: "bad-token" }, 401);
@@ -27,12 +26,9 @@ admin.use("/v1/chains/:chainId/admin/*", async (c, next) => {
 });
 
 admin.post("/v1/chains/:chainId/admin/clear-alarm", async (c) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
-  const ch = servedChain(c, s);
-  if (ch instanceof Response) return ch;
+  const ch = c.var.chain;
   const note = (c.req.query("note") ?? "cleared by operator").slice(0, 200);
-  const cleared = await chainStub(c, ch.id).clearAlarm(note);
+  const cleared = await ch.stub.clearAlarm(note);
   return c.json({ cleared });
 });
 
@@ -41,10 +37,7 @@ admin.post("/v1/chains/:chainId/admin/clear-alarm", async (c) => {
  * or a re-pointed RPC endpoint applies at once instead of within a minute or five.
  */
 admin.post("/v1/chains/:chainId/admin/refresh", async (c) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
-  const ch = servedChain(c, s);
-  if (ch instanceof Response) return ch;
+  const ch = c.var.chain;
   forgetSigners();
   forgetChainIdChecks();
   return c.json({ refreshed: true });

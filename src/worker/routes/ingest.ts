@@ -9,7 +9,7 @@ import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
 import { parseTopic } from "../../protocol/topic.ts";
 import type { Address } from "../../protocol/types.ts";
 import { validateGossipMessage } from "../../protocol/validate.ts";
-import { chainStub, settings, type AppEnv } from "../context.ts";
+import { chainStub, withSettings, type AppEnv } from "../context.ts";
 import { chainRuntime, checkCandidate, resolveSigner } from "../pipeline.ts";
 import { RpcFault } from "../rpc.ts";
 
@@ -26,9 +26,9 @@ export const ingest = new Hono<AppEnv>();
 ingest.post(
   "/v1/ingest",
   bodyLimit({ maxSize: MAX_GOSSIP_SIZE, onError: (c) => c.json({ error: "too-large", message: `body exceeds ${MAX_GOSSIP_SIZE} bytes` }, 413) }),
+  withSettings,
   async (c) => {
-    const s = settings(c);
-    if (s instanceof Response) return s;
+    const s = c.var.settings;
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const nowMs = Date.now();
     const auth = await verifyIngest(s.relaySecrets, "POST", new URL(c.req.url).pathname, c.req.raw.headers, raw, Math.floor(nowMs / 1000));
@@ -40,7 +40,7 @@ ingest.post(
     if (!topic || !chain) return c.json({ verdict: "ignore", reason: "chain-not-served", messageId: "" } satisfies IngestResponse);
 
     const chainId = topic.chainId.toString();
-    const stub = chainStub(c, chainId);
+    const stub = chainStub(c.env, chainId);
     const rt = chainRuntime(chain, s.rpcTimeoutMs);
     const admitBase = { chainId, nonceKey: `${meta.relayId}:${auth.nonce}`, nonceExpiresAt: (auth.timestamp + AUTH_WINDOW_SECONDS + 1) * 1000, peer: meta.peerId };
 

@@ -34,7 +34,7 @@ ops.get("/metrics", async (c) => {
     op_follow_evidence: { help: "Stored equivocation evidence records.", rows: [] },
   };
   for (const id of s.chains.keys()) {
-    const m = await chainStub(c, id).metrics();
+    const m = await chainStub(c.env, id).metrics();
     const chain = `chain="${label(id)}"`;
     for (const [k, v] of Object.entries(m.counters)) {
       const [verdict, reason] = k.split("|");

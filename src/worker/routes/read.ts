@@ -1,7 +1,7 @@
 // Public read API: the cross-safe head and its context. CORS on, cacheable for 1 s.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { chainStub, jsonSafe, servedChain, settings, type AppEnv } from "../context.ts";
+import { jsonSafe, type AppEnv } from "../context.ts";
 import { l2RefJson } from "../block-ref-json.ts";
 
 export const read = new Hono<AppEnv>();
@@ -13,24 +13,18 @@ read.use("/v1/chains/:chainId/*", async (c, next) => {
 });
 
 read.get("/v1/chains/:chainId/cross-safe", async (c) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
-  const ch = servedChain(c, s);
-  if (ch instanceof Response) return ch;
-  const head = await chainStub(c, ch.id).head();
+  const ch = c.var.chain;
+  const head = await ch.stub.head();
   if (!head) return c.json({ error: "not-found", message: "no cross-safe head yet" }, 404);
   return c.json({ ...l2RefJson(head), updatedAt: new Date(head.updatedAt).toISOString(), replaced: head.replaced !== false, replacement: head.replaced || null });
 });
 
 read.get("/v1/chains/:chainId/status", async (c) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
-  const ch = servedChain(c, s);
-  if (ch instanceof Response) return ch;
-  const st = await chainStub(c, ch.id).status();
+  const ch = c.var.chain;
+  const st = await ch.stub.status();
   return c.json({
     chainId: ch.id,
-    name: ch.chain.config.name ?? null,
+    name: ch.settings.config.name ?? null,
     head: st.head ? { ...l2RefJson(st.head), updatedAt: new Date(st.head.updatedAt).toISOString(), replaced: st.head.replaced !== false, replacement: st.head.replaced || null } : null,
     localSafe: st.localSafe ? l2RefJson(st.localSafe) : null,
     lag: st.lag === null ? null : Number(st.lag),
@@ -42,19 +36,13 @@ read.get("/v1/chains/:chainId/status", async (c) => {
 });
 
 read.get("/v1/chains/:chainId/peers", async (c) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
-  const ch = servedChain(c, s);
-  if (ch instanceof Response) return ch;
-  return c.json(await chainStub(c, ch.id).peers());
+  const ch = c.var.chain;
+  return c.json(await ch.stub.peers());
 });
 
 read.get("/v1/chains/:chainId/evidence", async (c) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
-  const ch = servedChain(c, s);
-  if (ch instanceof Response) return ch;
-  const ev = await chainStub(c, ch.id).evidence();
+  const ch = c.var.chain;
+  const ev = await ch.stub.evidence();
   const hex = (b: Uint8Array | null) => (b ? `0x${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}` : null);
   return c.json({
     evidence: ev.map((e) => ({

@@ -3,7 +3,7 @@
 // unchanged: cross_safe_l2 and safe_l2 = the cross-safe head, local_safe_l2 = the last local-safe
 // seen; fields a follower cannot know are op-node's zero values.
 import { Hono } from "hono";
-import { chainStub, servedChain, settings, type AppEnv } from "../context.ts";
+import type { AppEnv } from "../context.ts";
 import { l2RefJson, zeroL1RefJson } from "../block-ref-json.ts";
 
 export const rpc = new Hono<AppEnv>();
@@ -11,17 +11,14 @@ export const rpc = new Hono<AppEnv>();
 type Req = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
 
 rpc.post("/v1/chains/:chainId/rpc", async (c) => {
-  const s = settings(c);
-  if (s instanceof Response) return s;
-  const ch = servedChain(c, s);
-  if (ch instanceof Response) return ch;
+  const ch = c.var.chain;
   let body: unknown;
   try {
     body = await c.req.json();
   } catch {
     return c.json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
   }
-  const stub = chainStub(c, ch.id);
+  const stub = ch.stub;
   const answer = async (r: Req) => {
     const id = r?.id ?? null;
     if (!r || typeof r !== "object" || r.jsonrpc !== "2.0" || typeof r.method !== "string") return { jsonrpc: "2.0", id, error: { code: -32600, message: "invalid request" } };
