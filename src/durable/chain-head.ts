@@ -15,7 +15,7 @@ import type { CrossSafeHead, L2BlockRef, PendingCandidate } from "./types.ts";
 
 /** Alarm cadence: quick while candidates wait for local-safe, relaxed otherwise. */
 const TICK_BUSY_MS = 2_000;
-const TICK_IDLE_MS = 10_000;
+const TICK_IDLE_MS = 5_000; // also bounds how long a head that reorged off the local chain stays up
 /** Pending candidates re-checked per alarm run (lowest heights first). */
 const PROMOTE_PER_TICK = 32;
 
