@@ -22,7 +22,12 @@ export default defineConfig({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 bindings: {
-                  CHAINS: JSON.stringify([{ chain: chain.chainConfig, l1Rpc: chain.urls.l1, l2Rpc: chain.urls.l2, rollupRpc: chain.urls.rollup }]),
+                  // The devnet chain, and a second chain (a preset) whose nodes are unreachable: one
+                  // deployment serves several chains, each in its own Durable Object.
+                  CHAINS: JSON.stringify([
+                    { chain: chain.chainConfig, l1Rpc: chain.urls.l1, l2Rpc: chain.urls.l2, rollupRpc: chain.urls.rollup },
+                    { network: "op-sepolia", l1Rpc: "http://127.0.0.1:9/", l2Rpc: "http://127.0.0.1:9/", rollupRpc: "http://127.0.0.1:9/" },
+                  ]),
                   RELAY_SECRETS: JSON.stringify({ [TEST_RELAY_ID]: TEST_RELAY_SECRET }),
                   ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                   RPC_TIMEOUT_MS: "1000",

@@ -68,7 +68,22 @@ describe("read API", () => {
     expect(text).toMatch(new RegExp(`op_follow_messages_total\\{chain="${CHAIN_ID}",verdict="reject",reason="snappy-[a-z-]+"\\} 1`));
     expect(text).toContain(`op_follow_cross_safe_head{chain="${CHAIN_ID}"} ${h.crossSafe}`);
     const health = await getJson<{ ok: boolean; keccak: string; chains: string[] }>("/healthz");
-    expect(health.body).toEqual({ ok: true, keccak: "wasm", chains: [CHAIN_ID] });
+    expect(health.body).toEqual({ ok: true, keccak: "wasm", chains: [CHAIN_ID, "11155420"] });
+  });
+
+  it("serves several chains from one deployment, each with its own head and its own faults", async () => {
+    const h = await heads();
+    await ingest((await signed(h.crossSafe)).message);
+    const other = await getJson<Record<string, any>>("/v1/chains/11155420/status");
+    expect(other.status).toBe(200);
+    expect(other.body).toMatchObject({ chainId: "11155420", name: "OP Sepolia Testnet", head: null, events: [] });
+    expect((await getJson("/v1/chains/11155420/cross-safe")).status).toBe(404);
+    // A message for the other chain reaches its own pipeline: its signer comes from the preset, so the
+    // devnet's signature is the wrong one there.
+    const m = (await signed(h.crossSafe)).message;
+    const r = await ingest(m, { topic: "/optimism/11155420/0/cross-safe-blocks" });
+    expect(r.body).toMatchObject({ verdict: "reject", reason: "wrong-signer" });
+    expect((await getJson<{ head: { number: number } }>(`/v1/chains/${CHAIN_ID}/status`)).body.head.number).toBe(Number(h.crossSafe));
   });
 
   it("serves the status page", async () => {
