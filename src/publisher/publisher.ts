@@ -7,9 +7,7 @@
 // rules, signer = our own sequencer address, op-node's per-height seen cache) and the verdict is
 // reported to gossipsub (async validation must always be answered).
 import "../node/keccak.ts";
-import { TopicValidatorResult, type GossipsubOpts } from "@libp2p/gossipsub";
-import type { PrivateKey } from "@libp2p/interface";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { SeenBlocks } from "../protocol/seen-blocks.ts";
@@ -17,17 +15,17 @@ import { crossSafeTopic } from "../protocol/topic.ts";
 import type { Address } from "../protocol/types.ts";
 import { validateGossipMessage } from "../protocol/validate.ts";
 import type { Verdict } from "../protocol/verdict.ts";
-import { createLogger, type Logger, type LogLevel } from "../relay/log.ts";
-import { Counter, Gauge, parseHostPort, Registry } from "../relay/metrics.ts";
+import { createLogger, type Logger } from "../relay/log.ts";
+import { Counter, Gauge, Registry } from "../relay/metrics.ts";
 import { createGossipNode, type GossipNode } from "../relay/node.ts";
-import { loadOrCreatePeerKey } from "../relay/peer-key.ts";
+import { nodeOptions, nodePeerKey, serveNodeMetrics, VALIDATION_RESULT, type NodeConfig, type NodeExtras } from "../relay/node-setup.ts";
 import { FatalPublisherError, PublishEngine, type PublisherEvent, type SendResult } from "./engine.ts";
 import { rpcClient } from "./rpc.ts";
 import { rpcSequencerSource, type SequencerSource } from "./source.ts";
 import { emptyState, loadState, saveState } from "./state.ts";
 import type { HeadRef } from "./sync-status.ts";
 
-export interface PublisherConfig {
+export interface PublisherConfig extends NodeConfig {
   chainId: bigint;
   /** The sequencer's op-geth (eth_getBlockByNumber). */
   l2Rpc: string;
@@ -42,28 +40,15 @@ export interface PublisherConfig {
   rpcTimeoutMs: number;
   /** How long one publish waits for a subscribed peer. */
   publishTimeoutMs: number;
-  listen: string[];
-  peers: string[];
-  bootstrap: string[];
-  /** persistent libp2p identity; absent: ephemeral */
-  keyFile?: string;
-  /** host:port for /metrics and /healthz; absent: none */
-  metricsAddr?: string;
-  logLevel: LogLevel;
-  maxConnections: number;
 }
 
-export interface PublisherExtras {
+export interface PublisherExtras extends NodeExtras {
   log?: Logger;
-  privateKey?: PrivateKey;
   /** Replace the RPC-backed source (tests). */
   source?: SequencerSource;
   onEvent?: (e: PublisherEvent) => void;
   /** Called once if the publisher stops on its own (wrong chain, unusable state file). */
   onFatal?: (e: Error) => void;
-  gossipOverrides?: Partial<GossipsubOpts>;
-  scoreInspectMs?: number;
-  redialMs?: number;
 }
 
 export interface PublisherStatus {
@@ -86,12 +71,6 @@ export interface Publisher {
   done: Promise<void>;
   stop(): Promise<void>;
 }
-
-const RESULT: Record<Verdict, TopicValidatorResult> = {
-  accept: TopicValidatorResult.Accept,
-  reject: TopicValidatorResult.Reject,
-  ignore: TopicValidatorResult.Ignore,
-};
 
 /** `jovian_time` from the sequencer's rollup config, for the blob-gas rule of received messages. */
 async function jovianTimeOf(rollupRpc: string, timeoutMs: number): Promise<bigint | undefined> {
@@ -121,13 +100,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
   const state = loaded ?? emptyState(config.chainId);
   if (loaded && config.from !== undefined) log.info("--from is ignored: the state file says where to resume", { stateFile: config.stateFile, cursor: loaded.cursor?.number ?? null });
 
-  let privateKey = extras.privateKey;
-  if (!privateKey && config.keyFile) {
-    const k = await loadOrCreatePeerKey(config.keyFile);
-    privateKey = k.key;
-    if (k.created) log.info("created a new peer key", { keyFile: config.keyFile });
-    if (k.permissionWarning) log.warn(k.permissionWarning);
-  }
+  const privateKey = await nodePeerKey(config, extras, log);
 
   const registry = new Registry();
   const mPublished = registry.register(new Counter("op_follow_publisher_published_total", "Blocks signed and published."));
@@ -167,15 +140,8 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
   await engine.recover();
 
   const node: GossipNode = await createGossipNode({
-    ...(privateKey ? { privateKey } : {}),
-    listen: config.listen,
+    ...nodeOptions(config, extras, privateKey),
     topics: [topic],
-    staticPeers: config.peers,
-    bootstrap: config.bootstrap,
-    maxConnections: config.maxConnections,
-    ...(extras.scoreInspectMs !== undefined ? { scoreInspectMs: extras.scoreInspectMs } : {}),
-    ...(extras.redialMs !== undefined ? { redialMs: extras.redialMs } : {}),
-    ...(extras.gossipOverrides ? { gossipOverrides: extras.gossipOverrides } : {}),
     userAgent: "op-follow-publisher",
     log,
   });
@@ -188,7 +154,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
     const { msgId, propagationSource, msg } = e.detail;
     const report = (v: Verdict): void => {
       mReceived.inc({ verdict: v });
-      if (node.libp2p.status === "started") node.pubsub.reportMessageValidationResult(msgId, propagationSource.toString(), RESULT[v]);
+      if (node.libp2p.status === "started") node.pubsub.reportMessageValidationResult(msgId, propagationSource.toString(), VALIDATION_RESULT[v]);
     };
     if (msg.topic !== topic) return report("ignore");
     void jovianLookup
@@ -231,15 +197,10 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
     lastError,
   });
 
-  let metricsServer: Server | undefined;
-  if (config.metricsAddr) {
-    try {
-      metricsServer = await serveMetrics(config.metricsAddr, registry, status);
-    } catch (e) {
-      await node.stop();
-      throw new Error(`cannot listen on --metrics-addr ${config.metricsAddr}: ${(e as Error).message}`);
-    }
-  }
+  const metricsServer = await serveNodeMetrics(config, node, registry, () => {
+    const s = status();
+    return { ok: !s.lastError, body: s };
+  });
 
   log.info("publisher started", {
     chainId: config.chainId,
@@ -250,7 +211,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
     staticPeers: config.peers.length,
     stateFile: config.stateFile,
     resumeAfter: state.cursor?.number ?? null,
-    ...(metricsServer ? { metrics: boundAddr(metricsServer) } : {}),
+    ...(metricsServer ? { metrics: boundAddr(metricsServer.server) } : {}),
   });
 
   // The poll loop.
@@ -316,11 +277,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
         // Stopping the node first ends a publication waiting for peers at once (it counts as not sent).
         await node.stop();
         await done;
-        if (metricsServer) {
-          const s = metricsServer;
-          s.closeAllConnections();
-          await new Promise<void>((r) => s.close(() => r()));
-        }
+        await metricsServer?.close();
         log.info("publisher stopped", { lastPublished: state.cursor?.number ?? null });
       })();
       return stopping;
@@ -331,27 +288,4 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
 function boundAddr(s: Server): string {
   const a = s.address() as AddressInfo;
   return `${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`;
-}
-
-async function serveMetrics(addr: string, registry: Registry, status: () => PublisherStatus): Promise<Server> {
-  const { host, port } = parseHostPort(addr);
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method !== "GET" && req.method !== "HEAD") return void res.writeHead(405, { allow: "GET, HEAD" }).end();
-    if (path === "/metrics") return void res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(registry.render());
-    if (path === "/healthz") {
-      const s = status();
-      const body = JSON.stringify(s, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-      return void res.writeHead(s.lastError ? 503 : 200, { "content-type": "application/json" }).end(body);
-    }
-    res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return server;
 }

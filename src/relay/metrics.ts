@@ -1,5 +1,5 @@
-// Prometheus text exposition (format 0.0.4) without a client library, plus the relay's HTTP server
-// for /metrics and /healthz.
+// Prometheus text exposition (format 0.0.4) without a client library, plus the HTTP server for
+// /metrics and /healthz (relay and publisher).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -172,9 +172,10 @@ export function createRelayMetrics(): RelayMetrics {
   };
 }
 
+/** /healthz: 200 if ok, else 503, with `body` as JSON (bigints as decimal strings). */
 export interface Health {
   ok: boolean;
-  [k: string]: unknown;
+  body: unknown;
 }
 
 export interface MetricsServer {
@@ -193,7 +194,7 @@ export function parseHostPort(addr: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
 }
 
-export async function startMetricsServer(addr: string, metrics: RelayMetrics, health: () => Health): Promise<MetricsServer> {
+export async function startMetricsServer(addr: string, registry: Registry, health: () => Health): Promise<MetricsServer> {
   const { host, port } = parseHostPort(addr);
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -202,10 +203,11 @@ export async function startMetricsServer(addr: string, metrics: RelayMetrics, he
       return;
     }
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metrics.registry.render());
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(registry.render());
     } else if (path === "/healthz") {
       const h = health();
-      res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(h));
+      const body = JSON.stringify(h.body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+      res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" }).end(body);
     } else {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     }

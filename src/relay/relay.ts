@@ -1,31 +1,20 @@
 // The relay: a gossip node subscribed to the cross-safe topics whose async validation is the Worker's
 // verdict (forwarder.ts), scored with the Worker's peer list (peer-scores.ts), observable via /metrics.
 import { TopicValidatorResult } from "@libp2p/gossipsub";
-import type { PrivateKey } from "@libp2p/interface";
-import type { GossipsubOpts } from "@libp2p/gossipsub";
-import type { Verdict } from "../protocol/verdict.ts";
 import { Forwarder, type VerdictEvent } from "./forwarder.ts";
 import { crossSafeTopic } from "./gossip-params.ts";
-import { createLogger, type Logger, type LogLevel } from "./log.ts";
-import { createRelayMetrics, Gauge, startMetricsServer, type MetricsServer, type RelayMetrics } from "./metrics.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createRelayMetrics, Gauge, type MetricsServer, type RelayMetrics } from "./metrics.ts";
 import { createGossipNode, type GossipNode } from "./node.ts";
-import { loadOrCreatePeerKey } from "./peer-key.ts";
+import { nodeOptions, nodePeerKey, serveNodeMetrics, VALIDATION_RESULT, type NodeConfig, type NodeExtras } from "./node-setup.ts";
 import { PeerScores } from "./peer-scores.ts";
 
-export interface RelayConfig {
+export interface RelayConfig extends NodeConfig {
   chainIds: bigint[];
   workerUrl: string;
   relayId: string;
   /** HMAC secret shared with the Worker; never logged */
   secret: string;
-  listen: string[];
-  peers: string[];
-  bootstrap: string[];
-  /** persistent identity; created on first run. Absent: an ephemeral key. */
-  keyFile?: string;
-  /** host:port for /metrics and /healthz; absent: no server */
-  metricsAddr?: string;
-  logLevel: LogLevel;
   maxQueue: number;
   maxQueueBytes: number;
   concurrency: number;
@@ -35,17 +24,12 @@ export interface RelayConfig {
   invalidMessageWeight: number;
   banThreshold: number;
   banDurationMs: number;
-  maxConnections: number;
 }
 
 /** In-process hooks (tests, and the end-to-end harness). */
-export interface RelayExtras {
+export interface RelayExtras extends NodeExtras {
   log?: Logger;
-  privateKey?: PrivateKey;
   onVerdict?: (e: VerdictEvent) => void;
-  gossipOverrides?: Partial<GossipsubOpts>;
-  scoreInspectMs?: number;
-  redialMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   fetch?: typeof fetch;
@@ -62,26 +46,13 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
-const RESULT: Record<Verdict, TopicValidatorResult> = {
-  accept: TopicValidatorResult.Accept,
-  reject: TopicValidatorResult.Reject,
-  ignore: TopicValidatorResult.Ignore,
-};
-
 export async function startRelay(config: RelayConfig, extras: RelayExtras = {}): Promise<Relay> {
   const log = extras.log ?? createLogger({ level: config.logLevel, fields: { component: "relay", relayId: config.relayId } });
   const metrics = createRelayMetrics();
   const topics = config.chainIds.map((c) => crossSafeTopic(c));
 
-  let privateKey = extras.privateKey;
-  if (!privateKey && config.keyFile) {
-    const k = await loadOrCreatePeerKey(config.keyFile);
-    privateKey = k.key;
-    if (k.created) log.info("created a new peer key", { keyFile: config.keyFile });
-    if (k.permissionWarning) log.warn(k.permissionWarning);
-  } else if (!privateKey) {
-    log.warn("no --key-file: using an ephemeral peer identity");
-  }
+  const privateKey = await nodePeerKey(config, extras, log);
+  if (!privateKey) log.warn("no --key-file: using an ephemeral peer identity");
 
   let node: GossipNode | undefined;
   const peerScores = new PeerScores({
@@ -95,19 +66,12 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   });
 
   node = await createGossipNode({
-    ...(privateKey ? { privateKey } : {}),
-    listen: config.listen,
+    ...nodeOptions(config, extras, privateKey),
     topics,
-    staticPeers: config.peers,
-    bootstrap: config.bootstrap,
     appSpecificScore: peerScores.appScore,
     invalidMessageWeight: config.invalidMessageWeight,
     banThreshold: config.banThreshold,
     banDurationMs: config.banDurationMs,
-    maxConnections: config.maxConnections,
-    ...(extras.scoreInspectMs !== undefined ? { scoreInspectMs: extras.scoreInspectMs } : {}),
-    ...(extras.redialMs !== undefined ? { redialMs: extras.redialMs } : {}),
-    ...(extras.gossipOverrides ? { gossipOverrides: extras.gossipOverrides } : {}),
     userAgent: "op-follow-relay",
     log,
     metrics,
@@ -130,7 +94,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     metrics,
     log,
     report: (msgId, source, verdict) => {
-      if (gossip.libp2p.status === "started") gossip.pubsub.reportMessageValidationResult(msgId, source, RESULT[verdict]);
+      if (gossip.libp2p.status === "started") gossip.pubsub.reportMessageValidationResult(msgId, source, VALIDATION_RESULT[verdict]);
     },
   });
 
@@ -155,11 +119,12 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   metrics.addGauge(new Gauge("op_follow_relay_worker_scored_peers", "Peers in the Worker's peer lists.", () => peerScores.size));
   metrics.addGauge(new Gauge("op_follow_relay_worker_up", "1 unless the last ingest request failed in transport.", () => (forwarder.workerStatus.failing ? 0 : 1)));
 
-  let metricsServer: MetricsServer | undefined;
-  try {
-    if (config.metricsAddr) {
-      metricsServer = await startMetricsServer(config.metricsAddr, metrics, () => ({
-        ok: gossip.libp2p.status === "started",
+  const metricsServer = await serveNodeMetrics(config, gossip, metrics.registry, () => {
+    const ok = gossip.libp2p.status === "started";
+    return {
+      ok,
+      body: {
+        ok,
         peerId: gossip.peerId,
         peers: gossip.libp2p.getPeers().length,
         mesh: Object.fromEntries(topics.map((t) => [t, gossip.pubsub.getMeshPeers(t).length])),
@@ -168,12 +133,9 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
         workerFailing: forwarder.workerStatus.failing,
         lastWorkerOkMs: forwarder.workerStatus.lastOkMs || null,
         lastPeerListOkMs: peerScores.lastRefreshOkMs || null,
-      }));
-    }
-  } catch (e) {
-    await gossip.stop();
-    throw new Error(`cannot listen on --metrics-addr ${config.metricsAddr}: ${(e as Error).message}`);
-  }
+      },
+    };
+  });
   peerScores.start();
 
   log.info("relay started", {

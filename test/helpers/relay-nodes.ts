@@ -4,7 +4,7 @@ import { startRelay, type Relay, type RelayConfig, type RelayExtras } from "../.
 import { createLogger, silentLogger, type Logger } from "../../src/relay/log.ts";
 
 export const RELAY_ID = "relay-test";
-export const SECRET = "test-secret-0123456789abcdef";
+export const SECRET = "test-secret-0123456789abcdef0123456789"; // ≥ 32 chars, as the relay and the Worker require
 export const CHAIN_ID = 901n;
 
 export function testLogger(): Logger {

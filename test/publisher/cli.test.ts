@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
-import { parsePublishArgs, PublishConfigError, publishUsage } from "../../src/publisher/cli.ts";
+import { CliConfigError } from "../../src/cli/flags.ts";
+import { parsePublishArgs, publishUsage } from "../../src/publisher/cli.ts";
 import { crossSafeTopic } from "../../src/protocol/topic.ts";
 import { waitFor } from "../helpers/relay-ingest-stub.ts";
 import { gossipPeer, tcpAddr } from "../helpers/relay-nodes.ts";
@@ -33,7 +34,7 @@ async function problems(argv: string[], env: Record<string, string> = {}): Promi
   try {
     await parsePublishArgs(argv, env);
   } catch (e) {
-    if (e instanceof PublishConfigError) return e.problems;
+    if (e instanceof CliConfigError) return e.problems;
     throw e;
   }
   return [];

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDuration, parseRelayArgs, RelayConfigError } from "../../src/relay/cli.ts";
+import { CliConfigError, parseDuration } from "../../src/cli/flags.ts";
+import { parseRelayArgs, relayUsage } from "../../src/relay/cli.ts";
 import { loadOrCreatePeerKey } from "../../src/relay/peer-key.ts";
 import { startStub, type IngestStub } from "../helpers/relay-ingest-stub.ts";
 import { RELAY_ID, SECRET } from "../helpers/relay-nodes.ts";
@@ -96,11 +97,18 @@ describe("parseRelayArgs", () => {
       ["--chain-id", "abc", "--worker-url", "ftp://x", "--relay-id", "a b", "--peer", "/ip4/1.2.3.4/tcp/1", "--bootstrap", "/ip4/1.2.3.4/tcp/1/p2p/QmNotAPeerId", "--deadline", "5x", "--log-level", "loud", "--metrics-addr", "nope", "--invalid-message-weight", "3"],
       { OP_FOLLOW_RELAY_SECRET: "short" },
     ).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RelayConfigError);
-    const text = (err as RelayConfigError).problems.join("\n");
-    for (const s of ['--chain-id: "abc"', "--worker-url: expected http(s)", '--relay-id: "a b"', "--peer: \"/ip4/1.2.3.4/tcp/1\": has no /p2p/", "--bootstrap", "--deadline", "--log-level", "--metrics-addr", "--invalid-message-weight", "at least 16 characters"]) {
+    expect(err).toBeInstanceOf(CliConfigError);
+    const text = (err as CliConfigError).problems.join("\n");
+    for (const s of ['--chain-id: "abc"', "--worker-url: expected http(s)", '--relay-id: "a b"', "--peer: \"/ip4/1.2.3.4/tcp/1\": has no /p2p/", "--bootstrap", "--deadline", "--log-level", "--metrics-addr", "--invalid-message-weight", "at least 32 characters"]) {
       expect(text).toContain(s);
     }
+  });
+
+  it("requires a secret of at least 32 characters, as the Worker does", async () => {
+    await expect(parseRelayArgs(["--chain-id", "10", "--worker-url", "https://w", "--relay-id", "r"], { OP_FOLLOW_RELAY_SECRET: "x".repeat(31) })).rejects.toThrow(/at least 32 characters/);
+    const r = await parseRelayArgs(["--chain-id", "10", "--worker-url", "https://w", "--relay-id", "r"], { OP_FOLLOW_RELAY_SECRET: "x".repeat(32) });
+    expect(r.help === false && r.config.secret).toBe("x".repeat(32));
+    expect(relayUsage()).toContain("HMAC secret (≥ 32 chars)");
   });
 
   it("refuses two secret sources, unknown flags and stray arguments", async () => {
