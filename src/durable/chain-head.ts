@@ -32,12 +32,15 @@ export class ChainHead extends DurableObject<WorkerEnv> {
   #store!: MachineStore;
   #counters = new Map<string, number>();
   #chainId: string | null = null;
+  /** When the alarm is set for (ms), as last written; null = none. Saves a storage read per call. */
+  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.#store = new MachineStore(ctx.storage);
       this.#machine = this.#store.load();
+      this.#alarmAt = await ctx.storage.getAlarm();
       this.#chainId = (ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'chainId'").toArray()[0]?.value as string | undefined) ?? null;
     });
   }
@@ -53,7 +56,7 @@ export class ChainHead extends DurableObject<WorkerEnv> {
     }
     const d = this.#machine.admit(req, now);
     if (!d.proceed) this.#count(d);
-    this.#commit();
+    this.#commit(); // the nonce is durable before anything acts on the request
     await this.#scheduleAlarm();
     return { replay: false, ...d };
   }
@@ -218,9 +221,12 @@ export class ChainHead extends DurableObject<WorkerEnv> {
   }
 
   async #scheduleAlarm(fromAlarm = false): Promise<void> {
-    const busy = this.#machine.pending().length > 0;
-    const want = Date.now() + (busy ? TICK_BUSY_MS : TICK_IDLE_MS);
-    const cur = fromAlarm ? null : await this.ctx.storage.getAlarm();
-    if (cur === null || cur > want) await this.ctx.storage.setAlarm(want);
+    const now = Date.now();
+    const want = now + (this.#machine.pending().length > 0 ? TICK_BUSY_MS : TICK_IDLE_MS);
+    if (fromAlarm || this.#alarmAt === null || this.#alarmAt > want || this.#alarmAt < now - 60_000) {
+      await this.ctx.storage.setAlarm(want);
+      this.#alarmAt = want;
+    }
   }
+
 }

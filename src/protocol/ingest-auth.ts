@@ -37,8 +37,19 @@ function canonical(method: string, path: string, ts: string, nonce: string, meta
   return [method.toUpperCase(), path, ts, nonce, meta.relayId, meta.topic, meta.peerId, String(meta.receivedMs), bodyHash].join("\n");
 }
 
+/**
+ * Imported once per secret (a handful of relays), not per request. The resolved key is cached, not
+ * the promise: workerd does not let one request await a promise another request started.
+ */
+const keys = new Map<string, CryptoKey>();
+
 async function hmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  const hit = keys.get(secret);
+  if (hit) return hit;
+  const k = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  if (keys.size >= 64) keys.clear();
+  keys.set(secret, k);
+  return k;
 }
 
 /** Headers for a signed ingest request. */

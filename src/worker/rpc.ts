@@ -55,20 +55,21 @@ export function rpcEndpoint(name: string, url: string, timeoutMs: number): RpcEn
 
 /** How long a successful chain-id check is trusted before the node is asked again. */
 const CHAIN_ID_TTL_MS = 5 * 60_000;
-const verified = new Map<string, { at: number; check: Promise<void> }>();
+/**
+ * When each endpoint's chain id was last confirmed. Only results are shared between requests, never
+ * an in-flight promise: in workerd a promise started by one request cannot be awaited by another
+ * (it never settles once its request has ended).
+ */
+const verified = new Map<string, number>();
 
 /** Verifies (then trusts for a few minutes) that the node serves the chain we think it does. */
-export function ensureChainId(ep: RpcEndpoint, key: string, expected: bigint, now = Date.now()): Promise<void> {
-  const hit = verified.get(key);
-  if (hit && now - hit.at < CHAIN_ID_TTL_MS) return hit.check;
-  const check = ep.request<string>("eth_chainId").then((id) => {
-    if (typeof id !== "string" || !/^0x[0-9a-fA-F]+$/.test(id)) throw new RpcFault("rpc-bad-response", ep.name, `eth_chainId returned ${JSON.stringify(id)}`);
-    if (BigInt(id) !== expected) throw new RpcFault("rpc-wrong-chain", ep.name, `serves chain ${BigInt(id)}, expected ${expected}`);
-  });
-  verified.set(key, { at: now, check });
-  // A failure is not cached: the node may come back or be fixed.
-  check.catch(() => verified.delete(key));
-  return check;
+export async function ensureChainId(ep: RpcEndpoint, key: string, expected: bigint, now = Date.now()): Promise<void> {
+  const at = verified.get(key);
+  if (at !== undefined && now - at < CHAIN_ID_TTL_MS) return;
+  const id = await ep.request<string>("eth_chainId");
+  if (typeof id !== "string" || !/^0x[0-9a-fA-F]+$/.test(id)) throw new RpcFault("rpc-bad-response", ep.name, `eth_chainId returned ${JSON.stringify(id)}`);
+  if (BigInt(id) !== expected) throw new RpcFault("rpc-wrong-chain", ep.name, `serves chain ${BigInt(id)}, expected ${expected}`);
+  verified.set(key, now);
 }
 
 /** Forgets every chain-id check (tests; a config change). */
