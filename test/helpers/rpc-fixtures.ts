@@ -11,6 +11,7 @@ import { keccak256 } from "../../src/protocol/keccak/index.ts";
 import { parseRpcBlock, rawTransactionsOf, type RpcBlock } from "../../src/protocol/rpc-block.ts";
 import type { ConsolidationForks, ReceivedBlock } from "../../src/protocol/consolidate.ts";
 import type { ExecutionPayload } from "../../src/protocol/types.ts";
+import type { JsonPayload } from "./vectors.ts";
 
 export const FIXTURE_BLOCKS = ["base-goerli-7542", "op-goerli-8381743", "ethrpc-rs-274"] as const;
 export type FixtureName = (typeof FIXTURE_BLOCKS)[number];
@@ -43,26 +44,7 @@ export async function ethereumjsTxRoot(raws: readonly Uint8Array[]): Promise<Uin
 interface UnichainVector {
   expected_block_hash: string;
   parent_beacon_block_root: string;
-  payload: {
-    parentHash: string;
-    feeRecipient: string;
-    stateRoot: string;
-    receiptsRoot: string;
-    logsBloom: string;
-    prevRandao: string;
-    blockNumber: number;
-    gasLimit: number;
-    gasUsed: number;
-    timestamp: number;
-    extraData: string;
-    baseFeePerGas: number;
-    blockHash: string;
-    withdrawals: unknown[];
-    blobGasUsed: number;
-    excessBlobGas: number;
-    withdrawalsRoot: string;
-    transactions: string[];
-  };
+  payload: JsonPayload & { withdrawals: unknown[]; blobGasUsed: number; excessBlobGas: number; withdrawalsRoot: string };
 }
 
 export function unichainVector(): UnichainVector {
