@@ -1,5 +1,6 @@
 // Minimal RLP over bytes (Ethereum Yellow Paper, appendix B). Encoding writes into one buffer
 // sized up front, so header and trie-node hashing allocate once per node.
+import { bigintToMinimalBytes } from "./bytes.ts";
 
 export type RlpItem = Uint8Array | RlpItem[];
 
@@ -81,14 +82,7 @@ export function rlpEncode(item: RlpItem): Uint8Array {
 
 /** RLP of a non-negative integer (big-endian, no leading zeros; 0 encodes as the empty string). */
 export function rlpUint(v: bigint | number): Uint8Array {
-  let x = BigInt(v);
-  if (x < 0n) throw new Error("rlp: negative integer");
-  const bytes: number[] = [];
-  while (x > 0n) {
-    bytes.unshift(Number(x & 0xffn));
-    x >>= 8n;
-  }
-  return Uint8Array.from(bytes);
+  return bigintToMinimalBytes(BigInt(v));
 }
 
 export class RlpDecodeError extends Error {}
