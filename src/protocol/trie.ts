@@ -2,7 +2,7 @@
 // computes the transactions and withdrawals roots of a header (Yellow Paper appendix D).
 // Built bottom-up from the sorted keys in one pass: each node is RLP-encoded once and hashed once.
 import { keccak256 } from "./keccak/index.ts";
-import { rlpBytesSize, rlpListSize, rlpUint, writeRlpBytes, writeRlpListHeader } from "./rlp.ts";
+import { rlpBytesSize, rlpEncode, rlpListSize, rlpUint, writeRlpBytes, writeRlpListHeader } from "./rlp.ts";
 
 /** keccak256(rlp("")) — the root of an empty trie (geth `types.EmptyRootHash`). */
 export const EMPTY_TRIE_ROOT = Uint8Array.from([
@@ -124,17 +124,7 @@ export function orderedTrieRoot(items: readonly Uint8Array[]): Uint8Array {
   for (let i = 128; i < n; i++) order.push(i);
   const kept = order.filter((i) => items[i]!.length > 0);
   if (kept.length === 0) return EMPTY_TRIE_ROOT.slice();
-  const keys = kept.map((i) => nibblesOf(encodeIndexKey(i)));
+  const keys = kept.map((i) => nibblesOf(rlpEncode(rlpUint(i))));
   const vals = kept.map((i) => items[i]!);
   return keccak256(build(keys, vals, 0, kept.length, 0));
-}
-
-/** rlp(i) as a trie key: 0 → 0x80 (empty string), 1..127 → the byte itself, else 0x80+len ‖ big-endian bytes. */
-function encodeIndexKey(i: number): Uint8Array {
-  const be = rlpUint(i);
-  if (be.length === 1 && be[0]! < 0x80) return be;
-  const out = new Uint8Array(1 + be.length);
-  out[0] = 0x80 + be.length;
-  out.set(be, 1);
-  return out;
 }
