@@ -20,11 +20,12 @@
 // kona's `AttributesMatch::check` (op-rs/kona crates/node/engine/src/attributes.rs @ 3631b96d) checks
 // the same fields in the same order, with differences noted at each step; where they differ we do
 // what op-node does, since op-node is what the network runs.
-import { concatBytes, equalBytes } from "./bytes.ts";
+import { bytesToBigint, concatBytes, equalBytes } from "./bytes.ts";
 import { fromHex, toHex } from "./hex.ts";
 import { keccak256 } from "./keccak/index.ts";
 import { encodeDepositTx, invalidatedBlockSourceHash } from "./l1-info.ts";
 import { DEPOSIT_TX_TYPE, type RpcBlock } from "./rpc-block.ts";
+import { EMPTY_TRIE_ROOT } from "./trie.ts";
 import type { Address, ExecutionPayload, Hash, Hex } from "./types.ts";
 
 export interface ReceivedBlock {
@@ -61,7 +62,7 @@ export const OPTIMISTIC_BLOCK_DEPOSIT_SENDER: Address = "0xdeaddeaddeaddeaddeadd
 export const OPTIMISTIC_BLOCK_DEPOSIT_GAS = 36_000n;
 
 /** keccak256 of the empty trie (geth `types.EmptyWithdrawalsHash`). */
-const EMPTY_ROOT: Hash = "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
+const EMPTY_ROOT: Hash = toHex(EMPTY_TRIE_ROOT);
 
 export function forksAt(cfg: ConsolidationConfig, timestamp: bigint): ConsolidationForks {
   if (!("hardforks" in cfg)) return cfg;
@@ -115,12 +116,6 @@ interface FeeParams {
   minBaseFee: bigint | undefined;
 }
 
-const be = (b: Uint8Array, from: number, to: number): bigint => {
-  let x = 0n;
-  for (let i = from; i < to; i++) x = (x << 8n) | BigInt(b[i]!);
-  return x;
-};
-
 /**
  * `ValidateOptimismExtraData` then `DecodeOptimismExtraData`: Jovian = 17 bytes, version 1, with a
  * big-endian u64 minBaseFee at [9,17); Holocene = 9 bytes, version 0. In both the params at [1,9)
@@ -130,10 +125,10 @@ function decodeExtraData(f: ConsolidationForks, extra: Uint8Array): FeeParams | 
   const [len, version, name] = f.jovian ? [17, 1, "jovian"] : [9, 0, "holocene"];
   if (extra.length !== len) return `${name} extraData should be ${len} bytes, got ${extra.length}`;
   if (extra[0] !== version) return `${name} extraData version byte should be ${version}, got ${extra[0]}`;
-  const denominator = be(extra, 1, 5);
-  const elasticity = be(extra, 5, 9);
+  const denominator = bytesToBigint(extra.subarray(1, 5));
+  const elasticity = bytesToBigint(extra.subarray(5, 9));
   if (elasticity !== 0n && denominator === 0n) return "holocene params cannot have a 0 denominator unless elasticity is also 0";
-  return { denominator, elasticity, minBaseFee: f.jovian ? be(extra, 9, 17) : undefined };
+  return { denominator, elasticity, minBaseFee: f.jovian ? bytesToBigint(extra.subarray(9, 17)) : undefined };
 }
 
 // ---------------------------------------------------------------------------------------------
