@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { jsonSafe, type AppEnv } from "../context.ts";
 import { l2RefJson } from "../block-ref-json.ts";
+import { toHex } from "../../protocol/hex.ts";
 
 export const read = new Hono<AppEnv>();
 
@@ -43,7 +44,7 @@ read.get("/v1/chains/:chainId/peers", async (c) => {
 read.get("/v1/chains/:chainId/evidence", async (c) => {
   const ch = c.var.chain;
   const ev = await ch.stub.evidence();
-  const hex = (b: Uint8Array | null) => (b ? `0x${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}` : null);
+  const hex = (b: Uint8Array | null) => (b ? toHex(b) : null);
   return c.json({
     evidence: ev.map((e) => ({
       id: e.id,
