@@ -4,8 +4,14 @@ import { cors } from "hono/cors";
 import { jsonSafe, type AppEnv } from "../context.ts";
 import { l2RefJson } from "../block-ref-json.ts";
 import { toHex } from "../../protocol/hex.ts";
+import type { CrossSafeHead } from "../../durable/types.ts";
 
 export const read = new Hono<AppEnv>();
+
+/** The head as the read API shows it: op-node's L2BlockRef JSON, when it was set and whether it was a replacement. */
+function headJson(head: CrossSafeHead) {
+  return { ...l2RefJson(head), updatedAt: new Date(head.updatedAt).toISOString(), replaced: head.replaced !== false, replacement: head.replaced || null };
+}
 
 read.use("/v1/chains/:chainId/*", cors({ origin: "*", allowMethods: ["GET", "POST", "OPTIONS"] }));
 read.use("/v1/chains/:chainId/*", async (c, next) => {
@@ -17,7 +23,7 @@ read.get("/v1/chains/:chainId/cross-safe", async (c) => {
   const ch = c.var.chain;
   const head = await ch.stub.head();
   if (!head) return c.json({ error: "not-found", message: "no cross-safe head yet" }, 404);
-  return c.json({ ...l2RefJson(head), updatedAt: new Date(head.updatedAt).toISOString(), replaced: head.replaced !== false, replacement: head.replaced || null });
+  return c.json(headJson(head));
 });
 
 read.get("/v1/chains/:chainId/status", async (c) => {
@@ -26,7 +32,7 @@ read.get("/v1/chains/:chainId/status", async (c) => {
   return c.json({
     chainId: ch.id,
     name: ch.settings.config.name ?? null,
-    head: st.head ? { ...l2RefJson(st.head), updatedAt: new Date(st.head.updatedAt).toISOString(), replaced: st.head.replaced !== false, replacement: st.head.replaced || null } : null,
+    head: st.head ? headJson(st.head) : null,
     localSafe: st.localSafe ? l2RefJson(st.localSafe) : null,
     lag: st.lag === null ? null : Number(st.lag),
     pending: jsonSafe(st.pending),
