@@ -7,11 +7,6 @@ import type { GossipsubOpts } from "@libp2p/gossipsub";
 import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from "@libp2p/gossipsub/score";
 import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
 
-/** `/optimism/<chainId>/0/cross-safe-blocks` (design-docs PR #293, protocol notes §6.1). */
-export function crossSafeTopic(chainId: bigint | number | string): string {
-  return `/optimism/${BigInt(chainId).toString(10)}/0/cross-safe-blocks`;
-}
-
 /** gossip.go BuildGlobalGossipParams (the p2p_flags.go mesh defaults are the same numbers). */
 export const MESH = {
   D: 8,

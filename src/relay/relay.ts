@@ -1,8 +1,8 @@
 // The relay: a gossip node subscribed to the cross-safe topics whose async validation is the Worker's
 // verdict (forwarder.ts), scored with the Worker's peer list (peer-scores.ts), observable via /metrics.
 import { TopicValidatorResult } from "@libp2p/gossipsub";
+import { crossSafeTopic } from "../protocol/topic.ts";
 import { Forwarder, type VerdictEvent } from "./forwarder.ts";
-import { crossSafeTopic } from "./gossip-params.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRelayMetrics, Gauge, type MetricsServer, type RelayMetrics } from "./metrics.ts";
 import { createGossipNode, type GossipNode } from "./node.ts";

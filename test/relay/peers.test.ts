@@ -3,7 +3,8 @@
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { afterEach, describe, expect, it } from "vitest";
 import { BanList } from "../../src/relay/ban-list.ts";
-import { crossSafeTopic, PEER_SCORE_THRESHOLDS } from "../../src/relay/gossip-params.ts";
+import { crossSafeTopic } from "../../src/protocol/topic.ts";
+import { PEER_SCORE_THRESHOLDS } from "../../src/relay/gossip-params.ts";
 import type { GossipNode } from "../../src/relay/node.ts";
 import { parsePeerList, PeerScores } from "../../src/relay/peer-scores.ts";
 import type { Relay } from "../../src/relay/relay.ts";

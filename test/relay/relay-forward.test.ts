@@ -3,7 +3,7 @@
 // reach the third node. Invalid messages come from a second publisher, since a REJECT rightly costs its
 // sender score and gets it pruned from the relay's mesh. Also /metrics and /healthz.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crossSafeTopic } from "../../src/relay/gossip-params.ts";
+import { crossSafeTopic } from "../../src/protocol/topic.ts";
 import { patchGossipsubOutboundLimit } from "../../src/relay/gossipsub-patch.ts";
 import type { GossipNode } from "../../src/relay/node.ts";
 import type { Relay } from "../../src/relay/relay.ts";

@@ -2,7 +2,8 @@
 // overflow is IGNOREd and counted. Real libp2p nodes (publisher — relay — third node) and a real HTTP
 // stub that goes down (connection refused) or answers 503 as during a restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crossSafeTopic, MCACHE_WINDOW_MS } from "../../src/relay/gossip-params.ts";
+import { crossSafeTopic } from "../../src/protocol/topic.ts";
+import { MCACHE_WINDOW_MS } from "../../src/relay/gossip-params.ts";
 import type { GossipNode } from "../../src/relay/node.ts";
 import type { Relay } from "../../src/relay/relay.ts";
 import { IngestStub, startStub, tagOf, testMessage, waitFor } from "../helpers/relay-ingest-stub.ts";

@@ -4,7 +4,8 @@
 // light parameters (no topic scoring), where only the Worker's graylist can act.
 import { multiaddr } from "@multiformats/multiaddr";
 import { afterEach, describe, expect, it } from "vitest";
-import { crossSafeTopic, PEER_SCORE_THRESHOLDS } from "../../src/relay/gossip-params.ts";
+import { crossSafeTopic } from "../../src/protocol/topic.ts";
+import { PEER_SCORE_THRESHOLDS } from "../../src/relay/gossip-params.ts";
 import type { GossipNode } from "../../src/relay/node.ts";
 import type { Relay } from "../../src/relay/relay.ts";
 import { IngestStub, startStub, tagOf, testMessage, waitFor } from "../helpers/relay-ingest-stub.ts";
