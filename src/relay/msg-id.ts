@@ -1,12 +1,10 @@
 // gossipsub `msgIdFn` (op-node's BuildMsgIdFn, topic included — protocol notes §1.5, §8.1) and the
 // relay's cheap local checks. The id needs a snappy decode anyway, so the decode outcome is kept
 // (the outcome only, never the decompressed bytes) for the forwarder, which then does not decode again.
+import { MIN_ENVELOPE_SIZE } from "../protocol/envelope.ts";
 import { computeMessageId } from "../protocol/message-id.ts";
 import { MAX_GOSSIP_SIZE, snappyDecode } from "../protocol/snappy.ts";
 import type { GossipReason } from "../protocol/verdict.ts";
-
-/** op-node gossip.go `minGossipSize`: room for the 65-byte signature and at least one payload byte. */
-export const MIN_GOSSIP_SIZE = 66;
 
 export type Precheck = { ok: true; decodedLength: number } | { ok: false; reason: GossipReason };
 
@@ -18,7 +16,7 @@ const outcomes = new WeakMap<Uint8Array, Precheck>();
 function check(raw: Uint8Array, decoded: Uint8Array | null, error: GossipReason | null): Precheck {
   if (raw.length > MAX_GOSSIP_SIZE) return { ok: false, reason: "message-too-large" };
   if (decoded === null) return { ok: false, reason: error ?? "snappy-corrupt" };
-  if (decoded.length < MIN_GOSSIP_SIZE) return { ok: false, reason: "too-short" };
+  if (decoded.length < MIN_ENVELOPE_SIZE) return { ok: false, reason: "too-short" };
   return { ok: true, decodedLength: decoded.length };
 }
 
