@@ -4,6 +4,7 @@
 // attacker get an honest peer penalised) and the SHA-256 of the body. WebCrypto only: runs in
 // workerd and Node alike.
 import { fromHex, toHex } from "./hex.ts";
+import type { Verdict } from "./verdict.ts";
 
 export const INGEST_PATH = "/v1/ingest";
 /** Accepted clock skew between relay and Worker. */
@@ -18,6 +19,15 @@ export const H = {
   nonce: "x-op-follow-nonce",
   signature: "x-op-follow-signature",
 } as const;
+
+/** The Worker's 200 answer to an ingest request: the verdict the relay reports to gossipsub. */
+export interface IngestResponse {
+  verdict: Verdict;
+  reason: string;
+  messageId: string;
+  number?: string;
+  blockHash?: string;
+}
 
 export interface IngestMeta {
   relayId: string;

@@ -7,7 +7,7 @@
 // reported later neither propagates nor penalises (op-node itself gives up after 3 s). Delivery to the
 // Worker matters beyond that window — it is how the follower learns the block — so the deadline
 // (default 60 s, below the 65 s seen-TTL) is sized to outlast a Worker restart, not gossipsub.
-import { INGEST_PATH, signIngest } from "../protocol/ingest-auth.ts";
+import { INGEST_PATH, signIngest, type IngestResponse } from "../protocol/ingest-auth.ts";
 import type { Verdict } from "../protocol/verdict.ts";
 import { MCACHE_WINDOW_MS } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
@@ -35,14 +35,6 @@ export interface VerdictEvent {
   latencyMs: number;
   /** the Worker's full response, when the verdict came from it */
   response?: IngestResponse;
-}
-
-export interface IngestResponse {
-  verdict: Verdict;
-  reason: string;
-  messageId: string;
-  number?: string;
-  blockHash?: string;
 }
 
 export interface ForwarderOptions {

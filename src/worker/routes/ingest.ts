@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Outcome } from "../../durable/machine.ts";
-import { AUTH_WINDOW_SECONDS, verifyIngest } from "../../protocol/ingest-auth.ts";
+import { AUTH_WINDOW_SECONDS, verifyIngest, type IngestResponse } from "../../protocol/ingest-auth.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
 import { parseTopic } from "../../protocol/topic.ts";
@@ -12,14 +12,6 @@ import { validateGossipMessage } from "../../protocol/validate.ts";
 import { chainStub, withSettings, type AppEnv } from "../context.ts";
 import { chainRuntime, checkCandidate, resolveSigner } from "../pipeline.ts";
 import { RpcFault } from "../rpc.ts";
-
-export interface IngestResponse {
-  verdict: "accept" | "reject" | "ignore";
-  reason: string;
-  messageId: string;
-  number?: string;
-  blockHash?: string;
-}
 
 export const ingest = new Hono<AppEnv>();
 
