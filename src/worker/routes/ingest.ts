@@ -49,7 +49,7 @@ ingest.post(
       topic: meta.topic,
       kind: "cross-safe",
       version: 4,
-      signer: signerFault ? "0x0000000000000000000000000000000000000000" : signer,
+      signer, // undefined when it could not be read: no-signer-configured, renamed below
       now: Math.floor(nowMs / 1000),
       jovianTime: chain.config.hardforks.jovian,
     });
