@@ -8,6 +8,7 @@
 //  - only a ConsolidatedCandidate can become the head;
 //  - evidence, once stored, is never dropped;
 //  - memory is bounded: history, pending, seen heights, peers, events and nonces are capped.
+import { MAX_BLOCKS_PER_HEIGHT, SEEN_HEIGHTS } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { Verdict } from "../protocol/verdict.ts";
 import type {
@@ -26,8 +27,8 @@ export const LIMITS = {
   envelopes: 128, // raw envelopes kept for the newest heads (equivocation evidence)
   pending: 256,
   pendingTtlMs: 6 * 60 * 60_000, // a candidate that cannot be decided within hours never will be
-  seenHeights: 1000, // op-node's LRU size
-  maxBlocksPerHeight: 5, // op-node: more than 5 distinct blocks at one height → REJECT
+  seenHeights: SEEN_HEIGHTS, // op-node's LRU size
+  maxBlocksPerHeight: MAX_BLOCKS_PER_HEIGHT, // op-node: more than 5 distinct blocks at one height → REJECT
   inflightMs: 30_000, // a candidate in flight longer than this is assumed lost (Worker crashed)
   events: 200,
   peers: 2_000,
