@@ -8,8 +8,7 @@
 //   optimism_outputAtBlock(hexutil.Uint64), optimism_version().
 import { bigintToBytes, concatBytes } from "../protocol/bytes.ts";
 import { toHex } from "../protocol/hex.ts";
-import { keccak256 } from "../protocol/keccak/index.ts";
-import type { Hash } from "../protocol/types.ts";
+import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../protocol/system-config.ts";
 import { quantity } from "./block.ts";
 import type { ChainView, DevChain, L1Block, L2Block } from "./chain.ts";
 import type { EndpointName } from "./endpoints.ts";
@@ -30,12 +29,6 @@ import {
   type CallArgs,
 } from "./jsonrpc.ts";
 import { blockToJson, l2RefToJson, syncStatusToJson, word } from "./rpc-json.ts";
-
-/** SystemConfig storage slot of the unsafe block signer: keccak256("systemconfig.unsafeblocksigner")
- * (op-node/node/runcfg/runtime_config.go UnsafeBlockSignerAddressSystemConfigStorageSlot = 0x65a7ed54…1c08). */
-export const UNSAFE_BLOCK_SIGNER_SLOT: Hash = toHex(keccak256(new TextEncoder().encode("systemconfig.unsafeblocksigner")));
-/** Selector of SystemConfig.unsafeBlockSigner() (packages/contracts-bedrock SystemConfig.sol). */
-export const UNSAFE_BLOCK_SIGNER_SELECTOR: Hash = toHex(keccak256(new TextEncoder().encode("unsafeBlockSigner()")).subarray(0, 4));
 
 export const CLIENT_VERSION = "op-follow-devnet/v0.1.0";
 

@@ -8,6 +8,7 @@ import { consolidate } from "../protocol/consolidate.ts";
 import { toHex } from "../protocol/hex.ts";
 import { decodeL1InfoDeposit } from "../protocol/l1-info.ts";
 import { parseRpcBlock } from "../protocol/rpc-block.ts";
+import { UNSAFE_BLOCK_SIGNER_SELECTOR } from "../protocol/system-config.ts";
 import type { Address, Hash, SignedEnvelope } from "../protocol/types.ts";
 import type { ChainSettings } from "./config.ts";
 import { ensureChainId, RpcFault, rpcEndpoint, type RpcEndpoint } from "./rpc.ts";
@@ -43,8 +44,6 @@ export type CheckResult =
 
 // ---- the unsafe-block signer -------------------------------------------------------------------
 
-/** SystemConfig.unsafeBlockSigner() — keccak256("unsafeBlockSigner()")[:4]. */
-const UNSAFE_BLOCK_SIGNER_SELECTOR = "0x1fd19ee1";
 const SIGNER_TTL_MS = 60_000;
 const signerCache = new Map<string, { signer: Address; at: number }>();
 

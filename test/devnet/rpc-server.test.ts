@@ -12,7 +12,7 @@ import { computeBlockHash } from "../../src/protocol/header.ts";
 import { controlClient } from "../../src/devnet/control-client.ts";
 import { DEV_ACCOUNTS } from "../../src/devnet/dev-accounts.ts";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
-import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../../src/devnet/rpc-methods.ts";
+import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../../src/protocol/system-config.ts";
 import { validateGossipMessage } from "../../src/protocol/validate.ts";
 import { verifyBlockJson } from "./helpers.ts";
 
