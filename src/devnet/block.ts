@@ -2,13 +2,13 @@
 // sealing (header hash via src/protocol/header.ts, transactions root, geth's block size), receipts
 // (root and bloom), and op-geth's EIP-1559 base fee rule.
 import { bigintToBytes, concatBytes } from "../protocol/bytes.ts";
-import { headerFields } from "../protocol/header.ts";
+import { headerFields, withdrawalRlp } from "../protocol/header.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
 import type { DepositTx } from "../protocol/l1-info.ts";
 import { rlpEncode, rlpUint, type RlpItem } from "../protocol/rlp.ts";
 import { orderedTrieRoot } from "../protocol/trie.ts";
-import type { Address, ExecutionPayload, Hash, Withdrawal } from "../protocol/types.ts";
+import type { Address, ExecutionPayload, Hash } from "../protocol/types.ts";
 import type { SignedDynamicFeeTx } from "./tx.ts";
 
 export interface BlockId {
@@ -216,8 +216,4 @@ export function optimismExtraData(p: BaseFeeParams): Uint8Array {
   const head = concatBytes(bigintToBytes(p.denominator, 4), bigintToBytes(p.elasticity, 4));
   if (p.minBaseFee === undefined) return concatBytes(Uint8Array.of(0), head);
   return concatBytes(Uint8Array.of(1), head, bigintToBytes(p.minBaseFee, 8));
-}
-
-export function withdrawalRlp(w: Withdrawal): RlpItem {
-  return [rlpUint(w.index), rlpUint(w.validatorIndex), w.address, rlpUint(w.amount)];
 }

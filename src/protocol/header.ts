@@ -23,8 +23,13 @@ export const EMPTY_REQUESTS_HASH = Uint8Array.from([
 ]);
 const ZERO_NONCE = new Uint8Array(8);
 
+/** A withdrawal as geth RLP-encodes it: [index, validatorIndex, address, amount]. */
+export function withdrawalRlp(w: Withdrawal): RlpItem {
+  return [rlpUint(w.index), rlpUint(w.validatorIndex), w.address, rlpUint(w.amount)];
+}
+
 export function withdrawalsRootOf(ws: readonly Withdrawal[]): Uint8Array {
-  return orderedTrieRoot(ws.map((w) => rlpEncode([rlpUint(w.index), rlpUint(w.validatorIndex), w.address, rlpUint(w.amount)])));
+  return orderedTrieRoot(ws.map((w) => rlpEncode(withdrawalRlp(w))));
 }
 
 /** The header fields a payload implies, as an RLP list (exported for tests and the devnet). */
