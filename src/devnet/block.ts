@@ -5,7 +5,7 @@ import { bigintToBytes, concatBytes } from "../protocol/bytes.ts";
 import { headerFields, withdrawalRlp } from "../protocol/header.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
-import type { DepositTx } from "../protocol/l1-info.ts";
+import { DEPOSIT_TX_TYPE, type DepositTx } from "../protocol/l1-info.ts";
 import { rlpEncode, rlpUint, type RlpItem } from "../protocol/rlp.ts";
 import { orderedTrieRoot } from "../protocol/trie.ts";
 import type { Address, ExecutionPayload, Hash } from "../protocol/types.ts";
@@ -146,7 +146,7 @@ export function receiptsOf(txs: readonly DevTx[]): { receiptsRoot: Uint8Array; l
     for (let i = 0; i < 256; i++) blockBloom[i]! |= bloom[i]!;
     const logs: RlpItem[] = tx.logs.map((l) => [fromHex(l.address), l.topics.map((t) => fromHex(t)), l.data]);
     const fields: RlpItem[] = [rlpUint(1), rlpUint(cumulative), bloom, logs];
-    if (tx.type === 0x7e) fields.push(rlpUint(tx.depositNonce), rlpUint(DEPOSIT_RECEIPT_VERSION));
+    if (tx.type === DEPOSIT_TX_TYPE) fields.push(rlpUint(tx.depositNonce), rlpUint(DEPOSIT_RECEIPT_VERSION));
     return concatBytes(Uint8Array.of(tx.type), rlpEncode(fields));
   });
   return { receiptsRoot: orderedTrieRoot(encoded), logsBloom: blockBloom, gasUsed: cumulative };

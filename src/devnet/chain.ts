@@ -21,7 +21,7 @@ import type { ChainConfig } from "../protocol/chain-config.ts";
 import { optimisticBlockDepositTx, outputV0Preimage } from "../protocol/consolidate.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
-import { decodeDepositTx } from "../protocol/l1-info.ts";
+import { decodeDepositTx, DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import type { Address, ExecutionPayload, Hash, Hex } from "../protocol/types.ts";
 import type { BaseFeeParams, BlockId, DepositTxRecord, L1Block, L2Block, ReplacementVariant } from "./block.ts";
@@ -569,7 +569,7 @@ export class DevChain {
     const original = this.l2[Number(height)]!;
     const parent = this.l2[Number(height - 1n)]!;
     const origin = this.l1ByHash.get(original.l1Origin.hash)!;
-    const deposits = original.txs.filter((t): t is DepositTxRecord => t.type === 0x7e).map((t) => ({ deposit: t.deposit, role: t.role }));
+    const deposits = original.txs.filter((t): t is DepositTxRecord => t.type === DEPOSIT_TX_TYPE).map((t) => ({ deposit: t.deposit, role: t.role }));
     if (variant === "op-node") {
       const raw = optimisticBlockDepositTx({ stateRoot: toHex(original.payload.stateRoot), withdrawalsRoot: toHex(original.payload.withdrawalsRoot!), hash: original.hash });
       const dec = raw && decodeDepositTx(raw);

@@ -12,6 +12,7 @@ import { fromHex, toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
 import {
   DA_FOOTPRINT_GAS_SCALAR_DEFAULT,
+  DEPOSIT_TX_TYPE,
   encodeDepositTx,
   l1InfoDeposit,
   l1InfoFormatAt,
@@ -144,7 +145,7 @@ export function buildL2Block(rng: Rng, p: L2Params, parent: L2Block, a: L2Attrib
   };
   const txs: DevTx[] = a.deposits.map(({ deposit, role }): DepositTxRecord => {
     const raw = encodeDepositTx(deposit);
-    return { type: 0x7e, role, deposit, raw, hash: toHex(keccak256(raw)), depositNonce: bump(deposit.from), gasUsed: depositGasUsed(role, deposit), logs: [] };
+    return { type: DEPOSIT_TX_TYPE, role, deposit, raw, hash: toHex(keccak256(raw)), depositNonce: bump(deposit.from), gasUsed: depositGasUsed(role, deposit), logs: [] };
   });
   let daFootprint = 0n;
   if (a.userTxs) {

@@ -24,6 +24,7 @@
 // op-node: eth.L1BlockRef / L2BlockRef / BlockID (op-service/eth/id.go) and eth.SyncStatus
 // (op-service/eth/sync_status.go), optimism @ abe047af: uint64 as JSON numbers, hashes as 0x-hex.
 import { toHex } from "../protocol/hex.ts";
+import { DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
 import type { Hash } from "../protocol/types.ts";
 import { DEPOSIT_RECEIPT_VERSION, quantity, type DevBlock, type DevTx } from "./block.ts";
 import type { L1BlockRef, L2BlockRef, SyncStatus } from "./chain.ts";
@@ -35,7 +36,7 @@ type Json = Record<string, unknown>;
 
 export function txToJson(tx: DevTx, block: DevBlock, index: number): Json {
   const loc = { blockHash: block.hash, blockNumber: quantity(block.number), blockTimestamp: quantity(block.timestamp) };
-  if (tx.type === 0x7e) {
+  if (tx.type === DEPOSIT_TX_TYPE) {
     const d = tx.deposit;
     const o: Json = {
       ...loc,
