@@ -202,7 +202,8 @@ export class DevChain {
   readonly sequencerAddress: Address;
   readonly rng: Rng;
   private readonly l1Params: L1Params;
-  private readonly l2Params: L2Params;
+  /** What every L2 block is built with (SystemConfig scalars and fee parameters included). */
+  readonly l2Params: L2Params;
 
   /** Current time (unix seconds). */
   now: bigint;

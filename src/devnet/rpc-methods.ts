@@ -163,12 +163,13 @@ export function rollupConfigJson(chain: DevChain, chainIdOverride?: bigint): Rec
   const o = chain.options;
   const l1g = chain.l1BlockByNumber(0n)!;
   const l2g = chain.view("sequencer").blockByNumber(0n)!;
+  const l2 = chain.l2Params;
   const scalar = new Uint8Array(32);
   scalar[0] = 1; // Ecotone scalar encoding: version 1 ‖ … ‖ blobBaseFeeScalar u32 ‖ baseFeeScalar u32
-  scalar.set(bigintToBytes(810949n, 4), 24);
-  scalar.set(bigintToBytes(1368n, 4), 28);
-  const forks: Record<string, number> = {};
-  for (const f of ["regolith", "canyon", "delta", "ecotone", "fjord", "granite", "holocene", "isthmus", ...(o.jovian ? ["jovian"] : [])]) forks[`${f}_time`] = 0;
+  scalar.set(bigintToBytes(BigInt(l2.blobBaseFeeScalar), 4), 24);
+  scalar.set(bigintToBytes(BigInt(l2.baseFeeScalar), 4), 28);
+  const forks: Record<string, number> = { regolith_time: 0 };
+  for (const [f, t] of Object.entries(chain.chainConfig.hardforks)) forks[`${f}_time`] = Number(t);
   return {
     genesis: {
       l1: { hash: l1g.hash, number: 0 },
@@ -182,7 +183,7 @@ export function rollupConfigJson(chain: DevChain, chainIdOverride?: bigint): Rec
         eip1559Params: toHex(concatBytes(bigintToBytes(BigInt(o.eip1559.denominatorCanyon), 4), bigintToBytes(BigInt(o.eip1559.elasticity), 4))),
         operatorFeeParams: toHex(new Uint8Array(32)),
         minBaseFee: o.jovian ? Number(o.minBaseFee) : 0,
-        daFootprintGasScalar: 0,
+        daFootprintGasScalar: l2.daFootprintGasScalar,
       },
     },
     block_time: o.l2BlockTime,
