@@ -37,7 +37,6 @@ admin.post("/v1/chains/:chainId/admin/clear-alarm", async (c) => {
  * or a re-pointed RPC endpoint applies at once instead of within a minute or five.
  */
 admin.post("/v1/chains/:chainId/admin/refresh", async (c) => {
-  const ch = c.var.chain;
   forgetSigners();
   forgetChainIdChecks();
   return c.json({ refreshed: true });
