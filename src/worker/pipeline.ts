@@ -53,7 +53,7 @@ export async function resolveSigner(rt: ChainRuntime, now = Date.now()): Promise
   const key = `${rt.chain.l1Rpc}|${rt.chain.config.systemConfig}`;
   const hit = signerCache.get(key);
   if (hit && now - hit.at < SIGNER_TTL_MS) return hit.signer;
-  if (rt.chain.config.l1ChainId !== undefined) await ensureChainId(rt.l1, `l1|${rt.chain.l1Rpc}`, rt.chain.config.l1ChainId);
+  if (rt.chain.config.l1ChainId !== undefined) await ensureChainId(rt.l1, rt.chain.config.l1ChainId);
   const word = await rt.l1.request<string>("eth_call", [{ to: rt.chain.config.systemConfig, data: UNSAFE_BLOCK_SIGNER_SELECTOR }, "latest"]);
   if (typeof word !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(word)) throw new RpcFault("rpc-bad-response", "l1", `unsafeBlockSigner() returned ${JSON.stringify(word)}`);
   const signer = `0x${word.slice(26)}` as Address;
@@ -94,7 +94,7 @@ export async function fetchLocalSafe(rt: ChainRuntime): Promise<L2BlockRef> {
 }
 
 async function fetchL2Block(rt: ChainRuntime, n: bigint) {
-  await ensureChainId(rt.l2, `l2|${rt.chain.l2Rpc}`, rt.chain.config.chainId);
+  await ensureChainId(rt.l2, rt.chain.config.chainId);
   const json = await rt.l2.request<unknown>("eth_getBlockByNumber", [`0x${n.toString(16)}`, true]);
   if (json === null) return null;
   const b = parseRpcBlock(json);
@@ -104,7 +104,7 @@ async function fetchL2Block(rt: ChainRuntime, n: bigint) {
 }
 
 async function fetchL1Hash(rt: ChainRuntime, n: bigint): Promise<Hash | null> {
-  if (rt.chain.config.l1ChainId !== undefined) await ensureChainId(rt.l1, `l1|${rt.chain.l1Rpc}`, rt.chain.config.l1ChainId);
+  if (rt.chain.config.l1ChainId !== undefined) await ensureChainId(rt.l1, rt.chain.config.l1ChainId);
   const json = await rt.l1.request<{ hash?: unknown } | null>("eth_getBlockByNumber", [`0x${n.toString(16)}`, false]);
   if (json === null) return null;
   if (typeof json !== "object" || typeof json.hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(json.hash)) throw new RpcFault("rpc-bad-response", "l1", "eth_getBlockByNumber: malformed block");
@@ -113,7 +113,7 @@ async function fetchL1Hash(rt: ChainRuntime, n: bigint): Promise<Hash | null> {
 
 /** Canonical L2 hashes at the given heights (for the reorg probe); missing heights are omitted. */
 export async function fetchCanonicalHashes(rt: ChainRuntime, heights: bigint[]): Promise<Map<bigint, Hash>> {
-  await ensureChainId(rt.l2, `l2|${rt.chain.l2Rpc}`, rt.chain.config.chainId);
+  await ensureChainId(rt.l2, rt.chain.config.chainId);
   const out = new Map<bigint, Hash>();
   const results = await Promise.all(heights.map((n) => rt.l2.request<{ hash?: string } | null>("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])));
   results.forEach((b, i) => {

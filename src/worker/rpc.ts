@@ -18,6 +18,7 @@ export class RpcFault extends Error {
 export interface RpcEndpoint {
   /** "l1" | "l2" | "rollup" — named in faults and metrics. */
   name: string;
+  url: string;
   request<T = unknown>(method: string, params?: unknown[]): Promise<T>;
 }
 
@@ -43,6 +44,7 @@ export function rpcEndpoint(name: string, url: string, timeoutMs: number): RpcEn
   const client: Client = createClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0, batch: false }) });
   return {
     name,
+    url,
     async request<T>(method: string, params: unknown[] = []): Promise<T> {
       try {
         return (await client.request({ method, params } as never)) as T;
@@ -63,7 +65,8 @@ const CHAIN_ID_TTL_MS = 5 * 60_000;
 const verified = new Map<string, number>();
 
 /** Verifies (then trusts for a few minutes) that the node serves the chain we think it does. */
-export async function ensureChainId(ep: RpcEndpoint, key: string, expected: bigint, now = Date.now()): Promise<void> {
+export async function ensureChainId(ep: RpcEndpoint, expected: bigint, now = Date.now()): Promise<void> {
+  const key = `${ep.name}|${ep.url}`;
   const at = verified.get(key);
   if (at !== undefined && now - at < CHAIN_ID_TTL_MS) return;
   const id = await ep.request<string>("eth_chainId");
