@@ -16,7 +16,7 @@
 //   follower's own op-node/op-geth derived). They differ only where a scenario makes them differ:
 //   a replaced block is seen by the follower as the original until the replacement is promoted, and
 //   equivocating blocks exist only for the sequencer.
-import type { L2BlockRef } from "../durable/types.ts";
+import type { L1BlockRef, L2BlockRef } from "../protocol/block-ref.ts";
 import type { ChainConfig } from "../protocol/chain-config.ts";
 import { optimisticBlockDepositTx, outputV0Preimage } from "../protocol/consolidate.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
@@ -92,17 +92,6 @@ export interface DevChainOptions {
 
 export type ViewName = "sequencer" | "follower";
 export type BlockTag = "latest" | "pending" | "safe" | "finalized" | "earliest";
-
-/** op-node eth.L1BlockRef (typed; JSON in rpc-json.ts). */
-export interface L1BlockRef {
-  hash: Hash;
-  number: bigint;
-  parentHash: Hash;
-  timestamp: bigint;
-}
-
-/** op-node eth.L2BlockRef (the type the Durable Object keeps its head in). */
-export type { L2BlockRef } from "../durable/types.ts";
 
 /** op-node eth.SyncStatus (op-service/eth/sync_status.go @ abe047af), typed. */
 export interface SyncStatus {

@@ -27,10 +27,10 @@ import { toHex } from "../protocol/hex.ts";
 import { DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
 import type { Hash } from "../protocol/types.ts";
 import { DEPOSIT_RECEIPT_VERSION, quantity, type DevBlock, type DevTx } from "./block.ts";
-import type { L1BlockRef, L2BlockRef, SyncStatus } from "./chain.ts";
+import type { SyncStatus } from "./chain.ts";
 import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH } from "../protocol/header.ts";
 import { effectiveGasPrice } from "./tx.ts";
-import { l2RefJson } from "../worker/block-ref-json.ts";
+import { l1RefJson, l2RefJson } from "../protocol/block-ref.ts";
 
 type Json = Record<string, unknown>;
 
@@ -121,26 +121,19 @@ export function blockToJson(b: DevBlock, fullTx: boolean): Json {
   return o;
 }
 
-export function l1RefToJson(r: L1BlockRef): Json {
-  return { hash: r.hash, number: Number(r.number), parentHash: r.parentHash, timestamp: Number(r.timestamp) };
-}
-
-/** op-node L2BlockRef JSON: the Worker's serialiser (src/worker/block-ref-json.ts), shared. */
-export const l2RefToJson = (r: L2BlockRef): Json => ({ ...l2RefJson(r) });
-
 export function syncStatusToJson(s: SyncStatus): Json {
   return {
-    current_l1: l1RefToJson(s.current_l1),
-    current_l1_finalized: l1RefToJson(s.current_l1_finalized),
-    head_l1: l1RefToJson(s.head_l1),
-    safe_l1: l1RefToJson(s.safe_l1),
-    finalized_l1: l1RefToJson(s.finalized_l1),
-    unsafe_l2: l2RefToJson(s.unsafe_l2),
-    safe_l2: l2RefToJson(s.safe_l2),
-    finalized_l2: l2RefToJson(s.finalized_l2),
-    pending_safe_l2: l2RefToJson(s.pending_safe_l2),
-    cross_unsafe_l2: l2RefToJson(s.cross_unsafe_l2),
-    local_safe_l2: l2RefToJson(s.local_safe_l2),
+    current_l1: l1RefJson(s.current_l1),
+    current_l1_finalized: l1RefJson(s.current_l1_finalized),
+    head_l1: l1RefJson(s.head_l1),
+    safe_l1: l1RefJson(s.safe_l1),
+    finalized_l1: l1RefJson(s.finalized_l1),
+    unsafe_l2: l2RefJson(s.unsafe_l2),
+    safe_l2: l2RefJson(s.safe_l2),
+    finalized_l2: l2RefJson(s.finalized_l2),
+    pending_safe_l2: l2RefJson(s.pending_safe_l2),
+    cross_unsafe_l2: l2RefJson(s.cross_unsafe_l2),
+    local_safe_l2: l2RefJson(s.local_safe_l2),
   };
 }
 

@@ -6,6 +6,7 @@
 //   web3_clientVersion. An unknown block gives a null result, as geth does.
 // - op-node `optimism` namespace (op-node/node/api.go): optimism_syncStatus(), optimism_rollupConfig(),
 //   optimism_outputAtBlock(hexutil.Uint64), optimism_version().
+import { l2RefJson } from "../protocol/block-ref.ts";
 import { bigintToBytes, concatBytes } from "../protocol/bytes.ts";
 import { toHex } from "../protocol/hex.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../protocol/system-config.ts";
@@ -28,7 +29,7 @@ import {
   type BlockSelector,
   type CallArgs,
 } from "./jsonrpc.ts";
-import { blockToJson, l2RefToJson, syncStatusToJson, word } from "./rpc-json.ts";
+import { blockToJson, syncStatusToJson, word } from "./rpc-json.ts";
 
 export const CLIENT_VERSION = "op-follow-devnet/v0.1.0";
 
@@ -215,7 +216,7 @@ const ROLLUP_METHODS: Methods = {
       return {
         version: toHex(new Uint8Array(32)),
         outputRoot: out.outputRoot,
-        blockRef: l2RefToJson(ctx.chain.l2BlockRef(b)),
+        blockRef: l2RefJson(ctx.chain.l2BlockRef(b)),
         withdrawalStorageRoot: toHex(b.payload.withdrawalsRoot!),
         stateRoot: toHex(b.payload.stateRoot),
         syncStatus: syncStatusToJson(view.syncStatus()),

@@ -13,6 +13,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import "../node/keccak.ts";
+import { l2RefJson } from "../protocol/block-ref.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { encodePayload } from "../protocol/ssz.ts";
@@ -36,7 +37,6 @@ import {
 } from "./jsonrpc.ts";
 import { signedGossipMessage } from "./gossip.ts";
 import { METHODS } from "./rpc-methods.ts";
-import { l2RefToJson } from "./rpc-json.ts";
 
 /** geth rpc/http.go maxRequestContentLength */
 const MAX_BODY = 32 * 1024 * 1024;
@@ -253,8 +253,8 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
       l1ChainId: chain.options.l1ChainId.toString(),
       heads: { unsafe: h.unsafe.toString(), localSafe: h.localSafe.toString(), crossSafe: h.crossSafe.toString(), finalized: h.finalized.toString() },
       l1Head: { hash: chain.l1Head().hash, number: chain.l1Head().number.toString() },
-      sequencer: { unsafe: l2RefToJson(chain.l2BlockRef(seq.head())), crossSafe: l2RefToJson(chain.l2BlockRef(seq.crossSafe())) },
-      follower: { unsafe: l2RefToJson(chain.l2BlockRef(fol.head())), localSafe: l2RefToJson(chain.l2BlockRef(fol.localSafe())) },
+      sequencer: { unsafe: l2RefJson(chain.l2BlockRef(seq.head())), crossSafe: l2RefJson(chain.l2BlockRef(seq.crossSafe())) },
+      follower: { unsafe: l2RefJson(chain.l2BlockRef(fol.head())), localSafe: l2RefJson(chain.l2BlockRef(fol.localSafe())) },
       pendingReplacements: chain.pendingReplacements().map((p) => ({ height: p.height.toString(), variant: p.variant, original: p.original.hash, replacement: p.replacement.hash })),
       equivocations: chain.equivocations().map((e) => ({ height: e.canonical.number.toString(), canonical: e.canonical.hash, equivocating: e.equivocating.hash })),
       faults: faults.list(),

@@ -4,6 +4,7 @@
 // The alarm does the periodic work: score decay, pending promotion once local-safe catches up,
 // and the reorg check of the head against the follower's L2 node.
 import { DurableObject } from "cloudflare:workers";
+import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { decodeEnvelope } from "../protocol/envelope.ts";
 import { snappyDecode } from "../protocol/snappy.ts";
 import type { Hash } from "../protocol/types.ts";
@@ -11,7 +12,7 @@ import { settingsOf, type WorkerEnv } from "../worker/config.ts";
 import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../worker/pipeline.ts";
 import { ChainMachine, isGraylisted, SCORING, type AdmitInput, type Decision, type Outcome } from "./machine.ts";
 import { MachineStore } from "./storage.ts";
-import type { CrossSafeHead, L2BlockRef, PendingCandidate } from "./types.ts";
+import type { CrossSafeHead, PendingCandidate } from "./types.ts";
 
 /** Alarm cadence: quick while candidates wait for local-safe, relaxed otherwise. */
 const TICK_BUSY_MS = 2_000;

@@ -1,5 +1,6 @@
 // JSON (de)serialisation of machine records: bigints as decimal strings, bytes stored as BLOBs.
-import type { Alarm, ChainEvent, CrossSafeHead, L2BlockRef, PeerScore, PendingCandidate } from "./types.ts";
+import type { Alarm, ChainEvent, CrossSafeHead, PeerScore, PendingCandidate } from "./types.ts";
+import type { L2BlockRef } from "../protocol/block-ref.ts";
 import type { Hash } from "../protocol/types.ts";
 
 export function refToJson(r: L2BlockRef) {

@@ -8,6 +8,7 @@
 //  - only a ConsolidatedCandidate can become the head;
 //  - evidence, once stored, is never dropped;
 //  - memory is bounded: history, pending, seen heights, peers, events and nonces are capped.
+import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { MAX_BLOCKS_PER_HEIGHT, SEEN_HEIGHTS } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { Verdict } from "../protocol/verdict.ts";
@@ -17,7 +18,6 @@ import type {
   ConsolidatedCandidate,
   CrossSafeHead,
   Evidence,
-  L2BlockRef,
   PeerScore,
   PendingCandidate,
 } from "./types.ts";

@@ -1,15 +1,6 @@
 // Shapes shared by the chain state machine, its Durable Object shell and the Worker.
+import type { L2BlockRef } from "../protocol/block-ref.ts";
 import type { Hash } from "../protocol/types.ts";
-
-/** op-node's L2BlockRef (op-service/eth/id.go), numbers as bigint in memory. */
-export interface L2BlockRef {
-  hash: Hash;
-  number: bigint;
-  parentHash: Hash;
-  timestamp: bigint;
-  l1origin: { hash: Hash; number: bigint };
-  sequenceNumber: bigint;
-}
 
 /** How a candidate consolidated against the locally derived block (protocol notes §5, §8.5). */
 export type Consolidation = { kind: "match" } | { kind: "match-deposits-only"; variant: "spec" | "op-node" };

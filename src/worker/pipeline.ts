@@ -3,7 +3,7 @@
 // Used by the Worker's ingest and by the Durable Object's alarm (pending promotion). Any RPC fault
 // yields "hold" (IGNORE on the wire, retried later): the peer did nothing wrong.
 import type { Outcome } from "../durable/machine.ts";
-import type { L2BlockRef } from "../durable/types.ts";
+import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { consolidate } from "../protocol/consolidate.ts";
 import { toHex } from "../protocol/hex.ts";
 import { decodeL1InfoDeposit } from "../protocol/l1-info.ts";

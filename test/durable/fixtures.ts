@@ -4,7 +4,8 @@
 // are exactly what changed).
 import type { Hash } from "../../src/protocol/types.ts";
 import { ChainMachine, type Changes, type Decision, type MachineSnapshot, type Outcome } from "../../src/durable/machine.ts";
-import type { Consolidation, ConsolidatedCandidate, CrossSafeHead, Evidence, L2BlockRef, PeerScore, PendingCandidate } from "../../src/durable/types.ts";
+import type { Consolidation, ConsolidatedCandidate, CrossSafeHead, Evidence, PeerScore, PendingCandidate } from "../../src/durable/types.ts";
+import type { L2BlockRef } from "../../src/protocol/block-ref.ts";
 
 export const T0 = 1_700_000_000_000;
 

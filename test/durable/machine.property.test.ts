@@ -16,7 +16,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ChainMachine, LIMITS, type AdmitInput, type Outcome } from "../../src/durable/machine.ts";
-import type { CrossSafeHead, Evidence, L2BlockRef, PendingCandidate } from "../../src/durable/types.ts";
+import type { CrossSafeHead, Evidence, PendingCandidate } from "../../src/durable/types.ts";
+import type { L2BlockRef } from "../../src/protocol/block-ref.ts";
 import type { Hash } from "../../src/protocol/types.ts";
 import { applyChanges, consolidated, emptyMirror, hashOf, held, mirrorSnapshot, mismatch, normalise, ref, T0, type Mirror } from "./fixtures.ts";
 

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { jsonSafe, type AppEnv } from "../context.ts";
-import { l2RefJson } from "../block-ref-json.ts";
+import { l2RefJson } from "../../protocol/block-ref.ts";
 import { toHex } from "../../protocol/hex.ts";
 import type { CrossSafeHead } from "../../durable/types.ts";
 

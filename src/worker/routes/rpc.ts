@@ -4,7 +4,7 @@
 // seen; fields a follower cannot know are op-node's zero values.
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
-import { l2RefJson, zeroL1RefJson } from "../block-ref-json.ts";
+import { l1RefJson, l2RefJson } from "../../protocol/block-ref.ts";
 
 export const rpc = new Hono<AppEnv>();
 
@@ -25,7 +25,7 @@ rpc.post("/v1/chains/:chainId/rpc", async (c) => {
     if (r.method !== "optimism_syncStatus") return { jsonrpc: "2.0", id, error: { code: -32601, message: `the method ${r.method} does not exist/is not available` } };
     const st = await stub.status();
     const head = l2RefJson(st.head);
-    const zero = zeroL1RefJson();
+    const zero = l1RefJson(null);
     const zeroL2 = l2RefJson(null);
     return {
       jsonrpc: "2.0",
