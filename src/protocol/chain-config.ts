@@ -65,9 +65,6 @@ export function blockVersionAt(cfg: ChainConfig, timestamp: bigint): BlockVersio
   return 1;
 }
 
-export { parseTopic, type TopicKind, type Topic as ParsedTopic } from "./topic.ts";
-export { checksumAddress } from "./address.ts";
-
 /**
  * `/optimism/<chainId>/<version-1>/blocks` (op-node `blocksTopicV1..V4`), or the Following Mode topic
  * `/optimism/<chainId>/0/cross-safe-blocks` (design-docs PR #293), whose encoding is blocksv4.

@@ -4,17 +4,17 @@ import {
   blocksTopics,
   blockVersionAt,
   chainConfigToJson,
-  checksumAddress,
   HARDFORKS,
   isActivationBlock,
   isActive,
   parseChainConfigJson,
-  parseTopic,
   resolveChainConfig,
   topicFor,
   type ChainConfig,
 } from "../../src/protocol/chain-config.ts";
+import { checksumAddress } from "../../src/protocol/address.ts";
 import { findPreset, PRESETS } from "../../src/protocol/presets.ts";
+import { parseTopic } from "../../src/protocol/topic.ts";
 
 const cfg: ChainConfig = {
   chainId: 10n,
