@@ -107,10 +107,6 @@ export function intrinsicGas(data: Uint8Array): bigint {
   return g;
 }
 
-export function quantity(v: bigint | number): `0x${string}` {
-  return `0x${BigInt(v).toString(16)}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Receipts
 

@@ -23,10 +23,10 @@
 //
 // op-node: eth.L1BlockRef / L2BlockRef / BlockID (op-service/eth/id.go) and eth.SyncStatus
 // (op-service/eth/sync_status.go), optimism @ abe047af: uint64 as JSON numbers, hashes as 0x-hex.
-import { toHex } from "../protocol/hex.ts";
+import { toHex, toQuantity } from "../protocol/hex.ts";
 import { DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
 import type { Hash } from "../protocol/types.ts";
-import { DEPOSIT_RECEIPT_VERSION, quantity, type DevBlock, type DevTx } from "./block.ts";
+import { DEPOSIT_RECEIPT_VERSION, type DevBlock, type DevTx } from "./block.ts";
 import type { SyncStatus } from "./chain.ts";
 import { EMPTY_REQUESTS_HASH, EMPTY_UNCLE_HASH } from "../protocol/header.ts";
 import { effectiveGasPrice } from "./tx.ts";
@@ -35,86 +35,86 @@ import { l1RefJson, l2RefJson } from "../protocol/block-ref.ts";
 type Json = Record<string, unknown>;
 
 export function txToJson(tx: DevTx, block: DevBlock, index: number): Json {
-  const loc = { blockHash: block.hash, blockNumber: quantity(block.number), blockTimestamp: quantity(block.timestamp) };
+  const loc = { blockHash: block.hash, blockNumber: toQuantity(block.number), blockTimestamp: toQuantity(block.timestamp) };
   if (tx.type === DEPOSIT_TX_TYPE) {
     const d = tx.deposit;
     const o: Json = {
       ...loc,
       from: d.from.toLowerCase(),
-      gas: quantity(d.gas),
+      gas: toQuantity(d.gas),
       gasPrice: "0x0",
       hash: tx.hash,
       input: toHex(d.data),
-      nonce: quantity(tx.depositNonce),
+      nonce: toQuantity(tx.depositNonce),
       to: d.to === null ? null : d.to.toLowerCase(),
-      transactionIndex: quantity(index),
-      value: quantity(d.value),
+      transactionIndex: toQuantity(index),
+      value: toQuantity(d.value),
       type: "0x7e",
       v: "0x0",
       r: "0x0",
       s: "0x0",
       sourceHash: d.sourceHash,
-      mint: quantity(d.mint),
+      mint: toQuantity(d.mint),
     };
     if (d.isSystemTx) o["isSystemTx"] = true;
-    o["depositReceiptVersion"] = quantity(DEPOSIT_RECEIPT_VERSION);
+    o["depositReceiptVersion"] = toQuantity(DEPOSIT_RECEIPT_VERSION);
     return o;
   }
   return {
     ...loc,
     from: tx.from.toLowerCase(),
-    gas: quantity(tx.gas),
-    gasPrice: quantity(effectiveGasPrice(tx, block.payload.baseFeePerGas)),
-    maxFeePerGas: quantity(tx.maxFeePerGas),
-    maxPriorityFeePerGas: quantity(tx.maxPriorityFeePerGas),
+    gas: toQuantity(tx.gas),
+    gasPrice: toQuantity(effectiveGasPrice(tx, block.payload.baseFeePerGas)),
+    maxFeePerGas: toQuantity(tx.maxFeePerGas),
+    maxPriorityFeePerGas: toQuantity(tx.maxPriorityFeePerGas),
     hash: tx.hash,
     input: toHex(tx.input),
-    nonce: quantity(tx.nonce),
+    nonce: toQuantity(tx.nonce),
     to: tx.to.toLowerCase(),
-    transactionIndex: quantity(index),
-    value: quantity(tx.value),
+    transactionIndex: toQuantity(index),
+    value: toQuantity(tx.value),
     type: "0x2",
     accessList: [],
-    chainId: quantity(tx.chainId),
-    v: quantity(tx.yParity),
-    r: quantity(tx.r),
-    s: quantity(tx.s),
-    yParity: quantity(tx.yParity),
+    chainId: toQuantity(tx.chainId),
+    v: toQuantity(tx.yParity),
+    r: toQuantity(tx.r),
+    s: toQuantity(tx.s),
+    yParity: toQuantity(tx.yParity),
   };
 }
 
 export function blockToJson(b: DevBlock, fullTx: boolean): Json {
   const p = b.payload;
   const o: Json = {
-    baseFeePerGas: quantity(p.baseFeePerGas),
-    blobGasUsed: quantity(p.blobGasUsed ?? 0n),
+    baseFeePerGas: toQuantity(p.baseFeePerGas),
+    blobGasUsed: toQuantity(p.blobGasUsed ?? 0n),
     difficulty: "0x0",
-    excessBlobGas: quantity(p.excessBlobGas ?? 0n),
+    excessBlobGas: toQuantity(p.excessBlobGas ?? 0n),
     extraData: toHex(p.extraData),
-    gasLimit: quantity(p.gasLimit),
-    gasUsed: quantity(p.gasUsed),
+    gasLimit: toQuantity(p.gasLimit),
+    gasUsed: toQuantity(p.gasUsed),
     hash: b.hash,
     logsBloom: toHex(p.logsBloom),
     miner: toHex(p.feeRecipient),
     mixHash: toHex(p.prevRandao),
     nonce: "0x0000000000000000",
-    number: quantity(b.number),
+    number: toQuantity(b.number),
     parentBeaconBlockRoot: toHex(b.parentBeaconBlockRoot),
     parentHash: b.parentHash,
     receiptsRoot: toHex(p.receiptsRoot),
     requestsHash: toHex(EMPTY_REQUESTS_HASH),
     sha3Uncles: toHex(EMPTY_UNCLE_HASH),
-    size: quantity(b.size),
+    size: toQuantity(b.size),
     stateRoot: toHex(p.stateRoot),
-    timestamp: quantity(b.timestamp),
+    timestamp: toQuantity(b.timestamp),
     transactions: fullTx ? b.txs.map((t, i) => txToJson(t, b, i)) : b.txs.map((t) => t.hash),
     transactionsRoot: toHex(b.transactionsRoot),
     uncles: [],
     withdrawals: (p.withdrawals ?? []).map((w) => ({
-      index: quantity(w.index),
-      validatorIndex: quantity(w.validatorIndex),
+      index: toQuantity(w.index),
+      validatorIndex: toQuantity(w.validatorIndex),
       address: toHex(w.address),
-      amount: quantity(w.amount),
+      amount: toQuantity(w.amount),
     })),
     withdrawalsRoot: toHex(p.withdrawalsRoot!),
   };

@@ -8,9 +8,8 @@
 //   optimism_outputAtBlock(hexutil.Uint64), optimism_version().
 import { l2RefJson } from "../protocol/block-ref.ts";
 import { bigintToBytes, concatBytes } from "../protocol/bytes.ts";
-import { toHex } from "../protocol/hex.ts";
+import { toHex, toQuantity } from "../protocol/hex.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR, UNSAFE_BLOCK_SIGNER_SLOT } from "../protocol/system-config.ts";
-import { quantity } from "./block.ts";
 import type { ChainView, DevChain, L1Block, L2Block } from "./chain.ts";
 import type { EndpointName } from "./endpoints.ts";
 import {
@@ -54,7 +53,7 @@ const notFound = (msg: string): RpcError => new RpcError(-32000, msg);
 
 function chainIdMethods(id: (c: DevChain) => bigint): Methods {
   return {
-    eth_chainId: { args: [], run: (ctx) => quantity(ctx.chainIdOverride ?? id(ctx.chain)) },
+    eth_chainId: { args: [], run: (ctx) => toQuantity(ctx.chainIdOverride ?? id(ctx.chain)) },
     net_version: { args: [], run: (ctx) => (ctx.chainIdOverride ?? id(ctx.chain)).toString(10) },
     web3_clientVersion: { args: [], run: () => CLIENT_VERSION },
     eth_syncing: { args: [], run: () => false },
@@ -75,7 +74,7 @@ function l1BySelector(chain: DevChain, s: BlockSelector): L1Block | undefined {
 
 const L1_METHODS: Methods = {
   ...chainIdMethods((c) => c.options.l1ChainId),
-  eth_blockNumber: { args: [], run: (ctx) => quantity(ctx.chain.l1Head().number) },
+  eth_blockNumber: { args: [], run: (ctx) => toQuantity(ctx.chain.l1Head().number) },
   eth_getBlockByNumber: {
     args: [blockNumberArg, boolArg],
     run: (ctx, [sel, full]) => {
@@ -139,7 +138,7 @@ function l1At(chain: DevChain, at: BlockNumberOrHash): L1Block {
 
 const L2_METHODS: Methods = {
   ...chainIdMethods((c) => c.options.l2ChainId),
-  eth_blockNumber: { args: [], run: (ctx) => quantity(viewOf(ctx).head().number) },
+  eth_blockNumber: { args: [], run: (ctx) => toQuantity(viewOf(ctx).head().number) },
   eth_getBlockByNumber: {
     args: [blockNumberArg, boolArg],
     run: (ctx, [sel, full]) => {

@@ -32,6 +32,11 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
+/** A JSON-RPC quantity (geth hexutil): 0x-prefixed, no leading zeros, "0x0" for zero. */
+export function toQuantity(v: bigint | number): Hex {
+  return `0x${BigInt(v).toString(16)}`;
+}
+
 export function isHex(s: string): s is Hex {
   return /^0x([0-9a-fA-F]{2})*$/.test(s);
 }

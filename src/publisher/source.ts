@@ -1,4 +1,5 @@
 // What the publisher reads from the sequencer: its op-node's cross-safe head and its op-geth's blocks.
+import { toQuantity } from "../protocol/hex.ts";
 import { parseRpcBlock, type RpcBlock } from "../protocol/rpc-block.ts";
 import type { Hash } from "../protocol/types.ts";
 import { RpcError, type RpcClient } from "./rpc.ts";
@@ -15,15 +16,13 @@ export interface SequencerSource {
   chainId(): Promise<bigint>;
 }
 
-const qty = (n: bigint): string => `0x${n.toString(16)}`;
-
 export function rpcSequencerSource(l2: RpcClient, rollup: RpcClient): SequencerSource {
   return {
     async crossSafeHead() {
       return crossSafeOf(await rollup.call("optimism_syncStatus"));
     },
     async block(n) {
-      const json = await l2.call<unknown>("eth_getBlockByNumber", [qty(n), true]);
+      const json = await l2.call<unknown>("eth_getBlockByNumber", [toQuantity(n), true]);
       if (json === null) return null;
       const b = parseRpcBlock(json);
       if (!b.ok) throw new RpcError(l2.name, "eth_getBlockByNumber", `block ${n}: ${b.error.path}: ${b.error.message}`);
@@ -31,7 +30,7 @@ export function rpcSequencerSource(l2: RpcClient, rollup: RpcClient): SequencerS
       return b.value;
     },
     async hashAt(n) {
-      const json = await l2.call<{ hash?: unknown; number?: unknown } | null>("eth_getBlockByNumber", [qty(n), false]);
+      const json = await l2.call<{ hash?: unknown; number?: unknown } | null>("eth_getBlockByNumber", [toQuantity(n), false]);
       if (json === null) return null;
       if (typeof json !== "object" || typeof json.hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(json.hash)) {
         throw new RpcError(l2.name, "eth_getBlockByNumber", `block ${n}: malformed header`);

@@ -5,7 +5,7 @@
 import type { Outcome } from "../durable/machine.ts";
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { consolidate } from "../protocol/consolidate.ts";
-import { toHex } from "../protocol/hex.ts";
+import { toHex, toQuantity } from "../protocol/hex.ts";
 import { decodeL1InfoDeposit } from "../protocol/l1-info.ts";
 import { parseRpcBlock } from "../protocol/rpc-block.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR } from "../protocol/system-config.ts";
@@ -95,7 +95,7 @@ export async function fetchLocalSafe(rt: ChainRuntime): Promise<L2BlockRef> {
 
 async function fetchL2Block(rt: ChainRuntime, n: bigint) {
   await ensureChainId(rt.l2, rt.chain.config.chainId);
-  const json = await rt.l2.request<unknown>("eth_getBlockByNumber", [`0x${n.toString(16)}`, true]);
+  const json = await rt.l2.request<unknown>("eth_getBlockByNumber", [toQuantity(n), true]);
   if (json === null) return null;
   const b = parseRpcBlock(json);
   if (!b.ok) throw new RpcFault("rpc-bad-response", "l2", `eth_getBlockByNumber: ${b.error.path}: ${b.error.message}`);
@@ -105,7 +105,7 @@ async function fetchL2Block(rt: ChainRuntime, n: bigint) {
 
 async function fetchL1Hash(rt: ChainRuntime, n: bigint): Promise<Hash | null> {
   if (rt.chain.config.l1ChainId !== undefined) await ensureChainId(rt.l1, rt.chain.config.l1ChainId);
-  const json = await rt.l1.request<{ hash?: unknown } | null>("eth_getBlockByNumber", [`0x${n.toString(16)}`, false]);
+  const json = await rt.l1.request<{ hash?: unknown } | null>("eth_getBlockByNumber", [toQuantity(n), false]);
   if (json === null) return null;
   if (typeof json !== "object" || typeof json.hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(json.hash)) throw new RpcFault("rpc-bad-response", "l1", "eth_getBlockByNumber: malformed block");
   return json.hash.toLowerCase() as Hash;
@@ -115,7 +115,7 @@ async function fetchL1Hash(rt: ChainRuntime, n: bigint): Promise<Hash | null> {
 export async function fetchCanonicalHashes(rt: ChainRuntime, heights: bigint[]): Promise<Map<bigint, Hash>> {
   await ensureChainId(rt.l2, rt.chain.config.chainId);
   const out = new Map<bigint, Hash>();
-  const results = await Promise.all(heights.map((n) => rt.l2.request<{ hash?: string } | null>("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])));
+  const results = await Promise.all(heights.map((n) => rt.l2.request<{ hash?: string } | null>("eth_getBlockByNumber", [toQuantity(n), false])));
   results.forEach((b, i) => {
     if (b && typeof b.hash === "string" && /^0x[0-9a-fA-F]{64}$/.test(b.hash)) out.set(heights[i]!, b.hash.toLowerCase() as Hash);
   });
