@@ -3,9 +3,11 @@
 // in this process. Issue #2's goals: ours ≤ 2× the floor and ≥ 3× faster than the reference on the
 // largest case. Printed, never asserted. `--json` prints one JSON line instead of the table;
 // `--quick` shortens the time budgets (for smoke runs).
-import { keccakWasmBytes } from "../src/node/keccak.ts"; // installs the WASM keccak, as the Worker's entry does
+import { keccakWasmBytes, secp256k1WasmBytes } from "../src/node/wasm.ts"; // installs the WASM keccak and secp256k1, as the Worker's entry does
 import { fromHex } from "../src/protocol/hex.ts";
 import { installKeccakWasm, keccakBackend, useJsKeccak } from "../src/protocol/keccak/index.ts";
+import { installSecp256k1Wasm, secp256k1Backend, useJsSecp256k1 } from "../src/protocol/secp256k1/index.ts";
+import { payloadHash, signingHash } from "../src/protocol/signature.ts";
 import { BENCH_CASES, buildEnvelopeFixture, type EnvelopeFixture } from "./fixtures.ts";
 import { printIngest, runIngestBench } from "./ingest.ts";
 import { measure, measureInterleaved, type MeasureOptions, type Stats } from "./measure.ts";
@@ -15,6 +17,7 @@ import {
   makeReference,
   ours,
   oursContext,
+  secp256k1Candidates,
   snappyCandidates,
   transactionViews,
   type Candidate,
@@ -40,8 +43,11 @@ function budget(bytes: number, slow = false): MeasureOptions {
   };
 }
 
+const keccakModule = new WebAssembly.Module(keccakWasmBytes);
+const secp256k1Module = new WebAssembly.Module(secp256k1WasmBytes);
 function wasm(): void {
-  if (installKeccakWasm(new WebAssembly.Module(keccakWasmBytes)) !== "wasm") throw new Error("WASM keccak did not install");
+  if (installKeccakWasm(keccakModule) !== "wasm") throw new Error("WASM keccak did not install");
+  if (installSecp256k1Wasm(secp256k1Module) !== "wasm") throw new Error("WASM secp256k1 did not install");
 }
 
 // ------------------------------------------------------------------------------ fixtures, built once
@@ -51,7 +57,7 @@ const fixtures = BENCH_CASES.map((c) => ({ ...c, f: buildEnvelopeFixture({ txCou
 log(`built ${fixtures.length} signed v4 envelopes in ${((performance.now() - t0) / 1000).toFixed(1)} s (seeded, deterministic)`);
 const large = fixtures[fixtures.length - 1]!.f;
 
-// ------------------------------------------------------------- pick the floor's snappy and keccak
+// ------------------------------------------------- pick the floor's snappy, keccak and secp256k1
 async function fastest<F>(kind: string, cands: Candidate<F>[], run: (fn: F) => unknown) {
   const results: { name: string; medianMs: number }[] = [];
   for (const c of cands) {
@@ -70,6 +76,9 @@ const kc = await fastest("keccak (signed bytes + each tx)", await keccakCandidat
   for (const tx of largeTxs) h(tx);
 });
 const sc = await fastest("snappy decode", snappyCandidates(), (d) => d(large.raw));
+const largeSig = large.decompressed.subarray(0, 64);
+const largeSigningHash = signingHash(large.chainId, payloadHash(large.decompressed.subarray(65)));
+const rc = await fastest("secp256k1 recovery", secp256k1Candidates(), (r) => r(largeSig, large.decompressed[64]!, largeSigningHash));
 
 // ---------------------------------------------------------------------------- correctness first
 for (const { name, f } of fixtures) {
@@ -77,7 +86,7 @@ for (const { name, f } of fixtures) {
   if (r.verdict !== "accept") throw new Error(`${name}: ours says ${r.verdict} (${r.reason}) — fixture broken`);
   const ref = await makeReference(f.chainId, fromHex(f.signer))(f.raw);
   if (!ref.ok) throw new Error(`${name}: reference pipeline rejects the fixture`);
-  const pub = makeFloor(sc.best.fn, kc.best.fn, f.chainId)(f.raw);
+  const pub = makeFloor(sc.best.fn, kc.best.fn, rc.best.fn, f.chainId)(f.raw);
   if (pub.length !== 65) throw new Error(`${name}: floor recovery failed`);
 }
 
@@ -89,18 +98,20 @@ interface CaseResult {
   rawBytes: number;
   ours: Stats;
   oursJsKeccak: Stats;
+  oursJsSecp256k1: Stats;
   floor: Stats;
   reference: Stats;
   floorRatio: number;
   referenceSpeedup: number;
   wasmSpeedup: number;
+  wasmSecp256k1Speedup: number;
 }
 
 const cases: CaseResult[] = [];
 for (const { name, txCount, f } of fixtures) {
   const ctx = oursContext(f);
   const b = budget(f.decompressed.length);
-  const floor = makeFloor(sc.best.fn, kc.best.fn, f.chainId);
+  const floor = makeFloor(sc.best.fn, kc.best.fn, rc.best.fn, f.chainId);
   const reference = makeReference(f.chainId, fromHex(f.signer));
 
   wasm();
@@ -108,6 +119,9 @@ for (const { name, txCount, f } of fixtures) {
   const [o, fl] = (await measureInterleaved([() => ours(f.raw, ctx), () => floor(f.raw)], b)) as [Stats, Stats];
   useJsKeccak();
   const oj = await measure(() => ours(f.raw, ctx), budget(f.decompressed.length, true));
+  wasm();
+  useJsSecp256k1();
+  const os = await measure(() => ours(f.raw, ctx), budget(f.decompressed.length, true));
   wasm();
   const ref = await measure(() => reference(f.raw), budget(f.decompressed.length, true));
 
@@ -118,14 +132,17 @@ for (const { name, txCount, f } of fixtures) {
     rawBytes: f.raw.length,
     ours: o,
     oursJsKeccak: oj,
+    oursJsSecp256k1: os,
     floor: fl,
     reference: ref,
     floorRatio: o.medianMs / fl.medianMs,
     referenceSpeedup: ref.medianMs / o.medianMs,
     wasmSpeedup: oj.medianMs / o.medianMs,
+    wasmSecp256k1Speedup: os.medianMs / o.medianMs,
   });
 }
 if (keccakBackend() !== "wasm") throw new Error("keccak backend left in JS mode");
+if (secp256k1Backend() !== "wasm") throw new Error("secp256k1 backend left in JS mode");
 
 // --------------------------------------------------------------------------------------- report
 const last = cases[cases.length - 1]!;
@@ -154,8 +171,10 @@ if (asJson) {
       node: process.version,
       floorKeccak: kc.best.name,
       floorSnappy: sc.best.name,
+      floorSecp256k1: rc.best.name,
       keccakCandidatesMs: Object.fromEntries(kc.results.map((r) => [r.name, round(r.medianMs)])),
       snappyCandidatesMs: Object.fromEntries(sc.results.map((r) => [r.name, round(r.medianMs)])),
+      secp256k1CandidatesMs: Object.fromEntries(rc.results.map((r) => [r.name, round(r.medianMs, 4)])),
       cases: cases.map((c) => ({
         name: c.name,
         txCount: c.txCount,
@@ -163,11 +182,13 @@ if (asJson) {
         rawBytes: c.rawBytes,
         ours: st(c.ours),
         oursJsKeccak: st(c.oursJsKeccak),
+        oursJsSecp256k1: st(c.oursJsSecp256k1),
         floor: st(c.floor),
         reference: st(c.reference),
         floorRatio: round(c.floorRatio),
         referenceSpeedup: round(c.referenceSpeedup),
         wasmSpeedup: round(c.wasmSpeedup),
+        wasmSecp256k1Speedup: round(c.wasmSecp256k1Speedup),
       })),
     }),
   );
@@ -175,7 +196,7 @@ if (asJson) {
   const ms = (s: Stats) => `${s.medianMs.toFixed(3)} / ${s.p90Ms.toFixed(3)}`;
   const kb = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
   const rows = [
-    ["size", "txs", "bytes (snappy)", "ours ms", "floor ms", "reference ms", "ours/floor", "ref/ours", "ours, JS keccak ms", "JS/WASM"],
+    ["size", "txs", "bytes (snappy)", "ours ms", "floor ms", "reference ms", "ours/floor", "ref/ours", "ours, JS keccak ms", "JS/WASM", "ours, JS secp256k1 ms", "JS/WASM"],
     ...cases.map((c) => [
       c.name,
       String(c.txCount),
@@ -187,6 +208,8 @@ if (asJson) {
       `${c.referenceSpeedup.toFixed(1)}×`,
       ms(c.oursJsKeccak),
       `${c.wasmSpeedup.toFixed(1)}×`,
+      ms(c.oursJsSecp256k1),
+      `${c.wasmSecp256k1Speedup.toFixed(1)}×`,
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -202,8 +225,9 @@ if (asJson) {
       `reference/ours ${last.referenceSpeedup.toFixed(1)}× (goal ≥ ${goals.referenceSpeedupMin}×: ${last.referenceSpeedup >= goals.referenceSpeedupMin ? "met" : "MISSED"})`,
   );
   log(
-    "ours = validateGossipMessage (cross-safe, no seen cache; includes the SHA-256 message id); floor = snappy + keccak(signed bytes) + keccak(each tx) + 1 recovery;",
+    "ours = validateGossipMessage (cross-safe, no seen cache; includes the SHA-256 message id); floor = snappy + keccak(signed bytes) + keccak(each tx) + 1 recovery",
   );
+  log("(each the fastest measured above); \"ours, JS …\" = ours with that one backend switched to pure JS (@noble/hashes keccak, @noble/curves recovery);");
   log("reference = snappyjs + @lodestar/types SSZ + @ethereumjs/trie tx root + @ethereumjs/block header hash + @ethereumjs/util ecrecover (pure-JS keccak).");
   if (ingest) printIngest(ingest);
 }

@@ -2,7 +2,8 @@
 //   ours      — validateGossipMessage, the code path the Worker runs (WASM keccak installed);
 //   floor     — the least work any validator must do: snappy decode, keccak over the signed bytes,
 //               keccak over each transaction, one secp256k1 public-key recovery — using the fastest
-//               snappy decoder and keccak measured on this machine (chosen at start-up, see main.ts);
+//               snappy decoder, keccak and secp256k1 recovery measured on this machine (chosen at
+//               start-up, see main.ts);
 //   reference — what a JS developer would assemble from the ecosystem's libraries: snappyjs,
 //               @lodestar/types SSZ, @ethereumjs/trie for the transactions root, @ethereumjs/block for
 //               the header hash, @ethereumjs/util ecrecover, and @ethereumjs's default keccak (@noble/hashes,
@@ -17,8 +18,10 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { createKeccak } from "hash-wasm";
 import jsSha3 from "js-sha3";
 import snappy from "snappyjs";
+import * as tinySecp256k1 from "tiny-secp256k1";
 import { EMPTY_REQUESTS_HASH } from "../src/protocol/header.ts";
 import { keccak256 as protocolKeccak, keccakBackend } from "../src/protocol/keccak/index.ts";
+import { recoverPublicKey, secp256k1Backend } from "../src/protocol/secp256k1/index.ts";
 import { rlpEncode, rlpUint } from "../src/protocol/rlp.ts";
 import { MAX_GOSSIP_SIZE, snappyDecode } from "../src/protocol/snappy.ts";
 import { validateGossipMessage, type ValidationContext, type ValidationResult } from "../src/protocol/validate.ts";
@@ -60,6 +63,36 @@ export async function keccakCandidates(): Promise<Candidate<Hasher>[]> {
   ];
 }
 
+/** Uncompressed public key from r ‖ s, recovery id and a 32-byte hash (throws on an invalid signature). */
+export type Recoverer = (sig64: Uint8Array, recoveryId: number, hash: Uint8Array) => Uint8Array;
+
+/** Every secp256k1 public-key recovery available here; main.ts times them and keeps the fastest. */
+export function secp256k1Candidates(): Candidate<Recoverer>[] {
+  const some = (p: Uint8Array | null | undefined) => {
+    if (!p) throw new Error("recovery failed");
+    return p;
+  };
+  return [
+    {
+      name: "op-follow WASM (src/protocol/secp256k1, tiny-secp256k1's libsecp256k1 module)",
+      fn: (sig, v, h) => {
+        if (secp256k1Backend() !== "wasm") throw new Error("WASM secp256k1 backend not installed");
+        return some(recoverPublicKey(sig, v, h));
+      },
+    },
+    { name: "tiny-secp256k1 recover", fn: (sig, v, h) => some(tinySecp256k1.recover(h, sig, v as 0 | 1, false)) },
+    {
+      name: "@noble/curves",
+      fn: (sig, v, h) => {
+        const rec = new Uint8Array(65);
+        rec[0] = v;
+        rec.set(sig, 1);
+        return secp256k1.Signature.fromBytes(rec, "recovered").recoverPublicKey(h).toBytes(false);
+      },
+    },
+  ];
+}
+
 export type SnappyDecoder = (raw: Uint8Array) => Uint8Array;
 
 export function snappyCandidates(): Candidate<SnappyDecoder>[] {
@@ -92,7 +125,7 @@ export function transactionViews(data: Uint8Array): Uint8Array[] {
 }
 
 /** Returns the recovered public key (uncompressed), so the work cannot be skipped. */
-export function makeFloor(decode: SnappyDecoder, keccak: Hasher, chainId: bigint): (raw: Uint8Array) => Uint8Array {
+export function makeFloor(decode: SnappyDecoder, keccak: Hasher, recover: Recoverer, chainId: bigint): (raw: Uint8Array) => Uint8Array {
   const prefix = new Uint8Array(64);
   prefix.set(bigIntToBytes(chainId), 64 - bigIntToBytes(chainId).length);
   const msg = new Uint8Array(96);
@@ -101,10 +134,7 @@ export function makeFloor(decode: SnappyDecoder, keccak: Hasher, chainId: bigint
     const data = decode(raw);
     msg.set(keccak(data.subarray(65)), 64);
     for (const tx of transactionViews(data)) keccak(tx);
-    const rec = new Uint8Array(65);
-    rec[0] = data[64]!;
-    rec.set(data.subarray(0, 64), 1);
-    return secp256k1.Signature.fromBytes(rec, "recovered").recoverPublicKey(keccak(msg)).toBytes(false);
+    return recover(data.subarray(0, 64), data[64]!, keccak(msg));
   };
 }
 

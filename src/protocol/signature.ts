@@ -8,6 +8,7 @@ import { checksumAddress } from "./address.ts";
 import { bigintToBytes } from "./bytes.ts";
 import { toHex } from "./hex.ts";
 import { keccak256 } from "./keccak/index.ts";
+import { recoverPublicKey } from "./secp256k1/index.ts";
 import type { Address } from "./types.ts";
 
 /** SigningDomainBlocksV1 */
@@ -38,16 +39,9 @@ export function recoverSigner(signature: Uint8Array, hash: Uint8Array): Address 
   if (signature.length !== 65) return undefined;
   const v = signature[64]!;
   if (v > 1) return undefined;
-  try {
-    const rec = new Uint8Array(65);
-    rec[0] = v;
-    rec.set(signature.subarray(0, 64), 1);
-    const sig = secp256k1.Signature.fromBytes(rec, "recovered");
-    const pub = sig.recoverPublicKey(hash).toBytes(false);
-    return addressOfPublicKey(pub);
-  } catch {
-    return undefined;
-  }
+  // WASM libsecp256k1 once an entry point installed it, else @noble/curves (secp256k1/index.ts).
+  const pub = recoverPublicKey(signature.subarray(0, 64), v, hash);
+  return pub === undefined ? undefined : addressOfPublicKey(pub);
 }
 
 /** Signs a signing hash: r ‖ s ‖ yParity, low-s, deterministic (RFC 6979), as op-node's local signer does. */

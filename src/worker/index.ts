@@ -4,6 +4,9 @@
 import { Hono } from "hono";
 import keccakModule from "../protocol/keccak/keccak.wasm";
 import { installKeccakWasm } from "../protocol/keccak/index.ts";
+// tiny-secp256k1 (pinned) exports only its JS entry, so its libsecp256k1 module is imported by path.
+import secp256k1Module from "../../node_modules/tiny-secp256k1/lib/secp256k1.wasm";
+import { installSecp256k1Wasm } from "../protocol/secp256k1/index.ts";
 import { withChain, withSettings, type AppEnv } from "./context.ts";
 import { admin } from "./routes/admin.ts";
 import { ingest } from "./routes/ingest.ts";
@@ -12,8 +15,9 @@ import { page } from "./routes/page.ts";
 import { read } from "./routes/read.ts";
 import { rpc } from "./routes/rpc.ts";
 
-// workerd forbids compiling WASM from bytes; the module is bundled by wrangler (CompiledWasm rule).
+// workerd forbids compiling WASM from bytes; the modules are bundled by wrangler (CompiledWasm rule).
 installKeccakWasm(keccakModule);
+installSecp256k1Wasm(secp256k1Module);
 
 export { ChainHead } from "../durable/chain-head.ts";
 

@@ -1,6 +1,7 @@
 // /healthz and /metrics (Prometheus text exposition, aggregated from each chain's Durable Object).
 import { Hono } from "hono";
 import { keccakBackend } from "../../protocol/keccak/index.ts";
+import { secp256k1Backend } from "../../protocol/secp256k1/index.ts";
 import { ConfigError, settingsOf } from "../config.ts";
 import { chainStub, type AppEnv } from "../context.ts";
 
@@ -8,8 +9,9 @@ export const ops = new Hono<AppEnv>();
 
 ops.get("/healthz", (c) => {
   const s = settingsOf(c.env);
-  if (s instanceof ConfigError) return c.json({ ok: false, error: "configuration", message: s.message, keccak: keccakBackend() }, 503);
-  return c.json({ ok: true, keccak: keccakBackend(), chains: [...s.chains.keys()] });
+  const backends = { keccak: keccakBackend(), secp256k1: secp256k1Backend() };
+  if (s instanceof ConfigError) return c.json({ ok: false, error: "configuration", message: s.message, ...backends }, 503);
+  return c.json({ ok: true, ...backends, chains: [...s.chains.keys()] });
 });
 
 function label(v: string): string {
