@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { decodeEnvelope } from "../protocol/envelope.ts";
 import { snappyDecode } from "../protocol/snappy.ts";
+import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
 import type { Hash } from "../protocol/types.ts";
 import { settingsOf, type WorkerEnv } from "../worker/config.ts";
 import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../worker/pipeline.ts";
@@ -128,14 +129,15 @@ export class ChainHead extends DurableObject<WorkerEnv> {
   metrics() {
     const m = this.#machine;
     const now = Date.now();
+    const peers = m.peers(now);
     return {
       counters: Object.fromEntries(this.#store.counters()),
       head: m.head?.number ?? null,
       localSafe: m.localSafe?.number ?? null,
       pending: m.pending().length,
       alarm: m.alarm ? 1 : 0,
-      peers: m.peers(now).length,
-      graylisted: m.peers(now).filter((p) => isGraylisted(p.score)).length,
+      peers: peers.length,
+      graylisted: peers.filter((p) => isGraylisted(p.score)).length,
       evidence: m.evidence().length,
     };
   }
@@ -166,7 +168,7 @@ export class ChainHead extends DurableObject<WorkerEnv> {
     this.#commit();
     for (const p of this.#machine.promotable().slice(0, PROMOTE_PER_TICK)) {
       const d = snappyDecode(p.raw);
-      const e = d.ok ? decodeEnvelope(d.data, 4) : undefined;
+      const e = d.ok ? decodeEnvelope(d.data, CROSS_SAFE_VERSION) : undefined;
       if (!e?.ok) {
         this.#machine.release(p.number, p.hash); // cannot happen for a validated envelope
         continue;

@@ -5,6 +5,9 @@ import type { BlockVersion } from "./types.ts";
 
 export type TopicKind = "blocks" | "cross-safe";
 
+/** The cross-safe topic carries the blocksv4 encoding (design-docs PR #293). */
+export const CROSS_SAFE_VERSION = 4 as const;
+
 export interface Topic {
   chainId: bigint;
   kind: TopicKind;
@@ -17,7 +20,7 @@ export function parseTopic(topic: string): Topic | undefined {
   if (!m) return undefined;
   const chainId = BigInt(m[1]!);
   const n = Number(m[2]);
-  if (m[3] === "cross-safe-blocks") return n === 0 ? { chainId, kind: "cross-safe", version: 4 } : undefined;
+  if (m[3] === "cross-safe-blocks") return n === 0 ? { chainId, kind: "cross-safe", version: CROSS_SAFE_VERSION } : undefined;
   return { chainId, kind: "blocks", version: (n + 1) as BlockVersion };
 }
 

@@ -8,10 +8,9 @@ import { toHex } from "../protocol/hex.ts";
 import { payloadFromRpcBlock } from "../protocol/payload-from-rpc.ts";
 import { signGossipMessage } from "../protocol/publish.ts";
 import type { RpcBlock } from "../protocol/rpc-block.ts";
+import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
 import type { ExecutionPayload, Hash } from "../protocol/types.ts";
 
-/** The cross-safe topic carries blocksv4 only (topic.ts). */
-export const CROSS_SAFE_VERSION = 4 as const;
 
 export type PreparedBlock =
   | { ok: true; payload: ExecutionPayload; parentBeaconBlockRoot: Uint8Array; hash: Hash }

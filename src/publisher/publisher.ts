@@ -11,7 +11,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { SeenBlocks } from "../protocol/seen-blocks.ts";
-import { crossSafeTopic } from "../protocol/topic.ts";
+import { CROSS_SAFE_VERSION, crossSafeTopic } from "../protocol/topic.ts";
 import type { Address } from "../protocol/types.ts";
 import { validateGossipMessage } from "../protocol/validate.ts";
 import type { Verdict } from "../protocol/verdict.ts";
@@ -163,7 +163,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
           chainId: config.chainId,
           topic,
           kind: "cross-safe",
-          version: 4,
+          version: CROSS_SAFE_VERSION,
           signer,
           now: Math.floor(Date.now() / 1000),
           // Unknown Jovian time: accept a non-zero blobGasUsed rather than reject blocks we cannot judge.

@@ -6,7 +6,7 @@ import type { Outcome } from "../../durable/machine.ts";
 import { AUTH_WINDOW_SECONDS, verifyIngest, type IngestResponse } from "../../protocol/ingest-auth.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
-import { parseTopic } from "../../protocol/topic.ts";
+import { CROSS_SAFE_VERSION, parseTopic } from "../../protocol/topic.ts";
 import type { Address } from "../../protocol/types.ts";
 import { validateGossipMessage } from "../../protocol/validate.ts";
 import { chainStub, withSettings, type AppEnv } from "../context.ts";
@@ -48,7 +48,7 @@ ingest.post(
       chainId: topic.chainId,
       topic: meta.topic,
       kind: "cross-safe",
-      version: 4,
+      version: CROSS_SAFE_VERSION,
       signer, // undefined when it could not be read: no-signer-configured, renamed below
       now: Math.floor(nowMs / 1000),
       jovianTime: chain.config.hardforks.jovian,
