@@ -154,8 +154,8 @@ export async function checkCandidate(rt: ChainRuntime, env: SignedEnvelope, meta
   // We do not execute: on a full match the outputs must be the local block's too, i.e. the same hash.
   // (A deposits-only replacement has no local counterpart to compare outputs with; the sequencer's
   // signature is what Following Mode trusts there.)
-  const field = c.kind === "mismatch" ? c.field : c.kind === "match" && hash !== local.hash ? "blockHash" : undefined;
-  if (field !== undefined || c.kind === "mismatch") {
+  if (c.kind === "mismatch" || (c.kind === "match" && hash !== local.hash)) {
+    const field = c.kind === "mismatch" ? c.field : "blockHash";
     return {
       kind: "outcome",
       localSafe,
