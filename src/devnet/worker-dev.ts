@@ -82,6 +82,13 @@ export function wranglerEnv(projectRoot = PROJECT_ROOT, base: NodeJS.ProcessEnv 
     WRANGLER_SEND_ERROR_REPORTS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
     XDG_CONFIG_HOME: join(projectRoot, ".wrangler", "config"),
+    // wrangler ≥ 4.150 records every invocation (request, subrequest, Durable Object call) into a
+    // local observability store and serves a local explorer, inside the same workerd process as the
+    // Worker. Deployed Workers pay nothing of the kind in the request path (Workers Logs and tail
+    // consumers run after it), and nobody looks at that store here, so it is off unless the caller
+    // set these explicitly. Measured (bench/ingest.ts): ~2.5 ms of workerd CPU per ingest.
+    X_LOCAL_OBSERVABILITY: env["X_LOCAL_OBSERVABILITY"] ?? "false",
+    X_LOCAL_EXPLORER: env["X_LOCAL_EXPLORER"] ?? "false",
     // no update check / banner colours in captured output
     NO_COLOR: "1",
     FORCE_COLOR: "0",
