@@ -21,13 +21,35 @@ const TICK_IDLE_MS = 5_000; // also bounds how long a head that reorged off the 
 /** Pending candidates re-checked per alarm run (lowest heights first). */
 const PROMOTE_PER_TICK = 32;
 
-export interface AdmitRequest extends AdmitInput {
+/**
+ * One ingest, settled in one call: the Worker's stateless verdict and, for a validly signed block,
+ * the result of its RPC checks. The nonce is claimed, the block admitted (op-node's per-height
+ * rules) and the check's outcome applied in the same turn and the same SQLite transaction, so the
+ * ingest path has a single Durable Object round trip and a single commit.
+ */
+export interface SettleRequest extends AdmitInput {
   chainId: string;
   nonceKey: string;
   nonceExpiresAt: number;
+  /** Absent for an invalid message, or when the Worker expects a duplicate and skipped the RPC reads. */
+  check?: SettleCheck;
 }
 
-export type AdmitResponse = { replay: true } | (Decision & { replay: false; proceed: boolean });
+/** pipeline.ts CheckResult, with what holding the block needs. */
+export type SettleCheck =
+  | { kind: "outcome"; outcome: Outcome; localSafe: L2BlockRef }
+  | { kind: "hold"; pending: Omit<PendingCandidate, "attempts" | "addedAt">; localSafe?: L2BlockRef }
+  | { kind: "drop"; reason: string; localSafe?: L2BlockRef };
+
+export type SettleResponse =
+  | { replay: true }
+  | (Decision & {
+      replay: false;
+      /** Admitted, but no check was sent: nothing was recorded (nonce included); send it again with one. */
+      needsCheck: boolean;
+      /** The head's number after this call: the Worker's hint for which blocks are duplicates. */
+      head: bigint | null;
+    });
 
 export class ChainHead extends DurableObject<WorkerEnv> {
   #machine!: ChainMachine;
@@ -49,45 +71,38 @@ export class ChainHead extends DurableObject<WorkerEnv> {
 
   // ---- ingest path (called by the Worker) --------------------------------------------------
 
-  async admit(req: AdmitRequest): Promise<AdmitResponse> {
+  async settle(req: SettleRequest): Promise<SettleResponse> {
     this.#bind(req.chainId);
+    const m = this.#machine;
     const now = Date.now();
-    if (!this.#machine.claimNonce(req.nonceKey, req.nonceExpiresAt, now)) {
-      this.#commit();
-      return { replay: true };
+    if (m.nonceUsed(req.nonceKey, now)) return { replay: true };
+    const a = m.admit(req, now);
+    if (a.proceed && !req.check) {
+      // The Worker guessed "duplicate" wrongly (e.g. a block conflicting with the head): undo the
+      // in-flight mark; it runs the RPC checks and sends the same request again.
+      m.release(req.number!, req.hash!);
+      return { replay: false, needsCheck: true, verdict: "ignore", reason: "needs-check", head: m.head?.number ?? null };
     }
-    const d = this.#machine.admit(req, now);
-    if (!d.proceed) this.#count(d);
-    this.#commit(); // the nonce is durable before anything acts on the request
+    m.claimNonce(req.nonceKey, req.nonceExpiresAt, now);
+    if (req.check?.localSafe) m.observeLocalSafe(req.check.localSafe); // worth keeping even for a duplicate
+    const d = a.proceed ? this.#apply(req.number!, req.hash!, req.check!, now) : a;
+    this.#count(d);
+    this.#commit(); // one transaction: the nonce, the admission and the decision
     await this.#scheduleAlarm();
-    return { replay: false, ...d };
+    return { replay: false, needsCheck: false, verdict: d.verdict, reason: d.reason, head: m.head?.number ?? null };
   }
 
-  async decide(o: Outcome, localSafe?: L2BlockRef): Promise<Decision> {
-    if (localSafe) this.#machine.observeLocalSafe(localSafe);
-    const d = this.#machine.decide(o, Date.now());
-    this.#count(d);
-    this.#commit();
-    await this.#scheduleAlarm();
-    return d;
-  }
-
-  async hold(p: Omit<PendingCandidate, "attempts" | "addedAt">, localSafe?: L2BlockRef): Promise<Decision> {
-    if (localSafe) this.#machine.observeLocalSafe(localSafe);
-    const d = this.#machine.hold(p, Date.now());
-    this.#count(d);
-    this.#commit();
-    await this.#scheduleAlarm();
-    return d;
-  }
-
-  release(n: bigint, hash: Hash, reason: string, localSafe?: L2BlockRef): Decision {
-    if (localSafe) this.#machine.observeLocalSafe(localSafe);
-    this.#machine.release(n, hash);
-    const d: Decision = { verdict: "ignore", reason };
-    this.#count(d);
-    this.#commit();
-    return d;
+  #apply(n: bigint, hash: Hash, c: SettleCheck, now: number): Decision {
+    const m = this.#machine;
+    switch (c.kind) {
+      case "outcome":
+        return m.decide(c.outcome, now);
+      case "hold":
+        return m.hold(c.pending, now);
+      case "drop":
+        m.release(n, hash); // it can never pass (e.g. no L1 info deposit): forget it
+        return { verdict: "ignore", reason: c.reason };
+    }
   }
 
   // ---- reads ---------------------------------------------------------------------------------

@@ -229,10 +229,15 @@ export class ChainMachine {
 
   // ---- relay authentication ----------------------------------------------------------------
 
+  /** Whether a request nonce was used within its validity (a replay), without claiming it. */
+  nonceUsed(key: string, now: number): boolean {
+    const exp = this.#nonces.get(key);
+    return exp !== undefined && exp > now;
+  }
+
   /** Claims a request nonce; false if it was used within its validity (a replay). */
   claimNonce(key: string, expiresAt: number, now: number): boolean {
-    const exp = this.#nonces.get(key);
-    if (exp !== undefined && exp > now) return false;
+    if (this.nonceUsed(key, now)) return false;
     if (this.#nonces.size >= LIMITS.nonces) this.#expireNonces(now);
     if (this.#nonces.size >= LIMITS.nonces) {
       // Still full of unexpired nonces: drop the oldest (it expires soonest; the window is ±30 s).

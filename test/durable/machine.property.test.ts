@@ -306,6 +306,7 @@ class Harness {
     const key = `relay:${k}`;
     const exp = this.nonces.get(key);
     const expected = !(exp !== undefined && exp > this.now);
+    assert(this.m.nonceUsed(key, this.now) === !expected, `nonceUsed(${key}) disagrees with the model`);
     const got = this.call({ kind: "claimNonce" }, () => this.m.claimNonce(key, this.now + 31_000, this.now));
     assert(got === expected, `claimNonce(${key}) = ${got}, expected ${expected}`);
     if (got) this.nonces.set(key, this.now + 31_000);

@@ -499,10 +499,13 @@ describe("peer scores", () => {
 describe("nonces", () => {
   it("rejects a replay within validity and accepts the key again after it expired", () => {
     const m = new ChainMachine();
+    expect(m.nonceUsed("r1:n1", T0)).toBe(false);
     expect(m.claimNonce("r1:n1", T0 + 31_000, T0)).toBe(true);
+    expect(m.nonceUsed("r1:n1", T0 + 30_999)).toBe(true);
     expect(m.claimNonce("r1:n1", T0 + 31_000, T0 + 30_999)).toBe(false);
     expect(m.claimNonce("r2:n1", T0 + 31_000, T0)).toBe(true); // per relay
     expect(m.nonceExpiry("r1:n1")).toBe(T0 + 31_000);
+    expect(m.nonceUsed("r1:n1", T0 + 31_000)).toBe(false); // expired
     expect(m.claimNonce("r1:n1", T0 + 62_000, T0 + 31_000)).toBe(true);
     expect(m.nonceExpiry("r1:n1")).toBe(T0 + 62_000);
     expect(m.takeChanges().noncesPut).toEqual(["r1:n1", "r2:n1", "r1:n1"]);

@@ -4,8 +4,8 @@
 // an eviction or a restart with the same head, history, pending candidates, scores and evidence.
 import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AdmitRequest, ChainHead } from "../../src/durable/chain-head.ts";
-import { ChainMachine, LIMITS, SCORING, type MachineSnapshot } from "../../src/durable/machine.ts";
+import type { ChainHead, SettleCheck, SettleRequest } from "../../src/durable/chain-head.ts";
+import { ChainMachine, LIMITS, SCORING, type MachineSnapshot, type Outcome } from "../../src/durable/machine.ts";
 import { MachineStore } from "../../src/durable/storage.ts";
 import type { Hash } from "../../src/protocol/types.ts";
 import type { WorkerEnv } from "../../src/worker/config.ts";
@@ -389,7 +389,7 @@ describe("MachineStore: random histories", () => {
 describe("ChainHead across evictions and restarts", () => {
   const chainId = "10";
   let nonce = 0;
-  const admitReq = (n: number, h: Hash, peer: string, verdict: "accept" | "reject" = "accept"): AdmitRequest => ({
+  const settleReq = (n: number, h: Hash, peer: string, check?: SettleCheck, verdict: "accept" | "reject" = "accept"): SettleRequest => ({
     chainId,
     nonceKey: `relay1:${nonce++}`,
     nonceExpiresAt: Date.now() + 31_000,
@@ -397,21 +397,22 @@ describe("ChainHead across evictions and restarts", () => {
     verdict,
     reason: verdict === "accept" ? "valid" : "signature-invalid",
     ...(verdict === "accept" ? { number: BigInt(n), hash: h } : {}),
+    ...(check ? { check } : {}),
   });
+  const outcome = (o: Outcome, localSafe = ref(8)): SettleCheck => ({ kind: "outcome", outcome: o, localSafe });
 
   async function drive(stub: DurableObjectStub<ChainHead>) {
     for (let n = 1; n <= 6; n++) {
-      const a = await stub.admit(admitReq(n, hashOf(n), `peer${n % 2}`));
-      expect(a).toMatchObject({ replay: false, proceed: true });
-      expect(await stub.decide(consolidated(n, hashOf(n), { peer: `peer${n % 2}` }), ref(8))).toMatchObject({ verdict: "accept" });
+      const peer = `peer${n % 2}`;
+      expect(await stub.settle(settleReq(n, hashOf(n), peer, outcome(consolidated(n, hashOf(n), { peer }))))).toMatchObject({ replay: false, verdict: "accept", head: BigInt(n) });
     }
-    await stub.admit(admitReq(0, hashOf(0), "evil", "reject"));
-    await stub.admit(admitReq(7, hashOf(7, 1), "peer1"));
-    await stub.decide(mismatch(7, hashOf(7, 1), hashOf(7), "peer1"), ref(8)); // reject
-    await stub.admit(admitReq(9, hashOf(9), "peer0"));
-    expect(await stub.hold(held(9, hashOf(9), "above-local-safe", "peer0"), ref(8))).toMatchObject({ verdict: "ignore", reason: "above-local-safe" });
-    await stub.admit(admitReq(6, hashOf(6, 2), "peer1"));
-    expect(await stub.decide(mismatch(6, hashOf(6, 2), hashOf(6), "peer1"), ref(8))).toMatchObject({ verdict: "ignore", reason: "equivocation" });
+    await stub.settle(settleReq(0, hashOf(0), "evil", undefined, "reject"));
+    await stub.settle(settleReq(7, hashOf(7, 1), "peer1", outcome(mismatch(7, hashOf(7, 1), hashOf(7), "peer1")))); // reject
+    expect(await stub.settle(settleReq(9, hashOf(9), "peer0", { kind: "hold", pending: held(9, hashOf(9), "above-local-safe", "peer0"), localSafe: ref(8) }))).toMatchObject({
+      verdict: "ignore",
+      reason: "above-local-safe",
+    });
+    expect(await stub.settle(settleReq(6, hashOf(6, 2), "peer1", outcome(mismatch(6, hashOf(6, 2), hashOf(6), "peer1"))))).toMatchObject({ verdict: "ignore", reason: "equivocation" });
   }
 
   async function observe(stub: DurableObjectStub<ChainHead>) {
@@ -442,19 +443,42 @@ describe("ChainHead across evictions and restarts", () => {
 
     // and it goes on from there: the same conflict adds nothing, a replayed nonce is refused, the
     // head stays frozen until the alarm is cleared
-    const replay = admitReq(10, hashOf(10), "peer0");
-    expect(await stub.admit(replay)).toMatchObject({ replay: false });
+    const replay = settleReq(10, hashOf(10), "peer0", { kind: "hold", pending: held(10, hashOf(10), "above-local-safe", "peer0"), localSafe: ref(8) });
+    expect(await stub.settle(replay)).toMatchObject({ replay: false, reason: "above-local-safe" });
     await evictDurableObject(stub);
-    expect(await stub.admit(replay)).toEqual({ replay: true });
-    expect(await stub.decide(mismatch(6, hashOf(6, 2), hashOf(6), "peer0"), ref(10))).toMatchObject({ reason: "equivocation" });
+    expect(await stub.settle(replay)).toEqual({ replay: true });
+    expect(await stub.settle(settleReq(6, hashOf(6, 2), "peer0", outcome(mismatch(6, hashOf(6, 2), hashOf(6), "peer0"), ref(10))))).toMatchObject({ reason: "equivocation" });
     expect(await stub.evidence()).toHaveLength(1);
-    expect(await stub.decide(consolidated(7), ref(10))).toMatchObject({ reason: "halted-equivocation" });
+    expect(await stub.settle(settleReq(7, hashOf(7), "peer0", outcome(consolidated(7), ref(10))))).toMatchObject({ reason: "halted-equivocation", head: 6n });
     expect(await stub.clearAlarm("checked by operator")).toBe(true);
     await evictDurableObject(stub);
     expect((await stub.status()).alarm).toBeNull();
-    expect(await stub.decide(consolidated(7), ref(10))).toMatchObject({ verdict: "accept" });
-    expect((await stub.head())?.number).toBe(7n);
+    expect(await stub.settle(settleReq(8, hashOf(8), "peer0", outcome(consolidated(8), ref(10))))).toMatchObject({ verdict: "accept", head: 8n });
+    expect((await stub.head())?.number).toBe(8n);
     expect(await stub.evidence()).toEqual(before.evidence);
+  });
+
+  it("settles an ingest in one call: nonce, admission and decision together; without a check it asks for one and records nothing", async () => {
+    const stub = freshStub("settle");
+    expect(await stub.settle(settleReq(1, hashOf(1), "peer0", outcome(consolidated(1, hashOf(1), { peer: "peer0" }))))).toEqual({
+      replay: false,
+      needsCheck: false,
+      verdict: "accept",
+      reason: "advanced",
+      head: 1n,
+    });
+    // the Worker's "likely duplicate" guess, right: answered without a check
+    expect(await stub.settle(settleReq(1, hashOf(1), "peer1"))).toMatchObject({ needsCheck: false, verdict: "ignore", reason: "duplicate" });
+    // and wrong (a conflicting block at a cross-safe height needs the RPC checks): nothing recorded
+    const before = await observe(stub);
+    const conflicting = settleReq(1, hashOf(1, 1), "peer1");
+    expect(await stub.settle(conflicting)).toEqual({ replay: false, needsCheck: true, verdict: "ignore", reason: "needs-check", head: 1n });
+    expect(await observe(stub)).toEqual(before);
+    // the same request again, with its check, is not a replay: the nonce was not claimed
+    const again = { ...conflicting, check: outcome(mismatch(1, hashOf(1, 1), hashOf(1), "peer1")) };
+    expect(await stub.settle(again)).toMatchObject({ replay: false, verdict: "ignore", reason: "equivocation" });
+    expect(await stub.settle(again)).toEqual({ replay: true });
+    expect(await stub.evidence()).toHaveLength(1);
   });
 
   it("resumes after all objects are aborted (a restart), and its alarm runs on the restored state", async () => {

@@ -23,6 +23,18 @@ const FAULTS = [
 ] as const;
 
 describe("RPC faults", () => {
+  it("a duplicate (one copy per relay) is answered without RPC reads, even with every node down", async () => {
+    const h = await heads();
+    const b = await signed(h.crossSafe);
+    expect((await ingest(b.message)).body).toMatchObject({ verdict: "accept", reason: "advanced" });
+    for (const endpoint of ["l1", "l2", "rollup"]) await control({ op: "faults.add", rule: { endpoint, fault: { kind: "http-status", status: 500 } } });
+    expect((await ingest(b.message, { peer: "12D3KooWPeerB" })).body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
+    expect((await ingest((await signed(h.crossSafe - 1n)).message)).body).toMatchObject({ verdict: "ignore", reason: "below-history" });
+    // a block above the head does need them
+    expect((await ingest((await signed(h.crossSafe + 1n)).message)).body).toMatchObject({ verdict: "ignore", reason: /^rpc-http-error:/ });
+    await control({ op: "faults.clear" });
+  });
+
   for (const f of FAULTS) {
     it(`${f.name} → ignore, head unchanged, block kept pending`, async () => {
       const h = await heads();

@@ -2,7 +2,7 @@
 // authentication). The response's verdict is what the relay reports to gossipsub.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Outcome } from "../../durable/machine.ts";
+import type { SettleCheck, SettleRequest } from "../../durable/chain-head.ts";
 import { AUTH_WINDOW_SECONDS, verifyIngest, type IngestResponse } from "../../protocol/ingest-auth.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
@@ -14,6 +14,9 @@ import { chainRuntime, checkCandidate, resolveSigner } from "../pipeline.ts";
 import { RpcFault } from "../rpc.ts";
 
 export const ingest = new Hono<AppEnv>();
+
+/** Per chain, the head number from this isolate's last settle: a hint only (the object decides). */
+const headHints = new Map<string, bigint>();
 
 ingest.post(
   "/v1/ingest",
@@ -63,19 +66,22 @@ ingest.post(
     };
 
     const cm = { messageId: v.messageId, peer: meta.peerId, relay: meta.relayId, receivedMs: meta.receivedMs, raw };
-    // The RPC lookups (reads only) start while the Durable Object admits the block: the latency is
-    // the slower of the two, not their sum. If it is not admitted (duplicate, replay), they are dropped.
-    const check = v.verdict === "accept" && v.envelope ? checkCandidate(rt, v.envelope, cm) : undefined;
-    check?.catch(() => {});
-    const admitted = await stub.admit({ ...admitBase, verdict: v.verdict, reason, ...(p && v.verdict === "accept" ? { number: p.blockNumber, hash: toHex(p.blockHash) } : {}) });
-    if (admitted.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
-    if (!admitted.proceed || !check || !p) return c.json({ ...base, verdict: admitted.verdict, reason: admitted.reason });
-
-    const r = await check;
-    let d;
-    if (r.kind === "outcome") d = await stub.decide(r.outcome as Outcome, r.localSafe);
-    else if (r.kind === "hold") d = await stub.hold({ number: p.blockNumber, hash: toHex(p.blockHash), ...cm, reason: r.reason }, r.localSafe);
-    else d = await stub.release(p.blockNumber, toHex(p.blockHash), r.reason, r.localSafe);
+    const req: SettleRequest = { ...admitBase, verdict: v.verdict, reason, ...(p && v.verdict === "accept" ? { number: p.blockNumber, hash: toHex(p.blockHash) } : {}) };
+    // A validly signed block is checked over RPC first, then settled in one Durable Object call —
+    // unless this isolate last saw the head at or above it: then it is most likely a duplicate
+    // (one copy per relay), which the object answers without RPC, or asks for the check after all.
+    const envelope = v.verdict === "accept" ? v.envelope : undefined;
+    const check = async (): Promise<SettleCheck> => {
+      const r = await checkCandidate(rt, envelope!, cm);
+      return r.kind === "hold" ? { kind: "hold", pending: { number: req.number!, hash: req.hash!, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
+    };
+    const hint = headHints.get(chainId);
+    const likelyDuplicate = hint !== undefined && req.number !== undefined && req.number <= hint;
+    let d = await stub.settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
+    if (!d.replay && d.needsCheck) d = await stub.settle({ ...req, check: await check() });
+    if (d.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
+    if (d.head === null) headHints.delete(chainId);
+    else headHints.set(chainId, d.head);
     return c.json({ ...base, verdict: d.verdict, reason: d.reason } satisfies IngestResponse);
   },
 );
