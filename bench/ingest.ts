@@ -9,7 +9,7 @@ import { chainConfigToJson } from "../src/protocol/chain-config.ts";
 import { signIngest } from "../src/protocol/ingest-auth.ts";
 import { startChainServer } from "../src/devnet/rpc-server.ts";
 import { signedGossipMessage } from "../src/devnet/gossip.ts";
-import { startWorkerDev } from "../src/devnet/worker-dev.ts";
+import { startWorkerDev, wranglerEnv } from "../src/devnet/worker-dev.ts";
 import { quantile } from "./measure.ts";
 
 export interface IngestBenchResult {
@@ -19,6 +19,8 @@ export interface IngestBenchResult {
   p50Ratio: number;
   p99Ratio: number;
   wranglerStartMs: number;
+  /** Whether wrangler dev's local observability store was on (src/devnet/worker-dev.ts wranglerEnv). */
+  wranglerObservability: boolean;
 }
 
 const RELAY = "bench-relay";
@@ -80,7 +82,7 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
     }
     const healthz = summary(healthMs);
     const ingest = summary(ingestMs);
-    return { samples: ingestMs.length, healthz, ingest, p50Ratio: ingest.p50Ms / healthz.p50Ms, p99Ratio: ingest.p99Ms / healthz.p99Ms, wranglerStartMs: worker.startMs };
+    return { samples: ingestMs.length, healthz, ingest, p50Ratio: ingest.p50Ms / healthz.p50Ms, p99Ratio: ingest.p99Ms / healthz.p99Ms, wranglerStartMs: worker.startMs, wranglerObservability: wranglerEnv()["X_LOCAL_OBSERVABILITY"] === "true" };
   } finally {
     await worker.stop();
     await server.close();
@@ -93,6 +95,7 @@ export function printIngest(r: IngestBenchResult): void {
   console.log(`GET /healthz  ${r.healthz.p50Ms.toFixed(2).padStart(7)}  ${r.healthz.p99Ms.toFixed(2).padStart(8)}`);
   console.log(`POST ingest   ${r.ingest.p50Ms.toFixed(2).padStart(7)}  ${r.ingest.p99Ms.toFixed(2).padStart(8)}`);
   console.log(`ratio         ${r.p50Ratio.toFixed(2).padStart(6)}×  ${r.p99Ratio.toFixed(2).padStart(7)}×   (goal ≤ 3×)`);
+  console.log(`(wrangler dev's local observability store ${r.wranglerObservability ? "on" : "off"}: X_LOCAL_OBSERVABILITY, see README "Tests and benchmarks")`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -163,7 +163,7 @@ if (asJson) {
         ? {
             ingestP50Ratio: round(ingest.p50Ratio),
             ingestP99Ratio: round(ingest.p99Ratio),
-            ingest: { samples: ingest.samples, healthz: ingest.healthz, ingest: ingest.ingest, wranglerStartMs: ingest.wranglerStartMs },
+            ingest: { samples: ingest.samples, healthz: ingest.healthz, ingest: ingest.ingest, wranglerStartMs: ingest.wranglerStartMs, wranglerObservability: ingest.wranglerObservability },
           }
         : {}),
       goalsMet: last.floorRatio <= goals.floorRatioMax && last.referenceSpeedup >= goals.referenceSpeedupMin,
