@@ -96,7 +96,7 @@ export function wranglerEnv(projectRoot = PROJECT_ROOT, base: NodeJS.ProcessEnv 
   };
 }
 
-function wranglerBin(projectRoot: string): string {
+export function wranglerBin(projectRoot = PROJECT_ROOT): string {
   const req = createRequire(join(projectRoot, "package.json"));
   return join(dirname(req.resolve("wrangler/package.json")), "bin", "wrangler.js");
 }
