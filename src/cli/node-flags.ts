@@ -5,6 +5,8 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../relay/log.ts";
 import { parseHostPort } from "../relay/metrics.ts";
 import type { NodeConfig } from "../relay/node-setup.ts";
+import { DEFAULT_BOOTNODES_KEYWORD, defaultBootstrapAddrs } from "../relay/bootnodes.ts";
+import { isNodeRecordText, NodeRecordError, nodeRecordToMultiaddrs } from "../relay/enr.ts";
 import { validatePeerAddr } from "../relay/node.ts";
 import type { Flags, FlagSpec } from "./flags.ts";
 
@@ -22,8 +24,16 @@ export interface NodeFlagDefaults {
 export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
   return [
     { name: "listen", env: "LISTEN", multiple: true, arg: "<multiaddr>", help: "listen address; repeatable", default: `/ip4/0.0.0.0/tcp/${d.listenPort}` },
-    { name: "peer", env: "PEERS", multiple: true, arg: "<multiaddr>", help: `static peer /…/p2p/<id>${d.peerExample ? ` (e.g. ${d.peerExample})` : ""}, dialled and kept connected; repeatable` },
-    { name: "bootstrap", env: "BOOTSTRAP", multiple: true, arg: "<multiaddr>", help: "bootstrap peer /…/p2p/<id>; repeatable or comma-separated" },
+    { name: "peer", env: "PEERS", multiple: true, arg: "<multiaddr|enr>", help: `static peer /…/p2p/<id> or enr:…/enode://…${d.peerExample ? ` (e.g. ${d.peerExample})` : ""}, dialled and kept connected; repeatable` },
+    {
+      name: "bootstrap",
+      env: "BOOTSTRAP",
+      multiple: true,
+      arg: "<multiaddr|enr|default>",
+      help:
+        "bootstrap peer: /…/p2p/<id>, or enr:…/enode://… as op-node's --p2p.bootnodes takes them (its TCP address is dialled; no discv5), " +
+        `or "${DEFAULT_BOOTNODES_KEYWORD}" for op-node's built-in bootnodes (those with a TCP address, for the chain(s) given); repeatable or comma-separated`,
+    },
     { name: "key-file", env: "KEY_FILE", arg: "<path>", help: `persistent ${d.keyNoun} (hex secp256k1, op-node's format), created with mode 600 on first run`, default: d.keyFile },
     { name: "metrics-addr", env: "METRICS_ADDR", arg: "<host:port|off>", help: "serve /metrics and /healthz", default: `127.0.0.1:${d.metricsPort}` },
     { name: "log-level", env: "LOG_LEVEL", arg: `<${LOG_LEVELS.join("|")}>`, help: "JSON log level (stderr)", default: "info" },
@@ -32,8 +42,46 @@ export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
 
 export const MAX_PEERS_FLAG: FlagSpec = { name: "max-peers", env: "MAX_PEERS", arg: "<n>", help: "most connections kept", default: "64" };
 
-/** The nodeFlags() values, checked (problems go to `flags`). --max-peers is read with readMaxPeers. */
-export function readNodeFlags(flags: Flags): Omit<NodeConfig, "maxConnections"> {
+/** A node record in a message: long enough to recognise, short enough to read. */
+function shown(a: string): string {
+  return isNodeRecordText(a) && a.length > 40 ? `${a.slice(0, 32)}…` : a;
+}
+
+/**
+ * --peer/--bootstrap values as multiaddrs with /p2p/<id>: a multiaddr as given, an `enr:` record or
+ * `enode://` URL converted (enr.ts; one value may give an /ip4 and an /ip6 address), and for
+ * --bootstrap, "default": op-node's default bootnodes for `chainIds` (bootnodes.ts).
+ */
+function readPeerAddrs(flags: Flags, flag: "peer" | "bootstrap", chainIds: readonly bigint[]): string[] {
+  const out: string[] = [];
+  for (const a of flags.many(flag)) {
+    if (a === DEFAULT_BOOTNODES_KEYWORD) {
+      if (flag === "bootstrap") out.push(...defaultBootstrapAddrs(chainIds));
+      else flags.problem(`--${flag}: "${a}" is for --bootstrap only (op-node's bootnodes are not static peers)`);
+      continue;
+    }
+    try {
+      if (!isNodeRecordText(a)) {
+        validatePeerAddr(a);
+        out.push(a);
+        continue;
+      }
+      const addrs = nodeRecordToMultiaddrs(a);
+      for (const m of addrs) validatePeerAddr(m);
+      out.push(...addrs);
+    } catch (e) {
+      const msg = (e as Error).message.replace(/^multiaddr .* has/, "has");
+      flags.problem(`--${flag}: "${shown(a)}": ${e instanceof NodeRecordError ? `refused: ${msg}` : msg}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The nodeFlags() values, checked (problems go to `flags`). --max-peers is read with readMaxPeers.
+ * `chainIds`: the chains followed, for `--bootstrap default`.
+ */
+export function readNodeFlags(flags: Flags, chainIds: readonly bigint[] = []): Omit<NodeConfig, "maxConnections"> {
   const listen = flags.many("listen");
   if (listen.length === 0) flags.problem("--listen: at least one address is required");
   for (const a of listen) {
@@ -43,17 +91,8 @@ export function readNodeFlags(flags: Flags): Omit<NodeConfig, "maxConnections"> 
       flags.problem(`--listen: not a multiaddr: "${a}"`);
     }
   }
-  const peers = flags.many("peer");
-  const bootstrap = flags.many("bootstrap");
-  for (const [flag, list] of [["peer", peers], ["bootstrap", bootstrap]] as const) {
-    for (const a of list) {
-      try {
-        validatePeerAddr(a);
-      } catch (e) {
-        flags.problem(`--${flag}: "${a}": ${(e as Error).message.replace(/^multiaddr .* has/, "has")}`);
-      }
-    }
-  }
+  const peers = readPeerAddrs(flags, "peer", chainIds);
+  const bootstrap = readPeerAddrs(flags, "bootstrap", chainIds);
   const keyFile = flags.one("key-file");
   let metricsAddr = flags.one("metrics-addr");
   if (metricsAddr === "off" || metricsAddr === "") metricsAddr = undefined;

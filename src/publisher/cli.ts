@@ -86,7 +86,7 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
   const rpcTimeoutMs = flags.duration("rpc-timeout", 100);
   const publishTimeoutMs = flags.duration("publish-timeout", 100);
 
-  const node = readNodeFlags(flags);
+  const node = readNodeFlags(flags, [chainId]);
   const maxConnections = readMaxPeers(flags);
 
   return flags.result({

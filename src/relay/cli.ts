@@ -68,7 +68,7 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
   const secret = (await flags.secret("secret-file", "SECRET", "secret"))?.text;
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) flags.problem(`the relay secret must be at least ${MIN_SECRET_LENGTH} characters, as the Worker requires`);
 
-  const node = readNodeFlags(flags);
+  const node = readNodeFlags(flags, chainIds);
   const maxQueue = flags.int("queue-size", 1, 1_000_000);
   const queueMib = flags.int("queue-mib", 11, 65_536); // must hold at least one 10 MiB message
   const concurrency = flags.int("concurrency", 1, 1024);
