@@ -14,13 +14,15 @@ export interface NodeFlagDefaults {
   listenPort: number;
   metricsPort: number;
   keyFile: string;
+  /** --ban-file's default */
+  banFile: string;
   /** what --key-file's help calls the key */
   keyNoun: string;
   /** a kind of static peer, for --peer's help */
   peerExample?: string;
 }
 
-/** --listen, --peer, --bootstrap, --key-file, --metrics-addr, --log-level, in this order. */
+/** --listen, --peer, --bootstrap, --key-file, --ban-file, --metrics-addr, --log-level, in this order. */
 export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
   return [
     { name: "listen", env: "LISTEN", multiple: true, arg: "<multiaddr>", help: "listen address; repeatable", default: `/ip4/0.0.0.0/tcp/${d.listenPort}` },
@@ -35,6 +37,7 @@ export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
         `or "${DEFAULT_BOOTNODES_KEYWORD}" for op-node's built-in bootnodes (those with a TCP address, for the chain(s) given); repeatable or comma-separated`,
     },
     { name: "key-file", env: "KEY_FILE", arg: "<path>", help: `persistent ${d.keyNoun} (hex secp256k1, op-node's format), created with mode 600 on first run`, default: d.keyFile },
+    { name: "ban-file", env: "BAN_FILE", arg: "<path|off>", help: "peer bans kept across restarts (as op-node keeps them in its peerstore); off = in memory only", default: d.banFile },
     { name: "metrics-addr", env: "METRICS_ADDR", arg: "<host:port|off>", help: "serve /metrics and /healthz", default: `127.0.0.1:${d.metricsPort}` },
     { name: "log-level", env: "LOG_LEVEL", arg: `<${LOG_LEVELS.join("|")}>`, help: "JSON log level (stderr)", default: "info" },
   ];
@@ -94,6 +97,7 @@ export function readNodeFlags(flags: Flags, chainIds: readonly bigint[] = []): O
   const peers = readPeerAddrs(flags, "peer", chainIds);
   const bootstrap = readPeerAddrs(flags, "bootstrap", chainIds);
   const keyFile = flags.one("key-file");
+  const banFile = flags.one("ban-file");
   let metricsAddr = flags.one("metrics-addr");
   if (metricsAddr === "off" || metricsAddr === "") metricsAddr = undefined;
   else if (metricsAddr) {
@@ -110,6 +114,7 @@ export function readNodeFlags(flags: Flags, chainIds: readonly bigint[] = []): O
     peers,
     bootstrap,
     ...(keyFile ? { keyFile } : {}),
+    ...(banFile && banFile !== "off" ? { banFile } : {}),
     ...(metricsAddr ? { metricsAddr } : {}),
     logLevel: logLevel as LogLevel,
   };

@@ -1,6 +1,6 @@
 // Banned peers, enforced by libp2p's connection gater so a banned peer can neither dial in nor be
-// dialled (op-node's ConnectionGater + --p2p.ban.duration). In memory: a restart forgets bans, and
-// the Worker's graylist re-bans on the next peer-list refresh.
+// dialled (op-node's ConnectionGater + --p2p.ban.duration). Kept across restarts by ban-file.ts when
+// the node has a --ban-file.
 import type { ConnectionGater } from "@libp2p/interface";
 
 /** Most bans kept; beyond it the soonest-expiring is dropped (a peer-id flood must not grow memory). */
@@ -21,6 +21,12 @@ export class BanList {
     if (prev === undefined || end > prev) this.until.set(peerId, end);
     if (this.until.size > MAX_BANS) this.evict();
     return fresh;
+  }
+
+  /** Unexpired bans: peer id → ban end (ms since epoch). */
+  entries(): [string, number][] {
+    const now = this.now();
+    return [...this.until].filter(([, end]) => end > now);
   }
 
   unban(peerId: string): void {

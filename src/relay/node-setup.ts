@@ -16,6 +16,8 @@ export interface NodeConfig {
   bootstrap: string[];
   /** persistent identity; created on first run. Absent: an ephemeral key. */
   keyFile?: string;
+  /** bans kept across restarts (ban-file.ts); absent: in memory only */
+  banFile?: string;
   /** host:port for /metrics and /healthz; absent: no server */
   metricsAddr?: string;
   logLevel: LogLevel;
@@ -54,6 +56,7 @@ export function nodeOptions(config: NodeConfig, extras: NodeExtras, privateKey: 
     staticPeers: config.peers,
     bootstrap: config.bootstrap,
     maxConnections: config.maxConnections,
+    ...(config.banFile ? { banFile: config.banFile } : {}),
     ...(extras.scoreInspectMs !== undefined ? { scoreInspectMs: extras.scoreInspectMs } : {}),
     ...(extras.redialMs !== undefined ? { redialMs: extras.redialMs } : {}),
     ...(extras.gossipOverrides ? { gossipOverrides: extras.gossipOverrides } : {}),

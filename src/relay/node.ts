@@ -14,6 +14,7 @@ import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
+import { BanFileWriter, readBanFile } from "./ban-file.ts";
 import { BanList } from "./ban-list.ts";
 import { BAN, GOSSIPSUB_STATIC, MESH, PEER_SCORE_THRESHOLDS, peerScoreParams } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
@@ -54,6 +55,8 @@ export interface GossipNodeOptions {
   /** peers scoring below this are disconnected and banned (op-node --p2p.ban.threshold) */
   banThreshold?: number;
   banDurationMs?: number;
+  /** where bans are kept across restarts (ban-file.ts); absent: in memory only */
+  banFile?: string;
   /** how often scores are checked against the ban threshold */
   scoreInspectMs?: number;
   /** how often missing static (and, when under-connected, bootstrap) peers are redialled */
@@ -107,6 +110,16 @@ export function validatePeerAddr(addr: string): string {
 export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipNode> {
   const log = opts.log ?? silentLogger;
   const bans = new BanList();
+  let banWriter: BanFileWriter | undefined;
+  if (opts.banFile) {
+    const file = opts.banFile;
+    const saved = await readBanFile(file);
+    if (saved.warning) log.warn(saved.warning);
+    const now = Date.now();
+    for (const [peer, until] of saved.bans) bans.ban(peer, until - now);
+    if (saved.bans.length) log.info("bans restored", { banFile: file, count: saved.bans.length });
+    banWriter = new BanFileWriter(file, () => bans.entries(), (e) => log.warn("cannot write the ban file", { banFile: file, err: e }));
+  }
   const topics = [...new Set(opts.topics)];
   const banThreshold = opts.banThreshold ?? BAN.threshold;
   const banDurationMs = opts.banDurationMs ?? BAN.durationMs;
@@ -158,6 +171,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
   const ban = async (peerId: string, reason: string, durationMs = banDurationMs): Promise<void> => {
     if (peerId === self) return;
     const fresh = bans.ban(peerId, durationMs);
+    banWriter?.changed();
     if (fresh) {
       opts.metrics?.bans.inc({ reason });
       log.warn("peer banned", { peer: peerId, reason, durationMs });
@@ -234,6 +248,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
       stopped = true;
       for (const t of timers) clearInterval(t);
       await libp2p.stop();
+      await banWriter?.flush();
     },
   };
 }

@@ -1,0 +1,112 @@
+// Bans that survive a restart, as op-node's do (op-node/p2p/store keeps each peer's ban expiry in the
+// peerstore under --p2p.peerstore.path). A small JSON file — {"version":1,"bans":{"<peer id>":<ban end,
+// ms since epoch>}} — read at start and rewritten whole (temp file + rename, so a crash leaves the old
+// or the new file, never half of one) shortly after a ban and at shutdown.
+import { peerIdFromString } from "@libp2p/peer-id";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+export const BAN_FILE_VERSION = 1;
+
+export interface BanFileContents {
+  /** unexpired bans, peer id → ban end (ms since epoch) */
+  bans: [string, number][];
+  /** set when the file was unreadable or partly invalid: what was skipped, for the log */
+  warning?: string;
+}
+
+/** Reads a ban file; a missing file is no bans. Never throws for bad content: it is skipped with a warning. */
+export async function readBanFile(path: string, now: number = Date.now()): Promise<BanFileContents> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { bans: [] };
+    return { bans: [], warning: `cannot read ban file ${path}: ${(e as Error).message}; starting with no bans` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { bans: [], warning: `ban file ${path} is not JSON; starting with no bans (it is rewritten on the next ban)` };
+  }
+  const o = json as { version?: unknown; bans?: unknown };
+  if (!o || typeof o !== "object" || o.version !== BAN_FILE_VERSION || !o.bans || typeof o.bans !== "object" || Array.isArray(o.bans)) {
+    return { bans: [], warning: `ban file ${path}: expected {"version":${BAN_FILE_VERSION},"bans":{…}}; starting with no bans` };
+  }
+  const bans: [string, number][] = [];
+  let invalid = 0;
+  for (const [peer, until] of Object.entries(o.bans as Record<string, unknown>)) {
+    if (typeof until !== "number" || !Number.isFinite(until) || !isPeerId(peer)) invalid++;
+    else if (until > now) bans.push([peer, until]);
+  }
+  return invalid ? { bans, warning: `ban file ${path}: skipped ${invalid} invalid entr${invalid === 1 ? "y" : "ies"}` } : { bans };
+}
+
+function isPeerId(s: string): boolean {
+  try {
+    return peerIdFromString(s).toString() === s;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes the bans atomically (temp file in the same directory, then rename). */
+export async function writeBanFile(path: string, bans: Iterable<[string, number]>): Promise<void> {
+  const sorted = [...bans].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = JSON.stringify({ version: BAN_FILE_VERSION, bans: Object.fromEntries(sorted) }, null, 1) + "\n";
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/**
+ * Coalesces ban changes into one write `delayMs` later (a burst of bans is one write); `flush()`
+ * writes now if anything is pending (shutdown). Write errors go to `onError`, never thrown: a full
+ * disk must not take the node down.
+ */
+export class BanFileWriter {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #dirty = false;
+  #writing: Promise<void> = Promise.resolve();
+  readonly #path: string;
+  readonly #snapshot: () => Iterable<[string, number]>;
+  readonly #delayMs: number;
+  readonly #onError: (e: Error) => void;
+
+  constructor(path: string, snapshot: () => Iterable<[string, number]>, onError: (e: Error) => void, delayMs = 1_000) {
+    this.#path = path;
+    this.#snapshot = snapshot;
+    this.#onError = onError;
+    this.#delayMs = delayMs;
+  }
+
+  /** A ban changed: write soon. */
+  changed(): void {
+    this.#dirty = true;
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, this.#delayMs);
+    this.#timer.unref();
+  }
+
+  /** Writes now if anything changed since the last write; resolves when it is on disk. */
+  async flush(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    // one write at a time, in order: the last one holds the newest snapshot
+    this.#writing = this.#writing.then(async () => {
+      if (!this.#dirty) return;
+      this.#dirty = false;
+      try {
+        await writeBanFile(this.#path, this.#snapshot());
+      } catch (e) {
+        this.#onError(e as Error);
+      }
+    });
+    return this.#writing;
+  }
+}
