@@ -15,6 +15,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parseDuration } from "../cli/flags.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
 import { COLOR, LineRenderer, PLAIN, renderPanel, type ScenarioState, type ViewSnapshot, type WorkerEvent, type WorkerHead } from "./devnet-view.ts";
 import { signedGossipMessage } from "./gossip.ts";
@@ -53,7 +54,7 @@ export function devnetUsage(): string {
     "  --port <n>              Worker port (status page at /; default 8787, 0 = any free port)",
     "  --chain-port <n>        chain server port (default: any free port)",
     "  --block-time <1|2>      seconds per L2 block (default 1)",
-    "  --duration <seconds>    exit after this long (exit code 1 if the head never advanced)",
+    "  --duration <seconds>    exit after this long (90, 90s, 2m; exit code 1 if the head never advanced)",
     `  --scenario <kind>@<s>   at <s> seconds: ${SCENARIOS.join(" | ")}; repeatable or comma-separated`,
     "  --log-file <path|off>   publisher, relay and wrangler logs (default .op-follow/devnet.log)",
     "  --persist-to <dir>      keep the Worker's Durable Object storage there (default: fresh per run)",
@@ -101,8 +102,11 @@ export function parseDevnetArgs(argv: string[], env: Readonly<Record<string, str
   if (bt !== "1" && bt !== "2") problems.push(`--block-time: 1 or 2, got "${bt}"`);
   let durationS: number | undefined;
   if (v["duration"] !== undefined) {
-    durationS = Number(v["duration"]);
-    if (!Number.isFinite(durationS) || durationS <= 0) problems.push(`--duration: expected seconds > 0, got "${String(v["duration"])}"`);
+    // seconds, or with a unit like the other commands' durations (90s, 2m, 1h)
+    const d = String(v["duration"]).trim();
+    const ms = /^\d+(\.\d+)?$/.test(d) ? Number(d) * 1000 : parseDuration(d);
+    durationS = ms === null ? NaN : ms / 1000;
+    if (!Number.isFinite(durationS) || durationS <= 0) problems.push(`--duration: expected seconds > 0 (90, 90s, 2m), got "${d}"`);
   }
   const scenarios: DevnetOptions["scenarios"] = [];
   for (const item of ((v["scenario"] as string[] | undefined) ?? []).flatMap((s) => s.split(","))) {

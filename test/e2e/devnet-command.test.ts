@@ -37,6 +37,8 @@ describe("op-follow devnet", () => {
   it("parses its options", () => {
     const o = parseDevnetArgs(["--port", "0", "--duration", "25", "--scenario", "replace@5,equivocation@11", "--scenario", "l1-reorg@20s", "--no-color", "--log-file", "off"], {}, true);
     expect(o).toMatchObject({ port: 0, durationS: 25, color: false, logFile: null, blockTime: 1, scenarios: [{ kind: "replace", atS: 5 }, { kind: "equivocation", atS: 11 }, { kind: "l1-reorg", atS: 20 }] });
+    for (const [d, s] of [["25s", 25], ["2m", 120], ["1.5", 1.5], ["500ms", 0.5]] as const) expect(parseDevnetArgs(["--duration", d])).toMatchObject({ durationS: s });
+    for (const d of ["0", "0s", "soon", "5d"]) expect(() => parseDevnetArgs(["--duration", d])).toThrow(/--duration: expected seconds > 0/);
     expect(parseDevnetArgs(["--help"])).toBe("help");
     expect(() => parseDevnetArgs(["--scenario", "meteor@3"])).toThrow(/--scenario/);
     expect(() => parseDevnetArgs(["--block-time", "5", "--port", "x"])).toThrow(/--block-time[\s\S]*--port/);
