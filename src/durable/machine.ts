@@ -307,6 +307,8 @@ export class ChainMachine {
   decide(o: Outcome, now: number): Decision {
     const { number: n, hash: h, peer } = o.kind === "consolidated" ? { ...o.candidate.ref, peer: o.candidate.peer } : o;
     this.#markSeen(n, h, { state: "final" });
+    // Decided now, unless the head is frozen (below): then it stays pending as it was.
+    const wasPending = this.#pending.get(h);
     this.#dropPending(h);
     const existing = this.#history.get(n);
     if (existing && existing.hash === h) return this.#ignore(now, "duplicate", peer, n, h, "duplicate");
@@ -328,6 +330,9 @@ export class ChainMachine {
     }
     const c = o.candidate;
     if (this.#alarm) {
+      // Re-deciding a held candidate (the alarm's promotion) must not re-announce it: one "pending"
+      // event per candidate, attempts counted from its first hold.
+      if (wasPending) this.#pending.set(h, wasPending);
       return this.hold({ number: n, hash: h, messageId: c.messageId, peer, relay: c.relay, receivedMs: c.receivedMs, reason: "halted-equivocation", raw: c.raw }, now);
     }
     if (this.#head && n <= this.#head.number) {

@@ -163,6 +163,20 @@ describe("equivocation", () => {
     expect(m.head?.number).toBe(10n);
   });
 
+  it("while halted, the alarm re-deciding a held candidate keeps it pending once: no new event, attempts count up", () => {
+    const { m } = equivocated();
+    deliver(m, consolidated(11), T0 + 200);
+    const events = m.events().length;
+    for (let i = 1; i <= 3; i++) {
+      // what ChainHead's alarm does for a promotable pending candidate: re-run the checks, decide
+      expect(m.decide(consolidated(11), T0 + 200 + i * 2_000)).toEqual({ verdict: "ignore", reason: "halted-equivocation" });
+    }
+    expect(m.events().length).toBe(events);
+    expect(m.pending()).toMatchObject([{ number: 11n, reason: "halted-equivocation", attempts: 4, addedAt: T0 + 200 }]);
+    const c = m.takeChanges();
+    expect(c.pendingPut.at(-1)).toBe(hashOf(11)); // persisted after its delete: still stored
+  });
+
   it("stores each distinct conflict once; the alarm keeps pointing at the first", () => {
     const { m } = equivocated();
     expect(m.decide(mismatch(10, hashOf(10, 1), hashOf(10), "p3"), T0 + 300)).toEqual({ verdict: "ignore", reason: "equivocation" });
