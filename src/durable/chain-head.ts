@@ -75,16 +75,21 @@ export class ChainHead extends DurableObject<WorkerEnv> {
     this.#bind(req.chainId);
     const m = this.#machine;
     const now = Date.now();
-    if (m.nonceUsed(req.nonceKey, now)) return { replay: true };
+    // Past its nonce's lifetime a request could be a replay whose original's nonce is already
+    // forgotten: refused (the Worker sizes the lifetime so an honest request never gets here).
+    if (now >= req.nonceExpiresAt || m.nonceUsed(req.nonceKey, now)) return { replay: true };
     const a = m.admit(req, now);
     if (a.proceed && !req.check) {
       // The Worker guessed "duplicate" wrongly (e.g. a block conflicting with the head): undo the
-      // in-flight mark; it runs the RPC checks and sends the same request again.
+      // in-flight mark (nothing durable was written, the nonce is not claimed); it runs the RPC
+      // checks and sends the same request again.
       m.release(req.number!, req.hash!);
       return { replay: false, needsCheck: true, verdict: "ignore", reason: "needs-check", head: m.head?.number ?? null };
     }
     m.claimNonce(req.nonceKey, req.nonceExpiresAt, now);
-    if (req.check?.localSafe) m.observeLocalSafe(req.check.localSafe); // worth keeping even for a duplicate
+    // Worth keeping even for a duplicate, but a check can be seconds older than one settled since:
+    // from ingest, local-safe only moves forward (the alarm reads it afresh, reorgs included).
+    if (req.check?.localSafe) m.observeLocalSafe(req.check.localSafe, { forwardOnly: true });
     const d = a.proceed ? this.#apply(req.number!, req.hash!, req.check!, now) : a;
     this.#count(d);
     this.#commit(); // one transaction: the nonce, the admission and the decision

@@ -393,8 +393,10 @@ export class ChainMachine {
 
   // ---- local-safe, reorgs, alarms -------------------------------------------------------------
 
-  observeLocalSafe(ref: L2BlockRef): void {
+  /** The follower's local-safe head; `forwardOnly` ignores a lower one (a report older than what is known). */
+  observeLocalSafe(ref: L2BlockRef, o: { forwardOnly?: boolean } = {}): void {
     if (this.#localSafe && this.#localSafe.hash === ref.hash) return;
+    if (o.forwardOnly && this.#localSafe && ref.number < this.#localSafe.number) return;
     this.#localSafe = ref;
     this.#changes.meta = true;
   }

@@ -450,6 +450,19 @@ describe("hold / pending", () => {
     m.observeLocalSafe(ref(4)); // local-safe may go back after a local reorg
     expect(m.localSafe?.number).toBe(4n);
   });
+
+  it("observeLocalSafe(…, { forwardOnly }) ignores an older report (an ingest's check that settled late)", () => {
+    const m = new ChainMachine();
+    m.observeLocalSafe(ref(7));
+    m.takeChanges();
+    m.observeLocalSafe(ref(6), { forwardOnly: true });
+    expect(m.localSafe?.number).toBe(7n);
+    expect(m.takeChanges().meta).toBe(false);
+    m.observeLocalSafe(ref(7, hashOf(7, 1)), { forwardOnly: true }); // same height, other block: taken
+    expect(m.localSafe?.hash).toBe(hashOf(7, 1));
+    m.observeLocalSafe(ref(8), { forwardOnly: true });
+    expect(m.localSafe?.number).toBe(8n);
+  });
 });
 
 describe("peer scores", () => {

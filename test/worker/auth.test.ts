@@ -3,7 +3,7 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_GOSSIP_SIZE } from "../../src/protocol/snappy.ts";
 import { H } from "../../src/protocol/ingest-auth.ts";
-import { crossSafe, heads, ingest, peers, signed, status } from "./harness.ts";
+import { control, crossSafe, heads, ingest, peers, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
 
 freshWorld();
@@ -51,6 +51,23 @@ describe("ingest authentication", () => {
     expect((await ingest(b.message, { nonce })).body.verdict).toBe("accept");
     const r = await unchanged(() => ingest(b.message, { nonce }));
     expect(r).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
+  });
+
+  it("a replay still being checked when the signing window closes is refused: the nonce outlives the checks", async () => {
+    const h = await heads();
+    const b = await signed(h.crossSafe);
+    // the follower's L2 node hangs: each check takes the RPC timeout (1 s here) before settling
+    await control({ op: "faults.add", rule: { endpoint: "l2", method: "eth_getBlockByNumber", fault: { kind: "hang" } } });
+    try {
+      while (Date.now() % 1000 > 100) await new Promise((r) => setTimeout(r, 10));
+      const nowSeconds = Math.floor(Date.now() / 1000) - 29; // the window closes in about a second
+      const nonce = "0123456789abcdef0123456789abcdef";
+      expect((await ingest(b.message, { nonce, nowSeconds })).body).toMatchObject({ verdict: "ignore", reason: "rpc-timeout:l2" });
+      const r = await unchanged(() => ingest(b.message, { nonce, nowSeconds }));
+      expect(r).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
+    } finally {
+      await control({ op: "faults.clear" });
+    }
   });
 
   it("a replayed nonce on a rejected message is refused too (the peer is not penalised twice)", async () => {

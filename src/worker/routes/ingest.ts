@@ -15,6 +15,9 @@ import { RpcFault } from "../rpc.ts";
 
 export const ingest = new Hono<AppEnv>();
 
+/** Beyond the RPC timeouts, how long a check and its settle calls may take before a nonce lapses. */
+const CHECK_MARGIN_MS = 10_000;
+
 /** Per chain, the head number from this isolate's last settle: a hint only (the object decides). */
 const headHints = new Map<string, bigint>();
 
@@ -37,7 +40,11 @@ ingest.post(
     const chainId = topic.chainId.toString();
     const stub = chainStub(c.env, chainId);
     const rt = chainRuntime(chain, s.rpcTimeoutMs);
-    const admitBase = { chainId, nonceKey: `${meta.relayId}:${auth.nonce}`, nonceExpiresAt: (auth.timestamp + AUTH_WINDOW_SECONDS + 1) * 1000, peer: meta.peerId };
+    // The nonce is claimed when the request is settled, after the RPC checks (at most two calls in
+    // sequence per lookup): it is kept that much longer than the signing window, so a replay that is
+    // still being checked when the window closes cannot outlive its original's nonce (chain-head.ts).
+    const nonceExpiresAt = (auth.timestamp + AUTH_WINDOW_SECONDS + 1) * 1000 + 2 * s.rpcTimeoutMs + CHECK_MARGIN_MS;
+    const admitBase = { chainId, nonceKey: `${meta.relayId}:${auth.nonce}`, nonceExpiresAt, peer: meta.peerId };
 
     let signer: Address | undefined;
     let signerFault: string | undefined;
