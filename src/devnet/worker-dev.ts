@@ -67,7 +67,7 @@ export interface WorkerDev {
   stop(): Promise<void>;
 }
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OUTPUT_LINES = 400;
 
 /** Environment for wrangler: offline and self-contained (toolchain notes "Offline hygiene"). */
