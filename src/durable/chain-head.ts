@@ -196,9 +196,7 @@ export class ChainHead extends DurableObject<WorkerEnv> {
       const r = await checkCandidate(rt, e.envelope, { messageId: p.messageId, peer: p.peer, relay: p.relay, receivedMs: p.receivedMs, raw: p.raw });
       if (r.localSafe) this.#machine.observeLocalSafe(r.localSafe);
       if (r.kind === "outcome") {
-        const dec = this.#machine.decide(r.outcome, Date.now());
-        this.#count(dec);
-        if (dec.verdict === "accept") this.#machine.noteEvent({ at: Date.now(), kind: "promoted", number: p.number.toString(), hash: p.hash, peer: p.peer });
+        this.#count(this.#machine.decide(r.outcome, Date.now(), { promoted: true }));
       } else if (r.kind === "hold") {
         this.#machine.hold({ ...p, reason: r.reason }, Date.now());
       } else {

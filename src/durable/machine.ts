@@ -304,7 +304,7 @@ export class ChainMachine {
    * cross-safe is equivocation — unless our record there is no longer canonical locally, in which
    * case the local chain reorged and we rewind first (protocol notes §8.7).
    */
-  decide(o: Outcome, now: number): Decision {
+  decide(o: Outcome, now: number, how: { promoted?: boolean } = {}): Decision {
     const { number: n, hash: h, peer } = o.kind === "consolidated" ? { ...o.candidate.ref, peer: o.candidate.peer } : o;
     this.#markSeen(n, h, { state: "final" });
     // Decided now, unless the head is frozen (below): then it stays pending as it was.
@@ -347,7 +347,9 @@ export class ChainMachine {
     this.#pruneEnvelopes();
     this.#prunePendingAtOrBelow(n);
     this.#score(peer, SCORING.firstDelivery, now, "accepted");
-    this.#event({ at: now, kind: replaced ? "replaced" : "advanced", number: n.toString(), hash: h, peer, ...(replaced ? { reason: `deposits-only (${replaced})` } : {}) });
+    // One event per advance: "promoted" when it came from pending (the alarm), not from gossip.
+    const kind = replaced ? "replaced" : how.promoted ? "promoted" : "advanced";
+    this.#event({ at: now, kind, number: n.toString(), hash: h, peer, ...(replaced ? { reason: `deposits-only (${replaced})${how.promoted ? ", promoted" : ""}` } : {}) });
     return { verdict: "accept", reason: replaced ? `advanced-replaced-${replaced}` : "advanced" };
   }
 
@@ -378,11 +380,6 @@ export class ChainMachine {
     this.#dropPending(h);
     this.#forgetSeen(p.number, h);
     this.#event({ at: now, kind: "ignored", number: p.number.toString(), hash: h, peer: p.peer, reason });
-  }
-
-  /** Records an event the shell observed (e.g. a promotion). */
-  noteEvent(e: ChainEvent): void {
-    this.#event(e);
   }
 
   /** The Worker gave up on an in-flight candidate without holding it (e.g. it was malformed after all). */

@@ -418,6 +418,15 @@ describe("hold / pending", () => {
     expect(m.pending().map((p) => p.number)).toEqual([15n]);
   });
 
+  it("a candidate promoted from pending (the alarm) is one 'promoted' event, not 'advanced' as well", () => {
+    const m = machineAt(10);
+    m.hold(held(11), T0);
+    const before = m.events().length;
+    expect(m.decide(consolidated(11), T0 + 1, { promoted: true })).toEqual({ verdict: "accept", reason: "advanced" });
+    expect(m.events().slice(before)).toEqual([expect.objectContaining({ kind: "promoted", number: "11", hash: hashOf(11) })]);
+    expect(m.head?.number).toBe(11n);
+  });
+
   it("expires pending candidates after LIMITS.pendingTtlMs (tick)", () => {
     const m = new ChainMachine();
     m.hold(held(9), T0);

@@ -32,6 +32,7 @@ const HTML = `<!doctype html>
   table { width: 100%; border-collapse: collapse; font-size: 12px; }
   td, th { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
   th { color: var(--muted); font-weight: 500; }
+  td.nw { white-space: nowrap; } td.why { overflow-wrap: anywhere; }
   .k-advanced, .k-promoted { color: var(--ok); } .k-replaced { color: var(--warn); }
   .k-rejected, .k-equivocation { color: var(--bad); } .k-ignored, .k-pending, .k-duplicate, .k-stale { color: var(--muted); }
   svg { width: 100%; height: 120px; display: block; }
@@ -67,8 +68,8 @@ function render(id, st, peers) {
   if (st.lag !== null) { hist.push({ t: Date.now(), lag: st.lag }); if (hist.length > 300) hist.shift(); }
   lagHistory.set(id, hist);
   const events = (st.events ?? []).slice(0, 25).map((e) =>
-    '<tr><td>' + esc(new Date(e.at).toLocaleTimeString()) + '</td><td class="k-' + esc(e.kind) + '">' + esc(e.kind) + '</td><td>' + esc(e.number ?? "") +
-    '</td><td class="hash">' + esc(short(e.hash)) + '</td><td>' + esc(e.reason ?? "") + '</td></tr>').join("");
+    '<tr><td class="nw">' + esc(new Date(e.at).toLocaleTimeString()) + '</td><td class="nw k-' + esc(e.kind) + '">' + esc(e.kind) + '</td><td>' + esc(e.number ?? "") +
+    '</td><td class="hash nw">' + esc(short(e.hash)) + '</td><td class="why">' + esc((e.reason ?? "").replace(/0x[0-9a-fA-F]{64}/g, short)) + '</td></tr>').join("");
   const peerRows = (peers.peers ?? []).slice(0, 20).map((p) =>
     '<tr><td class="hash">' + esc(short(p.peerId)) + '</td><td>' + esc(p.score) + '</td><td>' + (p.graylisted ? '<b class="err">graylisted</b>' : "") + '</td><td>' + esc(p.accepted) + '/' + esc(p.rejected) + '</td></tr>').join("");
   return '<section class="chain" data-chain="' + esc(id) + '">' +
