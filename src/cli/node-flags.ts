@@ -5,7 +5,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../relay/log.ts";
 import { parseHostPort } from "../relay/metrics.ts";
 import type { NodeConfig } from "../relay/node-setup.ts";
-import { DEFAULT_BOOTNODES_KEYWORD, defaultBootstrapAddrs } from "../relay/bootnodes.ts";
+import { DEFAULT_BOOTNODES_KEYWORD, defaultBootnodeChains, defaultBootstrapAddrs } from "../relay/bootnodes.ts";
 import { isNodeRecordText, NodeRecordError, nodeRecordToMultiaddrs } from "../relay/enr.ts";
 import { validatePeerAddr } from "../relay/node.ts";
 import type { Flags, FlagSpec } from "./flags.ts";
@@ -34,7 +34,7 @@ export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
       arg: "<multiaddr|enr|default>",
       help:
         "bootstrap peer: /…/p2p/<id>, or enr:…/enode://… as op-node's --p2p.bootnodes takes them (its TCP address is dialled; no discv5), " +
-        `or "${DEFAULT_BOOTNODES_KEYWORD}" for op-node's built-in bootnodes (those with a TCP address, for the chain(s) given); repeatable or comma-separated`,
+        `or "${DEFAULT_BOOTNODES_KEYWORD}" for op-node's built-in bootnodes that name the chain(s) given (today only Base's); repeatable or comma-separated`,
     },
     { name: "key-file", env: "KEY_FILE", arg: "<path>", help: `persistent ${d.keyNoun} (hex secp256k1, op-node's format), created with mode 600 on first run`, default: d.keyFile },
     { name: "ban-file", env: "BAN_FILE", arg: "<path|off>", help: "peer bans kept across restarts (as op-node keeps them in its peerstore); off = in memory only", default: d.banFile },
@@ -59,8 +59,16 @@ function readPeerAddrs(flags: Flags, flag: "peer" | "bootstrap", chainIds: reado
   const out: string[] = [];
   for (const a of flags.many(flag)) {
     if (a === DEFAULT_BOOTNODES_KEYWORD) {
-      if (flag === "bootstrap") out.push(...defaultBootstrapAddrs(chainIds));
-      else flags.problem(`--${flag}: "${a}" is for --bootstrap only (op-node's bootnodes are not static peers)`);
+      if (flag === "bootstrap") {
+        const addrs = defaultBootstrapAddrs(chainIds);
+        if (addrs.length === 0) {
+          flags.problem(
+            `--${flag} default: op-node's default bootnodes name no peer of chain ${chainIds.join(", ") || "(none given)"} that can be dialled without discv5 ` +
+              `(only chain ${defaultBootnodeChains().join(", ")}'s records do); give your chain's bootnodes as enr:…, enode://… or multiaddrs`,
+          );
+        }
+        out.push(...addrs);
+      } else flags.problem(`--${flag}: "${a}" is for --bootstrap only (op-node's bootnodes are not static peers)`);
       continue;
     }
     try {

@@ -7,11 +7,12 @@
 // "Add bootnodes ran by UL (#14279)" (2025-02-10); the OP Labs, Base and Conduit entries are from
 // f054db03 (#9801) and 01559d2e (#12534). Duplicates are kept as op-node has them.
 //
-// op-node uses these as discv5 (UDP) entry points and dials the peers it discovers through them whose
-// "opstack" entry names its chain (discovery.go FilterEnodes). The relay has no discv5: it dials each
-// record's own TCP address, so `default` keeps the records that have one and whose "opstack" entry,
-// if any, names a followed chain. Whether a bootnode also takes libp2p connections on that port is up
-// to its operator (Base's records advertise tcp 9222 and opstack chain 8453).
+// op-node uses these as discv5 (UDP) entry points only: it dials the peers it discovers through them,
+// and only those whose "opstack" entry names its chain, version 0 (discovery.go FilterEnodes: a
+// missing or malformed entry is dropped too). The relay has no discv5, so `default` keeps what
+// FilterEnodes would let op-node dial: ENRs with a matching "opstack" entry and a TCP address. An
+// enode URL names no chain, so none is used. Today that is Base's five records (chain 8453);
+// whether a bootnode also takes libp2p connections on its TCP port is up to its operator.
 import { nodeRecordMultiaddrs, NodeRecordError, parseNodeRecord } from "./enr.ts";
 
 /** The value of --bootstrap that stands for op-node's default bootnodes. */
@@ -38,15 +39,15 @@ export const OP_NODE_DEFAULT_BOOTNODES: readonly string[] = Object.freeze([
 ]);
 
 /**
- * The TCP multiaddrs (with /p2p/) of op-node's default bootnodes that a node following `chainIds` can
- * dial: discv5-only records (no TCP port) are left out, and so are records whose "opstack" entry
- * names another chain or a version other than 0 (the check of op-node's FilterEnodes). Each address once.
+ * The TCP multiaddrs (with /p2p/) of op-node's default bootnodes that op-node itself would dial for
+ * `chainIds`: ENRs whose "opstack" entry names one of them (version 0), with a TCP address. Each once.
  */
 export function defaultBootstrapAddrs(chainIds: readonly bigint[], records: readonly string[] = OP_NODE_DEFAULT_BOOTNODES): string[] {
   const out = new Set<string>();
   for (const text of records) {
+    if (!text.startsWith("enr:")) continue; // an enode URL names no chain
     const r = parseNodeRecord(text); // a bad built-in record is a bug: let it throw
-    if (r.opstack && (r.opstack.version !== 0n || !chainIds.includes(r.opstack.chainId))) continue;
+    if (!r.opstack || r.opstack.version !== 0n || !chainIds.includes(r.opstack.chainId)) continue;
     try {
       for (const a of nodeRecordMultiaddrs(r)) out.add(a);
     } catch (e) {
@@ -54,4 +55,14 @@ export function defaultBootstrapAddrs(chainIds: readonly bigint[], records: read
     }
   }
   return [...out];
+}
+
+/** The chains op-node's default bootnodes name (for messages). */
+export function defaultBootnodeChains(records: readonly string[] = OP_NODE_DEFAULT_BOOTNODES): bigint[] {
+  const ids = new Set<bigint>();
+  for (const text of records) if (text.startsWith("enr:")) {
+    const o = parseNodeRecord(text).opstack;
+    if (o && o.version === 0n) ids.add(o.chainId);
+  }
+  return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -196,7 +196,10 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
   const maintain = (): void => {
     if (libp2p.status !== "started") return;
     for (const p of staticPeers) dial(p, "static");
-    if (libp2p.getPeers().length < MESH.Dlo) for (const p of bootstrapPeers) dial(p, "bootstrap");
+    // Under-connected = fewer than D_lo peers on our topics: peers of other chains (a bootnode's
+    // neighbours) do not count, or they would stop the redials that find ours.
+    const onTopics = new Set(topics.flatMap((t) => pubsub.getSubscribers(t).map((p) => p.toString())));
+    if (onTopics.size < MESH.Dlo) for (const p of bootstrapPeers) dial(p, "bootstrap");
   };
   const inspect = (): void => {
     if (libp2p.status !== "started") return;

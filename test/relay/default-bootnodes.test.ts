@@ -1,14 +1,15 @@
 // op-node's default bootnodes (src/relay/bootnodes.ts): every record decodes, to the peer id an
 // independent implementation derives (@chainsafe/enr for ENRs, libp2p from the raw key for enode URLs),
-// and `--bootstrap default` keeps the dialable ones meant for the followed chains.
+// and `--bootstrap default` keeps the ones op-node itself would dial for the followed chains.
 import { ENR } from "@chainsafe/enr";
 import { publicKeyFromRaw } from "@libp2p/crypto/keys";
 import { peerIdFromPublicKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { describe, expect, it } from "vitest";
-import { defaultBootstrapAddrs, OP_NODE_DEFAULT_BOOTNODES } from "../../src/relay/bootnodes.ts";
+import { defaultBootnodeChains, defaultBootstrapAddrs, OP_NODE_DEFAULT_BOOTNODES } from "../../src/relay/bootnodes.ts";
 import { NodeRecordError, nodeRecordMultiaddrs, parseNodeRecord } from "../../src/relay/enr.ts";
+import { port, signEnr, v4Entries, type Entry } from "../helpers/enr-sign.ts";
 
 const BASE_RECORDS = OP_NODE_DEFAULT_BOOTNODES.filter((r) => r.startsWith("enr:"));
 const strip = (a: string) => a.replace(/\/p2p\/.*$/, "");
@@ -56,20 +57,26 @@ describe("op-node's default bootnodes", () => {
     for (const r of refused) expect(r).toMatch(/:0\?discport=\d+$/);
   });
 
-  it("`default` for Base: OP Labs, Base and Uniswap Labs, each address once", () => {
+  it("`default` for Base: Base's five records, each address once (what op-node's FilterEnodes lets it dial)", () => {
     const addrs = defaultBootstrapAddrs([8453n]);
-    expect(addrs).toHaveLength(10); // 2 OP Labs (tcp 30305) + 5 Base + 3 Uniswap Labs; Conduit's are discovery-only
-    expect(new Set(addrs).size).toBe(addrs.length);
-    expect(addrs).toContain(nodeRecordMultiaddrs(parseNodeRecord(BASE_RECORDS[0]!))[0]);
-    expect(addrs).toContain(`/ip4/34.65.67.101/tcp/30305/p2p/${parseNodeRecord(OP_NODE_DEFAULT_BOOTNODES[0]!).peerId}`);
+    expect(addrs).toEqual(BASE_RECORDS.map((r) => nodeRecordMultiaddrs(parseNodeRecord(r))[0]));
+    expect(new Set(addrs).size).toBe(5);
+    expect(defaultBootnodeChains()).toEqual([8453n]);
   });
 
-  it("`default` for another chain leaves out the records tagged for Base (op-node's FilterEnodes check)", () => {
-    for (const chains of [[10n], [], [10n, 130n]]) {
-      const addrs = defaultBootstrapAddrs(chains);
-      expect(addrs).toHaveLength(5);
-      for (const r of BASE_RECORDS) expect(addrs).not.toContain(nodeRecordMultiaddrs(parseNodeRecord(r))[0]);
-    }
-    expect(defaultBootstrapAddrs([10n, 8453n])).toHaveLength(10);
+  it("`default` for another chain is empty: enode URLs name no chain and op-node only discovers through them", () => {
+    for (const chains of [[10n], [], [10n, 130n]]) expect(defaultBootstrapAddrs(chains)).toEqual([]);
+    expect(defaultBootstrapAddrs([10n, 8453n])).toHaveLength(5);
+  });
+
+  it("keeps an ENR only with a well-formed opstack entry for a followed chain, version 0 (FilterEnodes)", () => {
+    const k = secp256k1.utils.randomSecretKey();
+    const rec = (opstack?: Uint8Array) => signEnr(k, [...v4Entries(k), ["ip", Uint8Array.of(10, 0, 0, 7)], ["tcp", port(9222)], ...(opstack ? [["opstack", opstack] as Entry] : [])]);
+    const chain901 = Uint8Array.of(0x85, 0x07, 0x00); // uvarint 901, uvarint 0
+    expect(defaultBootstrapAddrs([901n], [rec(chain901)])).toHaveLength(1);
+    expect(defaultBootstrapAddrs([902n], [rec(chain901)])).toEqual([]);
+    expect(defaultBootstrapAddrs([901n], [rec(Uint8Array.of(0x85, 0x07, 0x01))])).toEqual([]); // version 1
+    expect(defaultBootstrapAddrs([901n], [rec()])).toEqual([]); // no entry
+    expect(defaultBootstrapAddrs([901n], [rec(Uint8Array.of(0x85))])).toEqual([]); // truncated uvarint
   });
 });

@@ -44,6 +44,22 @@ describe("static and bootstrap peers", () => {
     await waitFor(() => relay.node.connectedPeers().includes(boot.peerId), 5_000, "bootstrap peer connected");
   });
 
+  it("connects to a bootstrap peer that comes up later, while connected to more than D_lo peers of other chains", async () => {
+    const stub = await startStub({ secrets: { [RELAY_ID]: SECRET } });
+    const others = await Promise.all(Array.from({ length: 7 }, () => gossipPeer([crossSafeTopic(CHAIN_ID + 1n)])));
+    cleanup.push(stub, ...others);
+    const key = await generateKeyPair("secp256k1");
+    const first = await gossipPeer([TOPIC], { privateKey: key });
+    const bootAddr = tcpAddr(first);
+    await first.stop(); // the bootnode is down when the relay starts
+    const relay = await launchRelay(stub.url, { peers: others.map(tcpAddr), bootstrap: [bootAddr] }, { redialMs: 100 });
+    cleanup.push(relay);
+    await waitFor(() => others.every((o) => relay.node.connectedPeers().includes(o.peerId)), 5_000, "other chains' peers connected");
+    const boot = await gossipPeer([TOPIC], { privateKey: key, listen: [bootAddr.replace(/\/p2p\/.*$/, "")] });
+    cleanup.push(boot);
+    await waitFor(() => relay.node.connectedPeers().includes(boot.peerId), 5_000, "bootstrap peer connected once it is up");
+  });
+
   it("does not dial a banned static peer", async () => {
     const stub = await startStub({ secrets: { [RELAY_ID]: SECRET } });
     const peer = await gossipPeer([TOPIC]);
