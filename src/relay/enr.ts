@@ -6,7 +6,8 @@
 // ENR (EIP-778): "enr:" + base64url (no padding) of rlp([signature, seq, k1, v1, k2, v2, ...]), keys
 // sorted and unique, at most 300 bytes. Identity scheme "v4": "secp256k1" = 33-byte compressed key,
 // signature = 64-byte r ‖ s over keccak256(rlp([seq, k1, v1, ...])). Checked as geth's enr/enode
-// packages do (which op-node uses): canonical RLP, sorted keys, low-s signature (crypto.VerifySignature).
+// packages do (which op-node uses): canonical RLP, sorted keys, low-s signature (crypto.VerifySignature);
+// address entries are read as geth's enode.Node reads them, down to the one TCP endpoint it picks.
 import { publicKeyFromRaw } from "@libp2p/crypto/keys";
 import { peerIdFromPublicKey } from "@libp2p/peer-id";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
@@ -35,6 +36,8 @@ export interface NodeRecord {
   udp6?: number;
   /** an enode URL's host when it is a DNS name (op-node resolves it; libp2p dials /dns/) */
   dns?: string;
+  /** the one TCP endpoint geth's enode.Node gives op-node to dial (node.go newNodeWithID), if any */
+  endpoint?: { ip: string; v6: boolean; tcp: number };
   /** op-node's "opstack" entry: uvarint chain id ‖ uvarint version (op-node/p2p/discovery.go OpStackENRData) */
   opstack?: { chainId: bigint; version: bigint };
 }
@@ -60,21 +63,17 @@ export function parseNodeRecord(text: string): NodeRecord {
 }
 
 /**
- * The multiaddrs to dial, /p2p/<peer id> included: ip + tcp as /ip4, ip6 + (tcp6, else tcp) as /ip6,
- * an enode host name as /dns. Throws NodeRecordError when there is none (a discv5-only record, such as
- * one with udp but no tcp, or an enode URL with TCP port 0).
+ * The multiaddr to dial, /p2p/<peer id> included: the record's TCP endpoint as geth chooses it (one
+ * address, as op-node's enrToAddrInfo dials: r.IP() + r.TCP()), or an enode host name as /dns.
+ * Throws NodeRecordError when there is none (a discv5-only record, such as one with udp but no tcp,
+ * or an enode URL with TCP port 0). An array, so that a future form may give more than one.
  */
 export function nodeRecordMultiaddrs(r: NodeRecord): string[] {
-  const out: string[] = [];
-  if (r.ip !== undefined && r.tcp) out.push(`/ip4/${r.ip}/tcp/${r.tcp}/p2p/${r.peerId}`);
-  const tcp6 = r.tcp6 ?? r.tcp;
-  if (r.ip6 !== undefined && tcp6) out.push(`/ip6/${r.ip6}/tcp/${tcp6}/p2p/${r.peerId}`);
-  if (r.dns !== undefined && r.tcp) out.push(`/dns/${r.dns}/tcp/${r.tcp}/p2p/${r.peerId}`);
-  if (out.length === 0) {
-    const has = r.keys.length ? `; it has ${r.keys.join(", ")}` : "";
-    fail(`no TCP address to dial: needs ip or ip6 with a non-zero tcp or tcp6 port${has}`);
-  }
-  return out;
+  if (r.dns !== undefined && r.tcp) return [`/dns/${r.dns}/tcp/${r.tcp}/p2p/${r.peerId}`];
+  const e = r.endpoint;
+  if (e) return [`/${e.v6 ? "ip6" : "ip4"}/${e.ip}/tcp/${e.tcp}/p2p/${r.peerId}`];
+  const has = r.keys.length ? `; it has ${r.keys.join(", ")}` : "";
+  fail(`no TCP address to dial: needs a valid ip or ip6 with a non-zero tcp (or tcp6) port${has}`);
 }
 
 /** parseNodeRecord, then nodeRecordMultiaddrs. */
@@ -125,19 +124,17 @@ export function decodeEnr(text: string): NodeRecord {
   if (!verifyV4(signature, keccak256(content), publicKey)) fail("signature does not verify (record altered, or not signed by its secp256k1 key)");
 
   const r: NodeRecord = { seq, keys, publicKey, peerId: peerIdOf(publicKey) };
-  const ip = kv.get("ip");
-  if (ip) r.ip = ipv4(ip, "ip");
-  const ip6 = kv.get("ip6");
-  if (ip6) r.ip6 = ipv6(ip6, "ip6");
-  for (const p of ["tcp", "tcp6"] as const) {
-    const v = kv.get(p);
-    if (v) r[p] = Number(uintItem(v, p, 2));
+  // geth's Load leaves a malformed entry out (the record itself stays valid), and so do we.
+  const ip = ipBytes(kv.get("ip"), 4);
+  const ip6 = ipBytes(kv.get("ip6"), 16);
+  if (ip) r.ip = ipText(ip);
+  if (ip6) r.ip6 = ipText(ip6);
+  for (const p of ["tcp", "udp", "tcp6", "udp6"] as const) {
+    const v = portEntry(kv.get(p));
+    if (v !== undefined) r[p] = v;
   }
-  // Not dialled: a malformed one is left out, as geth's Load would leave it (op-node never reads it).
-  for (const p of ["udp", "udp6"] as const) {
-    const v = kv.get(p);
-    if (v && v.length <= 2 && v[0] !== 0) r[p] = Number(uintItem(v, p, 2));
-  }
+  const endpoint = chooseEndpoint(ip, ip6, r);
+  if (endpoint) r.endpoint = endpoint;
   const opstack = kv.get("opstack");
   if (opstack) {
     const o = opstackEntry(opstack);
@@ -180,6 +177,9 @@ export function parseEnode(text: string): NodeRecord {
   if (tcp) keys.push("tcp");
   if (udp) keys.push("udp");
   r.keys = keys.sort();
+  // geth's NewV4 writes the host as "ip" (IPv4, IPv4-mapped included) or "ip6"
+  const endpoint = chooseEndpoint(r.ip ? ipBytesOfText(r.ip) : undefined, r.ip6 ? ipBytesOfText(r.ip6) : undefined, r);
+  if (endpoint) r.endpoint = endpoint;
   return r;
 }
 
@@ -215,16 +215,79 @@ function uintItem(item: RlpItem, what: string, maxBytes: number): bigint {
   return v;
 }
 
-function ipv4(b: Uint8Array, what: string): string {
-  if (b.length !== 4) fail(`${what} is ${b.length} bytes, expected 4`);
-  return Array.from(b).join(".");
+/** An "ip" (4 bytes) or "ip6" (16 bytes) entry; anything else is left out, as geth's Load does. */
+function ipBytes(v: Uint8Array | undefined, size: 4 | 16): Uint8Array | undefined {
+  return v && v.length === size ? v : undefined;
 }
 
-function ipv6(b: Uint8Array, what: string): string {
-  if (b.length !== 16) fail(`${what} is ${b.length} bytes, expected 16`);
+/** A "tcp"/"udp"/"tcp6"/"udp6" entry: a canonical RLP uint16 (geth decodes into uint16), else left out. */
+function portEntry(v: Uint8Array | undefined): number | undefined {
+  if (!v || v.length > 2 || (v.length > 0 && v[0] === 0)) return undefined;
+  return v.length === 0 ? 0 : v.length === 1 ? v[0]! : (v[0]! << 8) | v[1]!;
+}
+
+function ipText(b: Uint8Array): string {
+  if (b.length === 4) return Array.from(b).join(".");
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
   return canonicalIpv6(groups.join(":"));
+}
+
+/** The bytes of a dotted IPv4 or an IPv6 address text (an enode URL's host). */
+function ipBytesOfText(s: string): Uint8Array {
+  if (!s.includes(":")) return Uint8Array.from(s.split(".").map(Number));
+  // WHATWG's canonical form is hex groups only (an embedded IPv4 tail is rewritten), "::" at most once
+  const [head = "", tail = ""] = canonicalIpv6(s).split("::");
+  const groups = (x: string) => (x ? x.split(":") : []);
+  const hs = groups(head);
+  const ts = groups(tail);
+  const all = canonicalIpv6(s).includes("::") ? [...hs, ...Array<string>(8 - hs.length - ts.length).fill("0"), ...ts] : hs;
+  return Uint8Array.from(all.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]));
+}
+
+const is4In6 = (b: Uint8Array) => b.length === 16 && b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+const unmap = (b: Uint8Array) => (is4In6(b) ? b.subarray(12) : b);
+
+/** Go's netip: IsMulticast (on the unmapped address). */
+function isMulticast(b: Uint8Array): boolean {
+  const u = unmap(b);
+  return u.length === 4 ? u[0]! >= 224 && u[0]! <= 239 : u[0] === 0xff;
+}
+
+/** geth's localityScore: unspecified 0, loopback 1, link-local 2, private 3, global 4 (Go's netip tests). */
+function localityScore(b: Uint8Array): number {
+  if (b.every((x) => x === 0)) return 0;
+  const u = unmap(b);
+  if (u.length === 4) {
+    if (u[0] === 127) return 1;
+    if (u[0] === 169 && u[1] === 254) return 2;
+    if (u[0] === 10 || (u[0] === 172 && (u[1]! & 0xf0) === 16) || (u[0] === 192 && u[1] === 168)) return 3;
+    return 4;
+  }
+  if (u.subarray(0, 15).every((x) => x === 0) && u[15] === 1) return 1;
+  if (u[0] === 0xfe && (u[1]! & 0xc0) === 0x80) return 2;
+  if ((u[0]! & 0xfe) === 0xfc) return 3;
+  return 4;
+}
+
+/**
+ * geth p2p/enode/node.go newNodeWithID + TCPEndpoint: of a valid (present, not multicast) ip and ip6
+ * the more global one (ip on a tie); ip takes "tcp", ip6 "tcp6" falling back to "tcp", an IPv4-mapped
+ * ip6 counts as ip; no endpoint if the address is unspecified or the port 0.
+ */
+function chooseEndpoint(ip: Uint8Array | undefined, ip6: Uint8Array | undefined, r: Pick<NodeRecord, "tcp" | "tcp6">): NodeRecord["endpoint"] {
+  const valid4 = ip !== undefined && !isMulticast(ip);
+  const valid6 = ip6 !== undefined && !isMulticast(ip6);
+  let chosen: Uint8Array | undefined;
+  if (valid4 && valid6) chosen = localityScore(ip) >= localityScore(ip6) ? ip : ip6;
+  else if (valid4) chosen = ip;
+  else if (valid6) chosen = ip6;
+  if (!chosen) return undefined;
+  const asV4 = chosen.length === 4 || is4In6(chosen);
+  const addr = asV4 ? unmap(chosen) : chosen;
+  const tcp = asV4 ? r.tcp : (r.tcp6 ?? r.tcp);
+  if (!tcp || chosen.every((x) => x === 0)) return undefined;
+  return { ip: ipText(addr), v6: !asV4, tcp };
 }
 
 /** RFC 5952 text (the WHATWG URL parser writes IPv6 hosts that way); throws NodeRecordError if invalid. */

@@ -69,9 +69,9 @@ describe("relay --bootstrap / --peer with op-node bootnode records", () => {
     expect(p).toEqual([
       '--peer: "enr:!!": refused: not base64url after enr:',
       '--peer: "default" is for --bootstrap only (op-node\'s bootnodes are not static peers)',
-      '--bootstrap: "enr:-IS4QHCYrYZbAKWCBRlAy5zzaDZX…": refused: no TCP address to dial: needs ip or ip6 with a non-zero tcp or tcp6 port; it has id, ip, secp256k1, udp',
+      '--bootstrap: "enr:-IS4QHCYrYZbAKWCBRlAy5zzaDZX…": refused: no TCP address to dial: needs a valid ip or ip6 with a non-zero tcp (or tcp6) port; it has id, ip, secp256k1, udp',
       `--bootstrap: "${ENR_TEXT.slice(0, 32)}…": refused: signature does not verify (record altered, or not signed by its secp256k1 key)`,
-      '--bootstrap: "enode://d25ce99435982b04d60c4b41…": refused: no TCP address to dial: needs ip or ip6 with a non-zero tcp or tcp6 port; it has dns, secp256k1, udp',
+      '--bootstrap: "enode://d25ce99435982b04d60c4b41…": refused: no TCP address to dial: needs a valid ip or ip6 with a non-zero tcp (or tcp6) port; it has dns, secp256k1, udp',
       expect.stringMatching(/^--deadline: /),
     ]);
   });

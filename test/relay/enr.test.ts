@@ -41,7 +41,7 @@ describe("EIP-778 example record", () => {
   });
 
   it("is refused for dialling: it has udp but no tcp", () => {
-    expect(refusal(EIP_778_ENR)).toBe("no TCP address to dial: needs ip or ip6 with a non-zero tcp or tcp6 port; it has id, ip, secp256k1, udp");
+    expect(refusal(EIP_778_ENR)).toBe("no TCP address to dial: needs a valid ip or ip6 with a non-zero tcp (or tcp6) port; it has id, ip, secp256k1, udp");
   });
 
   it("is what the test helper builds from the EIP's key and entries (so the helper signs as geth does)", () => {
@@ -100,12 +100,24 @@ describe("records refused, with the reason", () => {
     expect(refusal(signEnr(k, [["tcp", port(1)], ...dialable.filter(([n]) => n !== "tcp")], { unsorted: true }))).toBe("keys are not sorted (EIP-778)");
     expect(refusal(signEnr(k, [...dialable, ["ip", ip4("10.1.2.4")]]))).toBe('duplicate key "ip"');
     expect(refusal(signEnr(k, [...dialable, ["x", new Uint8Array(200)]]))).toMatch(/^record is 3\d\d bytes; EIP-778 allows at most 300$/);
-    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", new Uint8Array(5)], ["tcp", port(1)]]))).toBe("ip is 5 bytes, expected 4");
-    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", ip4("10.0.0.1")], ["tcp", Uint8Array.of(0, 80)]]))).toBe("tcp has a leading zero byte (non-canonical RLP integer)");
-    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", ip4("10.0.0.1")], ["tcp", Uint8Array.of(1, 0, 0)]]))).toBe("tcp does not fit 16 bits");
-    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", ip4("10.0.0.1")], ["tcp", port(0)], ["udp", port(9000)]]))).toMatch(/^no TCP address to dial/);
+    // a malformed address or port entry is left out, as geth's Load leaves it (the record stays valid)
+    const noTcp = /^no TCP address to dial/;
+    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", new Uint8Array(5)], ["tcp", port(1)]]))).toMatch(noTcp);
+    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", ip4("10.0.0.1")], ["tcp", Uint8Array.of(0, 80)]]))).toMatch(noTcp); // leading zero
+    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", ip4("10.0.0.1")], ["tcp", Uint8Array.of(1, 0, 0)]]))).toMatch(noTcp); // > 16 bits
+    expect(refusal(signEnr(k, [...v4Entries(k), ["ip", ip4("10.0.0.1")], ["tcp", port(0)], ["udp", port(9000)]]))).toMatch(noTcp);
+    expect(nodeRecordToMultiaddrs(signEnr(k, [...v4Entries(k), ["ip", new Uint8Array(5)], ["ip6", Uint8Array.from(Buffer.from("20010db8000000000000000000000001", "hex"))], ["tcp", port(9222)]]))).toEqual([
+      `/ip6/2001:db8::1/tcp/9222/p2p/${peerIdOfKey(k)}`,
+    ]);
   });
 });
+
+/** An IPv4 text geth would not dial: multicast (224/4) or unspecified. */
+function isMulticastOrZero(ip: string | undefined): boolean {
+  if (ip === undefined) return true;
+  const o = ip.split(".").map(Number);
+  return (o[0]! >= 224 && o[0]! <= 239) || o.every((x) => x === 0);
+}
 
 describe("multiaddrs of a record", () => {
   const k = key();
@@ -115,7 +127,26 @@ describe("multiaddrs of a record", () => {
   it("ip + tcp → /ip4; ip6 + tcp6 → /ip6; ip6 without tcp6 uses tcp (EIP-778)", () => {
     expect(nodeRecordToMultiaddrs(signEnr(k, [...v4Entries(k), ["ip", ip4("10.1.2.3")], ["tcp", port(9222)]]))).toEqual([`/ip4/10.1.2.3/tcp/9222/p2p/${id}`]);
     expect(nodeRecordToMultiaddrs(signEnr(k, [...v4Entries(k), ["ip6", v6], ["tcp6", port(9333)]]))).toEqual([`/ip6/2001:db8::1/tcp/9333/p2p/${id}`]);
-    expect(nodeRecordToMultiaddrs(signEnr(k, [...v4Entries(k), ["ip", ip4("10.1.2.3")], ["ip6", v6], ["tcp", port(9222)]]))).toEqual([`/ip4/10.1.2.3/tcp/9222/p2p/${id}`, `/ip6/2001:db8::1/tcp/9222/p2p/${id}`]);
+    expect(nodeRecordToMultiaddrs(signEnr(k, [...v4Entries(k), ["ip6", v6], ["tcp", port(9222)]]))).toEqual([`/ip6/2001:db8::1/tcp/9222/p2p/${id}`]);
+  });
+
+  it("one endpoint, chosen as geth does: the more global of ip and ip6 (ip on a tie), multicast never, an IPv4-mapped ip6 as ip", () => {
+    const dial = (entries: Entry[]) => nodeRecordToMultiaddrs(signEnr(k, [...v4Entries(k), ...entries]));
+    const global6 = Uint8Array.from(Buffer.from("2a010000000000000000000000000001", "hex"));
+    // both global: ip wins the tie
+    expect(dial([["ip", ip4("34.1.2.3")], ["ip6", global6], ["tcp", port(9222)], ["tcp6", port(9333)]])).toEqual([`/ip4/34.1.2.3/tcp/9222/p2p/${id}`]);
+    // a private ip loses to a global ip6 (and the ip6 takes tcp6)
+    expect(dial([["ip", ip4("10.1.2.3")], ["ip6", global6], ["tcp", port(9222)], ["tcp6", port(9333)]])).toEqual([`/ip6/2a01::1/tcp/9333/p2p/${id}`]);
+    // a global ip beats a private (fc00::/7) or link-local ip6
+    expect(dial([["ip", ip4("34.1.2.3")], ["ip6", Uint8Array.from(Buffer.from("fd000000000000000000000000000001", "hex"))], ["tcp", port(1)]])).toEqual([`/ip4/34.1.2.3/tcp/1/p2p/${id}`]);
+    // multicast is not an endpoint: the other address is used, or none
+    expect(dial([["ip", ip4("224.0.0.1")], ["ip6", v6], ["tcp", port(9222)]])).toEqual([`/ip6/2001:db8::1/tcp/9222/p2p/${id}`]);
+    expect(() => dial([["ip", ip4("239.1.1.1")], ["tcp", port(9222)]])).toThrow(/^no TCP address to dial/);
+    // unspecified: no endpoint
+    expect(() => dial([["ip", ip4("0.0.0.0")], ["tcp", port(9222)]])).toThrow(/^no TCP address to dial/);
+    // an IPv4-mapped ip6 is an IPv4 endpoint with "tcp"
+    const mapped = Uint8Array.from([...new Uint8Array(10), 0xff, 0xff, 34, 1, 2, 3]);
+    expect(dial([["ip6", mapped], ["tcp", port(9222)], ["tcp6", port(9333)]])).toEqual([`/ip4/34.1.2.3/tcp/9222/p2p/${id}`]);
     // list values (an "eth" fork id) and unknown keys are carried, not refused
     expect(nodeRecordToMultiaddrs(signEnr(k, [...v4Entries(k), ["eth", [[Uint8Array.of(1, 2, 3, 4), new Uint8Array(0)]]], ["ip", ip4("10.1.2.3")], ["tcp", port(1)], ["zzz", utf8("?")]]))).toEqual([`/ip4/10.1.2.3/tcp/1/p2p/${id}`]);
   });
@@ -156,6 +187,8 @@ describe("multiaddrs of a record", () => {
       expect({ ip: ours.ip, tcp: ours.tcp, udp: ours.udp, tcp6: ours.tcp6, udp6: ours.udp6 }, what).toEqual({ ip: theirs.ip, tcp: theirs.tcp, udp: theirs.udp, tcp6: theirs.tcp6, udp6: theirs.udp6 });
       expect(ours.ip6 === undefined, what).toBe(theirs.ip6 === undefined);
 
+      // The endpoint we dial is one of the addresses @chainsafe/enr reads from the record, of the
+      // family geth's choice picked (its rules are tested case by case above).
       const mine = (() => {
         try {
           return nodeRecordMultiaddrs(ours).map((a) => toHex(multiaddr(a.replace(/\/p2p\/.*$/, "")).bytes));
@@ -163,14 +196,12 @@ describe("multiaddrs of a record", () => {
           return [];
         }
       })();
-      const expected: string[] = [];
       const t4 = theirs.getLocationMultiaddr("tcp4");
-      if (t4) expected.push(toHex(t4.bytes));
-      const t6 = theirs.getLocationMultiaddr("tcp6");
-      if (t6) expected.push(toHex(t6.bytes));
       // EIP-778's tcp6 → tcp fallback, which @chainsafe/enr leaves out
-      else if (theirs.ip6 !== undefined && theirs.tcp) expected.push(toHex(multiaddr(`/ip6/${theirs.ip6}/tcp/${theirs.tcp}`).bytes));
-      expect(mine, what).toEqual(expected);
+      const t6 = theirs.getLocationMultiaddr("tcp6") ?? (theirs.ip6 !== undefined && theirs.tcp ? multiaddr(`/ip6/${theirs.ip6}/tcp/${theirs.tcp}`) : undefined);
+      const expected = ours.endpoint === undefined ? undefined : ours.endpoint.v6 ? t6 : t4;
+      expect(mine, what).toEqual(expected ? [toHex(expected.bytes)] : []);
+      if (ours.endpoint === undefined) expect(t4 === undefined || isMulticastOrZero(theirs.ip), what).toBe(true);
     }
   });
 });
@@ -188,7 +219,7 @@ describe("enode URLs (op-node --p2p.bootnodes takes them too)", () => {
   });
 
   it("refuses TCP port 0 (discovery only), a key off the curve and malformed URLs", () => {
-    expect(refusal(`enode://${pubHex}@34.65.43.171:0?discport=30305`)).toBe("no TCP address to dial: needs ip or ip6 with a non-zero tcp or tcp6 port; it has ip, secp256k1, udp");
+    expect(refusal(`enode://${pubHex}@34.65.43.171:0?discport=30305`)).toBe("no TCP address to dial: needs a valid ip or ip6 with a non-zero tcp (or tcp6) port; it has ip, secp256k1, udp");
     expect(refusal(`enode://${"00".repeat(64)}@1.2.3.4:1`)).toBe("the node id is not a secp256k1 public key");
     expect(refusal(`enode://${pubHex.slice(2)}@1.2.3.4:1`)).toMatch(/^expected enode:\/\//);
     expect(refusal(`enode://${pubHex}@1.2.3.4`)).toMatch(/^expected enode:\/\//);
