@@ -21,6 +21,8 @@ export interface IngestBenchResult {
   wranglerStartMs: number;
   /** Whether wrangler dev's local observability store was on (src/devnet/worker-dev.ts wranglerEnv). */
   wranglerObservability: boolean;
+  /** p50 of each Server-Timing phase the Worker reported (ms; workerd's clock, 1 ms steps). */
+  phasesP50Ms: Record<string, number>;
 }
 
 const RELAY = "bench-relay";
@@ -52,6 +54,7 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
     const messages: Uint8Array[] = [];
     for (let h = first; h <= top; h++) messages.push(signedGossipMessage(chain, follower.blockByNumber(h)!).message);
 
+    const phases = new Map<string, number[]>();
     const ingestOnce = async (message: Uint8Array): Promise<number> => {
       const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: "12D3KooWBench", receivedMs: Date.now() }, message);
       const t = performance.now();
@@ -59,6 +62,11 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
       const body = (await res.json()) as { verdict?: string; reason?: string };
       const dt = performance.now() - t;
       if (body.verdict !== "accept") throw new Error(`ingest: ${res.status} ${JSON.stringify(body)}`);
+      for (const m of (res.headers.get("server-timing") ?? "").matchAll(/([\w-]+);dur=([\d.]+)/g)) {
+        const xs = phases.get(m[1]!) ?? [];
+        xs.push(Number(m[2]));
+        phases.set(m[1]!, xs);
+      }
       return dt;
     };
     const healthzOnce = async (): Promise<number> => {
@@ -74,6 +82,7 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
       await healthzOnce();
     }
     // Interleave the two so a load change on the machine hits both alike.
+    phases.clear(); // warm-up excluded
     const ingestMs: number[] = [];
     const healthMs: number[] = [];
     for (let i = 40; i < messages.length; i++) {
@@ -82,7 +91,9 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
     }
     const healthz = summary(healthMs);
     const ingest = summary(ingestMs);
-    return { samples: ingestMs.length, healthz, ingest, p50Ratio: ingest.p50Ms / healthz.p50Ms, p99Ratio: ingest.p99Ms / healthz.p99Ms, wranglerStartMs: worker.startMs, wranglerObservability: wranglerEnv()["X_LOCAL_OBSERVABILITY"] === "true" };
+    return { samples: ingestMs.length, healthz, ingest, p50Ratio: ingest.p50Ms / healthz.p50Ms, p99Ratio: ingest.p99Ms / healthz.p99Ms, wranglerStartMs: worker.startMs, wranglerObservability: wranglerEnv()["X_LOCAL_OBSERVABILITY"] === "true",
+      phasesP50Ms: Object.fromEntries([...phases].map(([k, xs]) => [k, quantile([...xs].sort((a, b) => a - b), 0.5)])),
+    };
   } finally {
     await worker.stop();
     await server.close();
@@ -95,6 +106,8 @@ export function printIngest(r: IngestBenchResult): void {
   console.log(`GET /healthz  ${r.healthz.p50Ms.toFixed(2).padStart(7)}  ${r.healthz.p99Ms.toFixed(2).padStart(8)}`);
   console.log(`POST ingest   ${r.ingest.p50Ms.toFixed(2).padStart(7)}  ${r.ingest.p99Ms.toFixed(2).padStart(8)}`);
   console.log(`ratio         ${r.p50Ratio.toFixed(2).padStart(6)}×  ${r.p99Ratio.toFixed(2).padStart(7)}×   (goal ≤ 3×)`);
+  const ph = Object.entries(r.phasesP50Ms).map(([k, v]) => `${k} ${v} ms`).join(", ");
+  if (ph) console.log(`inside the Worker (Server-Timing p50): ${ph}`);
   console.log(`(wrangler dev's local observability store ${r.wranglerObservability ? "on" : "off"}: X_LOCAL_OBSERVABILITY, see README "Tests and benchmarks")`);
 }
 

@@ -163,7 +163,7 @@ if (asJson) {
         ? {
             ingestP50Ratio: round(ingest.p50Ratio),
             ingestP99Ratio: round(ingest.p99Ratio),
-            ingest: { samples: ingest.samples, healthz: ingest.healthz, ingest: ingest.ingest, wranglerStartMs: ingest.wranglerStartMs, wranglerObservability: ingest.wranglerObservability },
+            ingest: { samples: ingest.samples, healthz: ingest.healthz, ingest: ingest.ingest, wranglerStartMs: ingest.wranglerStartMs, wranglerObservability: ingest.wranglerObservability, phasesP50Ms: ingest.phasesP50Ms },
           }
         : {}),
       goalsMet: last.floorRatio <= goals.floorRatioMax && last.referenceSpeedup >= goals.referenceSpeedupMin,

@@ -50,7 +50,7 @@ describe("ingest authentication", () => {
     const nonce = "00112233445566778899aabbccddeeff";
     expect((await ingest(b.message, { nonce })).body.verdict).toBe("accept");
     const r = await unchanged(() => ingest(b.message, { nonce }));
-    expect(r).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
+    expect({ status: r.status, body: r.body }).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
   });
 
   it("a replay still being checked when the signing window closes is refused: the nonce outlives the checks", async () => {
@@ -64,7 +64,7 @@ describe("ingest authentication", () => {
       const nonce = "0123456789abcdef0123456789abcdef";
       expect((await ingest(b.message, { nonce, nowSeconds })).body).toMatchObject({ verdict: "ignore", reason: "rpc-timeout:l2" });
       const r = await unchanged(() => ingest(b.message, { nonce, nowSeconds }));
-      expect(r).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
+      expect({ status: r.status, body: r.body }).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
     } finally {
       await control({ op: "faults.clear" });
     }

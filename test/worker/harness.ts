@@ -46,6 +46,8 @@ export async function signed(at: bigint | string, opts: { view?: "sequencer" | "
 export interface IngestResult {
   status: number;
   body: { verdict?: string; reason?: string; messageId?: string; number?: string; blockHash?: string; error?: string };
+  /** the response's Server-Timing header ("" when absent) */
+  timing: string;
 }
 
 export interface IngestOpts {
@@ -66,7 +68,7 @@ export async function ingest(message: Uint8Array, o: IngestOpts = {}): Promise<I
   const h = await signIngest(o.secret ?? TEST_RELAY_SECRET, meta, message, { ...(o.nowSeconds ? { nowSeconds: o.nowSeconds } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
   o.headers?.(h);
   const res = await SELF.fetch("http://follower/v1/ingest", { method: "POST", headers: { ...h, "content-type": "application/octet-stream" }, body: o.sendBody ?? message });
-  return { status: res.status, body: (await res.json()) as IngestResult["body"] };
+  return { status: res.status, body: (await res.json()) as IngestResult["body"], timing: res.headers.get("server-timing") ?? "" };
 }
 
 export async function getJson<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<{ status: number; body: T; headers: Headers }> {

@@ -14,6 +14,8 @@ describe("ingest", () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced", number: h.crossSafe.toString(), blockHash: b.blockHash });
     expect(r.body.messageId).toMatch(/^[0-9a-f]{40}$/);
+    // where the time went: the RPC checks, then the one Durable Object call
+    expect(r.timing).toMatch(/^check;dur=\d+, settle;dur=\d+$/);
     const head = await crossSafe();
     const st = await control<{ sequencer: { crossSafe: Record<string, unknown> } }>({ op: "status" });
     // The head in op-node's L2BlockRef shape, equal to what the sequencer's op-node reports.
@@ -25,7 +27,9 @@ describe("ingest", () => {
     const h = await heads();
     const b = await signed(h.crossSafe);
     expect((await ingest(b.message)).body.verdict).toBe("accept");
-    expect((await ingest(b.message, { peer: "12D3KooWPeerB" })).body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
+    const dup = await ingest(b.message, { peer: "12D3KooWPeerB" });
+    expect(dup.body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
+    expect(dup.timing).toMatch(/^settle;dur=\d+$/); // answered without the RPC checks
     expect((await crossSafe())!.number).toBe(Number(h.crossSafe));
   });
 

@@ -2,7 +2,7 @@
 // authentication). The response's verdict is what the relay reports to gossipsub.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { SettleCheck, SettleRequest } from "../../durable/chain-head.ts";
+import type { SettleCheck, SettleRequest, SettleResponse } from "../../durable/chain-head.ts";
 import { AUTH_WINDOW_SECONDS, verifyIngest, type IngestResponse } from "../../protocol/ingest-auth.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
@@ -12,6 +12,7 @@ import { validateGossipMessage } from "../../protocol/validate.ts";
 import { chainStub, withSettings, type AppEnv } from "../context.ts";
 import { chainRuntime, checkCandidate, resolveSigner } from "../pipeline.ts";
 import { RpcFault } from "../rpc.ts";
+import { ServerTiming } from "../server-timing.ts";
 
 export const ingest = new Hono<AppEnv>();
 
@@ -78,14 +79,18 @@ ingest.post(
     // unless this isolate last saw the head at or above it: then it is most likely a duplicate
     // (one copy per relay), which the object answers without RPC, or asks for the check after all.
     const envelope = v.verdict === "accept" ? v.envelope : undefined;
-    const check = async (): Promise<SettleCheck> => {
-      const r = await checkCandidate(rt, envelope!, cm);
-      return r.kind === "hold" ? { kind: "hold", pending: { number: req.number!, hash: req.hash!, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
-    };
+    const timing = new ServerTiming();
+    const check = (): Promise<SettleCheck> =>
+      timing.time("check", async () => {
+        const r = await checkCandidate(rt, envelope!, cm);
+        return r.kind === "hold" ? { kind: "hold", pending: { number: req.number!, hash: req.hash!, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
+      });
+    const settle = (r: SettleRequest) => timing.time("settle", async (): Promise<SettleResponse> => await stub.settle(r));
     const hint = headHints.get(chainId);
     const likelyDuplicate = hint !== undefined && req.number !== undefined && req.number <= hint;
-    let d = await stub.settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
-    if (!d.replay && d.needsCheck) d = await stub.settle({ ...req, check: await check() });
+    let d = await settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
+    if (!d.replay && d.needsCheck) d = await settle({ ...req, check: await check() });
+    c.header("Server-Timing", timing.header());
     if (d.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
     if (d.head === null) headHints.delete(chainId);
     else headHints.set(chainId, d.head);
