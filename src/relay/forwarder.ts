@@ -13,6 +13,10 @@ import { MCACHE_WINDOW_MS } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics, VerdictSource } from "./metrics.ts";
 import { precheck } from "./msg-id.ts";
+import { parseServerTiming } from "./server-timing.ts";
+
+/** The phases the Worker reports in Server-Timing (src/worker/routes/ingest.ts). */
+const WORKER_PHASES = new Set(["check", "settle"]);
 
 export interface ForwardJob {
   /** gossipsub's message id string (base64 of op-node's 20-byte id) */
@@ -307,6 +311,8 @@ export class Forwarder {
       }
       const parsed = parseIngestResponse(body);
       this.workerOk();
+      // only the phases the Worker names (a bounded label set, whatever the header says)
+      for (const [phase, ms] of parseServerTiming(res.headers.get("server-timing"))) if (WORKER_PHASES.has(phase)) this.o.metrics?.workerPhase.observe(ms / 1000, { phase });
       if (!parsed) {
         this.log.error("Worker answered 200 with an unexpected body; ignoring the message", { msgId: job.msgId, body: JSON.stringify(body)?.slice(0, 300) });
         return { kind: "give-up", reason: "bad-worker-response" };

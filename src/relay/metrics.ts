@@ -140,6 +140,8 @@ export interface RelayMetrics {
   localRejects: Counter<"reason">;
   /** seconds from receipt to the verdict reported to gossipsub */
   forwardLatency: Histogram<"source">;
+  /** seconds the Worker reported per phase (Server-Timing: check, settle) */
+  workerPhase: Histogram<"phase">;
   workerRequests: Counter<"status">;
   retries: Counter<"cause">;
   queueOverflow: Counter;
@@ -161,6 +163,9 @@ export function createRelayMetrics(): RelayMetrics {
     messages: registry.register(new Counter(`${p}messages_total`, "Gossip messages by verdict reported to gossipsub and where the verdict came from.", ["verdict", "source"])),
     localRejects: registry.register(new Counter(`${p}local_rejects_total`, "Messages rejected by the relay's local checks, by reason.", ["reason"])),
     forwardLatency: registry.register(new Histogram(`${p}forward_latency_seconds`, "Seconds from receipt to the verdict reported to gossipsub.", LATENCY_BUCKETS, ["source"])),
+    workerPhase: registry.register(
+      new Histogram(`${p}worker_phase_seconds`, "Seconds the Worker reported spending per ingest phase (Server-Timing: check = RPC reads, settle = Durable Object).", LATENCY_BUCKETS, ["phase"]),
+    ),
     workerRequests: registry.register(new Counter(`${p}worker_requests_total`, "Ingest requests to the Worker by HTTP status (or 'network'/'timeout').", ["status"])),
     retries: registry.register(new Counter(`${p}retries_total`, "Ingest retries by cause.", ["cause"])),
     queueOverflow: registry.register(new Counter(`${p}queue_overflow_total`, "Messages IGNOREd because the forward queue was full.")),

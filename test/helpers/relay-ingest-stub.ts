@@ -109,9 +109,9 @@ export class IngestStub {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = new Uint8Array(Buffer.concat(chunks));
-    const send = (status: number, json?: unknown): void => {
+    const send = (status: number, json?: unknown, extra: Record<string, string> = {}): void => {
       this.requests.push({ path: url.pathname, status });
-      res.writeHead(status, { "content-type": "application/json" }).end(json === undefined ? "" : JSON.stringify(json));
+      res.writeHead(status, { "content-type": "application/json", ...extra }).end(json === undefined ? "" : JSON.stringify(json));
     };
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     const peersMatch = /^\/v1\/chains\/(\d+)\/peers$/.exec(url.pathname);
@@ -145,7 +145,8 @@ export class IngestStub {
     else out = { verdict: "reject", reason: "signature-invalid" };
     if (out.verdict === "reject") this.rejectsByPeer.set(v.meta.peerId, (this.rejectsByPeer.get(v.meta.peerId) ?? 0) + 1);
     this.received.push({ meta: v.meta, body, tag, verdict: out.verdict, messageId });
-    send(200, { ...out, messageId });
+    // as the Worker does (src/worker/server-timing.ts), plus an entry the relay must not record
+    send(200, { ...out, messageId }, { "server-timing": "check;dur=3, settle;dur=1, cache;desc=miss, other;dur=9" });
   }
 }
 

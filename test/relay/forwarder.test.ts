@@ -68,6 +68,11 @@ describe("forwarder", () => {
     expect(metrics.messageIdMismatch.get()).toBe(0);
     expect(metrics.messages.get({ verdict: "accept", source: "worker" })).toBe(1);
     expect(metrics.forwardLatency.count({ source: "worker" })).toBe(3);
+    // the Worker's Server-Timing phases, and only those
+    expect(metrics.workerPhase.count({ phase: "check" })).toBe(3);
+    expect(metrics.workerPhase.count({ phase: "settle" })).toBe(3);
+    expect(metrics.workerPhase.count({ phase: "other" })).toBe(0);
+    expect(metrics.registry.render()).toMatch(/op_follow_relay_worker_phase_seconds_count\{phase="check"\} 3/);
   });
 
   it("rejects malformed envelopes locally, without asking the Worker", async () => {
