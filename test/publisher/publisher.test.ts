@@ -73,6 +73,8 @@ describe("publisher → gossip peer", () => {
     const seq = server.chain.view("sequencer");
     const expected = [0n, 1n, 2n, 3n, 4n].map((i) => toHex(signedGossipMessage(server.chain, seq.blockByNumber(first + i)!).message));
     expect(got.slice(0, 5).map(toHex)).toEqual(expected);
+    // a peer can receive a block before publish() returns to the publisher: wait for its bookkeeping
+    await waitFor(() => events.filter((e) => e.type === "published").length >= 5, 5_000, "five published events");
     expect(pub.status()).toMatchObject({ lastPublished: { number: first + 4n }, lastError: null });
     expect(events.filter((e) => e.type === "published").map((e) => (e as { number: bigint }).number)).toEqual([0n, 1n, 2n, 3n, 4n].map((i) => first + i));
   });
