@@ -33,12 +33,6 @@ export interface SettleRequest extends AdmitInput {
   nonceExpiresAt: number;
   /** Absent for an invalid message, or when the Worker expects a duplicate and skipped the RPC reads. */
   check?: SettleCheck;
-  /**
-   * A large envelope: without a check, keep the block in flight when admitted, so that copies from
-   * other relays are answered already-seen while this request runs the RPC reads; with a check, this
-   * request is the one holding that mark.
-   */
-  claim?: boolean;
 }
 
 /** pipeline.ts CheckResult, with what holding the block needs. */
@@ -84,13 +78,12 @@ export class ChainHead extends DurableObject<WorkerEnv> {
     // Past its nonce's lifetime a request could be a replay whose original's nonce is already
     // forgotten: refused (the Worker sizes the lifetime so an honest request never gets here).
     if (now >= req.nonceExpiresAt || m.nonceUsed(req.nonceKey, now)) return { replay: true };
-    if (req.claim && req.check && req.number !== undefined && req.hash !== undefined) m.release(req.number, req.hash); // our own claim
     const a = m.admit(req, now);
     if (a.proceed && !req.check) {
-      // Nothing durable is written and the nonce is not claimed: the Worker runs the RPC checks and
-      // sends the same request again. Unless it claimed the block, the in-flight mark is undone (it
-      // guessed "duplicate" wrongly, e.g. for a block conflicting with the head).
-      if (!req.claim) m.release(req.number!, req.hash!);
+      // The Worker guessed "duplicate" wrongly (e.g. a block conflicting with the head): undo the
+      // in-flight mark (nothing durable was written, the nonce is not claimed); it runs the RPC
+      // checks and sends the same request again.
+      m.release(req.number!, req.hash!);
       return { replay: false, needsCheck: true, verdict: "ignore", reason: "needs-check", head: m.head?.number ?? null };
     }
     m.claimNonce(req.nonceKey, req.nonceExpiresAt, now);

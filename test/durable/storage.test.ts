@@ -481,18 +481,6 @@ describe("ChainHead across evictions and restarts", () => {
     expect(await stub.evidence()).toHaveLength(1);
   });
 
-  it("a claimed block stays in flight while its claimant checks it: other copies get already-seen, the claimant settles it", async () => {
-    const stub = freshStub("claim");
-    const first = settleReq(1, hashOf(1), "peer0");
-    expect(await stub.settle({ ...first, claim: true })).toMatchObject({ replay: false, needsCheck: true, reason: "needs-check" });
-    // a copy from another relay, claimed or not: answered at once, no check needed
-    expect(await stub.settle({ ...settleReq(1, hashOf(1), "peer1"), claim: true })).toMatchObject({ needsCheck: false, verdict: "ignore", reason: "already-seen" });
-    expect(await stub.settle({ ...settleReq(1, hashOf(1), "peer2"), check: outcome(consolidated(1, hashOf(1), { peer: "peer2" })) })).toMatchObject({ reason: "already-seen" });
-    // the claimant's own settle, with its check, goes through (and claims its nonce only now)
-    expect(await stub.settle({ ...first, claim: true, check: outcome(consolidated(1, hashOf(1), { peer: "peer0" })) })).toMatchObject({ verdict: "accept", reason: "advanced", head: 1n });
-    expect(await stub.settle({ ...first, claim: true, check: outcome(consolidated(1)) })).toEqual({ replay: true });
-  });
-
   it("resumes after all objects are aborted (a restart), and its alarm runs on the restored state", async () => {
     const id = CHAIN.idFromName(`abort-${crypto.randomUUID()}`);
     let stub = CHAIN.get(id);

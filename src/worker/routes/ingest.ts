@@ -19,13 +19,6 @@ export const ingest = new Hono<AppEnv>();
 /** Beyond the RPC timeouts, how long a check and its settle calls may take before a nonce lapses. */
 const CHECK_MARGIN_MS = 10_000;
 
-/**
- * Above this size (compressed) a block is claimed in the Durable Object before its RPC checks, at
- * the cost of a second small call: copies from other relays then get already-seen at once instead
- * of each fetching the full block from the follower's op-geth and shipping it to the object.
- */
-export const CLAIM_FIRST_BYTES = 256 * 1024;
-
 /** Per chain, the head number from this isolate's last settle: a hint only (the object decides). */
 const headHints = new Map<string, bigint>();
 
@@ -85,7 +78,6 @@ ingest.post(
     // A validly signed block is checked over RPC first, then settled in one Durable Object call —
     // unless this isolate last saw the head at or above it: then it is most likely a duplicate
     // (one copy per relay), which the object answers without RPC, or asks for the check after all.
-    // A large block is claimed first (CLAIM_FIRST_BYTES).
     const envelope = v.verdict === "accept" ? v.envelope : undefined;
     const timing = new ServerTiming();
     const check = (): Promise<SettleCheck> =>
@@ -96,9 +88,8 @@ ingest.post(
     const settle = (r: SettleRequest) => timing.time("settle", async (): Promise<SettleResponse> => await stub.settle(r));
     const hint = headHints.get(chainId);
     const likelyDuplicate = hint !== undefined && req.number !== undefined && req.number <= hint;
-    const claim = envelope !== undefined && !likelyDuplicate && raw.length > CLAIM_FIRST_BYTES ? { claim: true } : {};
-    let d = await settle(envelope && !likelyDuplicate && !claim.claim ? { ...req, check: await check() } : { ...req, ...claim });
-    if (!d.replay && d.needsCheck) d = await settle({ ...req, ...claim, check: await check() });
+    let d = await settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
+    if (!d.replay && d.needsCheck) d = await settle({ ...req, check: await check() });
     c.header("Server-Timing", timing.header());
     if (d.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
     if (d.head === null) headHints.delete(chainId);
