@@ -4,7 +4,8 @@
 // At-most-once: a block is recorded as `inflight` *before* it is handed to gossipsub and confirmed
 // after. A crash in between leaves it recorded, so it is never published a second time; the cost is
 // that a block might not go out at all, which followers tolerate (the next one advances their head).
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../node/atomic-write.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { HeadRef } from "./sync-status.ts";
 
@@ -102,18 +103,5 @@ export async function loadState(path: string): Promise<PublisherState | null> {
 }
 
 export async function saveState(path: string, s: PublisherState): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, "w", 0o644);
-  try {
-    await fh.writeFile(stateToJson(s));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, stateToJson(s));
 }

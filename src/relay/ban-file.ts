@@ -1,12 +1,14 @@
 // Bans that survive a restart, as op-node's do (op-node/p2p/store keeps each peer's ban expiry in the
 // peerstore under --p2p.peerstore.path). A small JSON file — {"version":1,"bans":{"<peer id>":<ban end,
-// ms since epoch>}} — read at start and rewritten whole (temp file + rename, so a crash leaves the old
-// or the new file, never half of one) shortly after a ban and at shutdown.
+// ms since epoch>}} — read at start and rewritten whole (src/node/atomic-write.ts: a crash or power
+// loss leaves the old or the new file, never half of one) shortly after a ban and at shutdown.
 import { peerIdFromString } from "@libp2p/peer-id";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { writeFileAtomic } from "../node/atomic-write.ts";
 
 export const BAN_FILE_VERSION = 1;
+/** A file larger than this was not written by us (8192 bans are ~0.6 MB): it is not read. */
+export const MAX_BAN_FILE_BYTES = 8 * 2 ** 20;
 
 export interface BanFileContents {
   /** unexpired bans, peer id → ban end (ms since epoch) */
@@ -19,6 +21,8 @@ export interface BanFileContents {
 export async function readBanFile(path: string, now: number = Date.now()): Promise<BanFileContents> {
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_BAN_FILE_BYTES) return { bans: [], warning: `ban file ${path} is ${size} bytes, more than ${MAX_BAN_FILE_BYTES}; starting with no bans` };
     text = await readFile(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { bans: [] };
@@ -55,10 +59,7 @@ function isPeerId(s: string): boolean {
 export async function writeBanFile(path: string, bans: Iterable<[string, number]>): Promise<void> {
   const sorted = [...bans].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const text = JSON.stringify({ version: BAN_FILE_VERSION, bans: Object.fromEntries(sorted) }, null, 1) + "\n";
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  await writeFileAtomic(path, text);
 }
 
 /**

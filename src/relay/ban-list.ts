@@ -4,7 +4,7 @@
 import type { ConnectionGater } from "@libp2p/interface";
 
 /** Most bans kept; beyond it the soonest-expiring is dropped (a peer-id flood must not grow memory). */
-const MAX_BANS = 8192;
+export const MAX_BANS = 8192;
 
 export class BanList {
   private readonly until = new Map<string, number>();

@@ -15,7 +15,7 @@ import { webSockets } from "@libp2p/websockets";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { BanFileWriter, readBanFile } from "./ban-file.ts";
-import { BanList } from "./ban-list.ts";
+import { BanList, MAX_BANS } from "./ban-list.ts";
 import { BAN, GOSSIPSUB_STATIC, MESH, PEER_SCORE_THRESHOLDS, peerScoreParams } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -116,7 +116,8 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     const saved = await readBanFile(file);
     if (saved.warning) log.warn(saved.warning);
     const now = Date.now();
-    for (const [peer, until] of saved.bans) bans.ban(peer, until - now);
+    // the longest-lasting first, at most as many as the list keeps (no eviction scans while restoring)
+    for (const [peer, until] of [...saved.bans].sort((a, b) => b[1] - a[1]).slice(0, MAX_BANS)) bans.ban(peer, until - now);
     if (saved.bans.length) log.info("bans restored", { banFile: file, count: saved.bans.length });
     banWriter = new BanFileWriter(file, () => bans.entries(), (e) => log.warn("cannot write the ban file", { banFile: file, err: e }));
   }
@@ -250,8 +251,11 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
       if (stopped) return;
       stopped = true;
       for (const t of timers) clearInterval(t);
-      await libp2p.stop();
-      await banWriter?.flush();
+      try {
+        await libp2p.stop();
+      } finally {
+        await banWriter?.flush();
+      }
     },
   };
 }

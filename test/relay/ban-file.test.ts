@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { BAN_FILE_VERSION, BanFileWriter, readBanFile, writeBanFile } from "../../src/relay/ban-file.ts";
+import { BAN_FILE_VERSION, BanFileWriter, MAX_BAN_FILE_BYTES, readBanFile, writeBanFile } from "../../src/relay/ban-file.ts";
 import { crossSafeTopic } from "../../src/protocol/topic.ts";
 import { parseRelayArgs } from "../../src/relay/cli.ts";
 import { startStub, waitFor } from "../helpers/relay-ingest-stub.ts";
@@ -71,6 +71,20 @@ describe("ban file", () => {
     expect(await readBanFile(path)).toEqual({ bans: [[good, later]], warning: expect.stringMatching(/skipped 3 invalid entries/) });
     await mkdir(join(dir, "a-directory"));
     expect((await readBanFile(join(dir, "a-directory"))).warning).toMatch(/cannot read ban file/);
+  });
+
+  it("two writers of one file never leave it unreadable, and a file too large to be ours is not read", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "bans.json");
+    const [a, b] = await peerIds(2);
+    const later = Date.now() + 60_000;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => writeBanFile(path, [[i % 2 ? a! : b!, later + i]]).catch(() => undefined)));
+    const r = await readBanFile(path);
+    expect(r.warning).toBeUndefined();
+    expect(r.bans).toHaveLength(1);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    await writeFile(path, " ".repeat(MAX_BAN_FILE_BYTES + 1));
+    expect(await readBanFile(path)).toEqual({ bans: [], warning: expect.stringMatching(/more than 8388608/) });
   });
 
   it("coalesces a burst of bans into one write, flushes at once on demand, and reports write errors instead of throwing", async () => {

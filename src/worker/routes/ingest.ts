@@ -41,10 +41,11 @@ ingest.post(
     const chainId = topic.chainId.toString();
     const stub = chainStub(c.env, chainId);
     const rt = chainRuntime(chain, s.rpcTimeoutMs);
-    // The nonce is claimed when the request is settled, after the RPC checks (at most two calls in
-    // sequence per lookup): it is kept that much longer than the signing window, so a replay that is
-    // still being checked when the window closes cannot outlive its original's nonce (chain-head.ts).
-    const nonceExpiresAt = (auth.timestamp + AUTH_WINDOW_SECONDS + 1) * 1000 + 2 * s.rpcTimeoutMs + CHECK_MARGIN_MS;
+    // The nonce is claimed when the request is settled, after the RPC calls: the signer's lookup
+    // (on a cache miss: chain id, then eth_call) and the checks (chain id, then the block, per
+    // lookup), at most four in sequence. It is kept that much longer than the signing window, so a
+    // replay still in its checks when the window closes cannot outlive its original's nonce.
+    const nonceExpiresAt = (auth.timestamp + AUTH_WINDOW_SECONDS + 1) * 1000 + 4 * s.rpcTimeoutMs + CHECK_MARGIN_MS;
     const admitBase = { chainId, nonceKey: `${meta.relayId}:${auth.nonce}`, nonceExpiresAt, peer: meta.peerId };
 
     let signer: Address | undefined;
