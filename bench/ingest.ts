@@ -10,6 +10,7 @@ import { signIngest } from "../src/protocol/ingest-auth.ts";
 import { startChainServer } from "../src/devnet/rpc-server.ts";
 import { signedGossipMessage } from "../src/devnet/gossip.ts";
 import { startWorkerDev, wranglerEnv } from "../src/devnet/worker-dev.ts";
+import { parseServerTiming } from "../src/relay/server-timing.ts";
 import { quantile } from "./measure.ts";
 
 export interface IngestBenchResult {
@@ -62,10 +63,10 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
       const body = (await res.json()) as { verdict?: string; reason?: string };
       const dt = performance.now() - t;
       if (body.verdict !== "accept") throw new Error(`ingest: ${res.status} ${JSON.stringify(body)}`);
-      for (const m of (res.headers.get("server-timing") ?? "").matchAll(/([\w-]+);dur=([\d.]+)/g)) {
-        const xs = phases.get(m[1]!) ?? [];
-        xs.push(Number(m[2]));
-        phases.set(m[1]!, xs);
+      for (const [phase, ms] of parseServerTiming(res.headers.get("server-timing"))) {
+        const xs = phases.get(phase) ?? [];
+        xs.push(ms);
+        phases.set(phase, xs);
       }
       return dt;
     };

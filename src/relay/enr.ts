@@ -237,11 +237,11 @@ function ipText(b: Uint8Array): string {
 function ipBytesOfText(s: string): Uint8Array {
   if (!s.includes(":")) return Uint8Array.from(s.split(".").map(Number));
   // WHATWG's canonical form is hex groups only (an embedded IPv4 tail is rewritten), "::" at most once
-  const [head = "", tail = ""] = canonicalIpv6(s).split("::");
+  const canonical = canonicalIpv6(s);
+  const [head = "", tail] = canonical.split("::");
   const groups = (x: string) => (x ? x.split(":") : []);
   const hs = groups(head);
-  const ts = groups(tail);
-  const all = canonicalIpv6(s).includes("::") ? [...hs, ...Array<string>(8 - hs.length - ts.length).fill("0"), ...ts] : hs;
+  const all = tail === undefined ? hs : [...hs, ...Array<string>(8 - hs.length - groups(tail).length).fill("0"), ...groups(tail)];
   return Uint8Array.from(all.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]));
 }
 

@@ -67,15 +67,16 @@ ingest.post(
     });
     const reason = signerFault && v.reason === "no-signer-configured" ? signerFault : v.reason;
     const p = v.envelope?.payload;
+    const blockHash = p ? toHex(p.blockHash) : undefined;
     const base: IngestResponse = {
       verdict: v.verdict,
       reason,
       messageId: v.messageId,
-      ...(p ? { number: p.blockNumber.toString(), blockHash: toHex(p.blockHash) } : {}),
+      ...(p ? { number: p.blockNumber.toString(), blockHash: blockHash! } : {}),
     };
 
     const cm = { messageId: v.messageId, peer: meta.peerId, relay: meta.relayId, receivedMs: meta.receivedMs, raw };
-    const req: SettleRequest = { ...admitBase, verdict: v.verdict, reason, ...(p && v.verdict === "accept" ? { number: p.blockNumber, hash: toHex(p.blockHash) } : {}) };
+    const req: SettleRequest = { ...admitBase, verdict: v.verdict, reason, ...(p && v.verdict === "accept" ? { number: p.blockNumber, hash: blockHash! } : {}) };
     // A validly signed block is checked over RPC first, then settled in one Durable Object call —
     // unless this isolate last saw the head at or above it: then it is most likely a duplicate
     // (one copy per relay), which the object answers without RPC, or asks for the check after all.
