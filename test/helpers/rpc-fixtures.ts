@@ -48,7 +48,7 @@ interface UnichainVector {
 }
 
 export function unichainVector(): UnichainVector {
-  return JSON.parse(readFileSync(new URL("../../../shared/vectors/real_block_unichain_sepolia_35535698.json", import.meta.url), "utf8")) as UnichainVector;
+  return JSON.parse(readFileSync(new URL("../vectors/real_block_unichain_sepolia_35535698.json", import.meta.url), "utf8")) as UnichainVector;
 }
 
 /** The vector's payload exactly as gossiped (real raw transactions). */

@@ -1,4 +1,4 @@
-// Access to the shared test vectors in ../shared/vectors (README there), read directly from disk so
+// Access to the test vectors in test/vectors (README there, with each file's provenance), read directly from disk so
 // the tests always check the files other implementations' bytes were copied into.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -6,7 +6,7 @@ import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import type { ExecutionPayload, Withdrawal } from "../../src/protocol/types.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const VECTORS_DIR = fileURLToPath(new URL("../../../shared/vectors/", import.meta.url));
+export const VECTORS_DIR = fileURLToPath(new URL("../vectors/", import.meta.url));
 
 export function vectorPath(file: string): string {
   return VECTORS_DIR + file;

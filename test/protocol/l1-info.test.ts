@@ -40,7 +40,7 @@ function reason<T>(r: Result<T>): string {
 
 // ---------------------------------------------------------------------------------------------
 // Real data. Sources:
-//  UNICHAIN  /work/shared/vectors/real_block_unichain_sepolia_35535698.json payload.transactions[0]
+//  UNICHAIN  test/vectors/real_block_unichain_sepolia_35535698.json payload.transactions[0]
 //            (from alloy-rs/op-alloy a93a08a0 crates/rpc-types-engine/src/envelope.rs, Unichain Sepolia block 35535698)
 //  BASE_SEP  Base Sepolia block 33439826, first tx of flashblock 0 in op-alloy's
 //            test_from_flashblocks_base_sepolia_block, read in EspressoSystems/optimism-espresso-integration
@@ -57,7 +57,7 @@ function reason<T>(r: Result<T>): string {
 //            bedrock/ecotone carry OP Mainnet's batcher, the Isthmus one is the Ecotone one plus 0xabcd/0xdcba.
 // ---------------------------------------------------------------------------------------------
 
-const vector = JSON.parse(readFileSync(new URL("../../../shared/vectors/real_block_unichain_sepolia_35535698.json", import.meta.url), "utf8")) as {
+const vector = JSON.parse(readFileSync(new URL("../vectors/real_block_unichain_sepolia_35535698.json", import.meta.url), "utf8")) as {
   chain_id: number;
   payload: { timestamp: number; transactions: VHex[] };
 };

@@ -152,7 +152,7 @@ describe("WASM recovery = @noble/curves recovery", () => {
     }
   });
 
-  it("every gossip vector in ../shared/vectors recovers its signer under both backends", () => {
+  it("every gossip vector in test/vectors recovers its signer under both backends", () => {
     let checked = 0;
     for (const name of GOSSIP_VECTORS) {
       const v = readVectorJson<GossipVector>(name);

@@ -1,4 +1,4 @@
-// Every vector in ../shared/vectors (bytes from other implementations' tests and real blocks) decodes
+// Every vector in test/vectors (bytes from other implementations' tests and real blocks) decodes
 // to exactly what its JSON says, re-encodes byte for byte, and gets the verdict op-node would give.
 import "../../src/node/keccak.ts";
 import snappyjs from "snappyjs";
@@ -42,7 +42,7 @@ function expectPayloadFields(actual: ReturnType<typeof normalizePayload>, expect
 }
 
 describe("vector inventory", () => {
-  it("every file in ../shared/vectors is covered by this suite", () => {
+  it("every file in test/vectors is covered by this suite", () => {
     const known = new Set<string>(["README.md"]);
     for (const n of [...GOSSIP_VECTORS, ...SSZ_VECTORS]) known.add(`${n}.hex`).add(`${n}.json`);
     for (const n of OTHER_VECTORS) known.add(`${n}.json`);

@@ -9,7 +9,7 @@ import { msgIdToString, precheck, relayMsgIdFn } from "../../src/relay/msg-id.ts
 import type { GossipNode } from "../../src/relay/node.ts";
 import { connect, gossipPeer, stopAll } from "../helpers/relay-nodes.ts";
 
-const DIR = join(import.meta.dirname, "../../../shared/vectors");
+const DIR = join(import.meta.dirname, "../vectors");
 
 interface GossipVector {
   name: string;
