@@ -7,14 +7,14 @@
 // DEX-style swaps and a tail of large calls (≈ 500 bytes per transaction on average, so ~10, ~200 and
 // ~2,000 transactions give ≈ 5 KB, ≈ 100 KB and ≈ 1 MB decompressed). The header fields make the
 // payload's block hash correct (computeBlockHash), and the envelope is signed like op-node's sequencer
-// signs it: signHash(signingHash(chainId, payloadHash(signedBytes))).
+// signs it: signHash(signingHash(chainId, payloadHash(signedBytes), CROSS_SAFE_SIGNING_DOMAIN)).
 import { bigintToBytes } from "../src/protocol/bytes.ts";
 import { encodeEnvelope, encodeSignedBytes } from "../src/protocol/envelope.ts";
 import { computeBlockHash } from "../src/protocol/header.ts";
 import { fromHex } from "../src/protocol/hex.ts";
 import { keccak256 } from "../src/protocol/keccak/index.ts";
 import { rlpEncode, rlpUint, type RlpItem } from "../src/protocol/rlp.ts";
-import { addressOfPrivateKey, payloadHash, signHash, signingHash } from "../src/protocol/signature.ts";
+import { addressOfPrivateKey, CROSS_SAFE_SIGNING_DOMAIN, payloadHash, signHash, signingHash } from "../src/protocol/signature.ts";
 import { snappyEncode } from "../src/protocol/snappy.ts";
 import { crossSafeTopic } from "../src/protocol/topic.ts";
 import type { Address, ExecutionPayload } from "../src/protocol/types.ts";
@@ -278,7 +278,7 @@ export function buildEnvelopeFixture(opts: EnvelopeFixtureOptions): EnvelopeFixt
   payload.blockHash = computeBlockHash(payload, parentBeaconBlockRoot);
 
   const signedBytes = encodeSignedBytes(payload, 4, parentBeaconBlockRoot);
-  const signature = signHash(signingHash(chainId, payloadHash(signedBytes)), sequencerKey);
+  const signature = signHash(signingHash(chainId, payloadHash(signedBytes), CROSS_SAFE_SIGNING_DOMAIN), sequencerKey);
   const decompressed = encodeEnvelope({ version: 4, signature, payload, parentBeaconBlockRoot });
   return {
     txCount,

@@ -7,7 +7,7 @@ import { keccakWasmBytes, secp256k1WasmBytes } from "../src/node/wasm.ts"; // in
 import { fromHex } from "../src/protocol/hex.ts";
 import { installKeccakWasm, keccakBackend, useJsKeccak } from "../src/protocol/keccak/index.ts";
 import { installSecp256k1Wasm, secp256k1Backend, useJsSecp256k1 } from "../src/protocol/secp256k1/index.ts";
-import { payloadHash, signingHash } from "../src/protocol/signature.ts";
+import { CROSS_SAFE_SIGNING_DOMAIN, payloadHash, signingHash } from "../src/protocol/signature.ts";
 import { BENCH_CASES, buildEnvelopeFixture, type EnvelopeFixture } from "./fixtures.ts";
 import { printIngest, runIngestBench } from "./ingest.ts";
 import { measure, measureInterleaved, type MeasureOptions, type Stats } from "./measure.ts";
@@ -77,7 +77,7 @@ const kc = await fastest("keccak (signed bytes + each tx)", await keccakCandidat
 });
 const sc = await fastest("snappy decode", snappyCandidates(), (d) => d(large.raw));
 const largeSig = large.decompressed.subarray(0, 64);
-const largeSigningHash = signingHash(large.chainId, payloadHash(large.decompressed.subarray(65)));
+const largeSigningHash = signingHash(large.chainId, payloadHash(large.decompressed.subarray(65)), CROSS_SAFE_SIGNING_DOMAIN);
 const rc = await fastest("secp256k1 recovery", secp256k1Candidates(), (r) => r(largeSig, large.decompressed[64]!, largeSigningHash));
 
 // ---------------------------------------------------------------------------- correctness first

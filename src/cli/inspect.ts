@@ -8,6 +8,7 @@ import { detectVersion } from "../protocol/envelope.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { SeenBlocks } from "../protocol/seen-blocks.ts";
 import { snappyDecode } from "../protocol/snappy.ts";
+import { BLOCK_DOMAIN_RISK, parseAttestationDomain } from "../protocol/signing-domain.ts";
 import { formatTopic, type TopicKind } from "../protocol/topic.ts";
 import type { Address, BlockVersion } from "../protocol/types.ts";
 import { summarize, validateGossipMessage } from "../protocol/validate.ts";
@@ -26,6 +27,10 @@ options:
                          verdict is IGNORE, as op-node's when it knows no signer
   --now <unix seconds>   validation clock (default: now)
   --topic blocks|cross-safe   rules to apply (default: blocks, op-node's rules unchanged)
+  --attestation-domain attestation|block
+                         cross-safe only: the signing domain attestations are checked in (default
+                         attestation = op-follow's 0x00…01; block = the design doc's domain 0,
+                         compatibility only — RISKY: any public unsafe block then passes)
   --version v1|v2|v3|v4  topic version (default: detected from the envelope; cross-safe is v4)
   --jovian-time <unix>   Jovian activation time (allows non-zero blobGasUsed from then on);
                          overrides the preset's
@@ -59,6 +64,7 @@ export async function runInspect(argv: string[]): Promise<number> {
         now: { type: "string" },
         topic: { type: "string", default: "blocks" },
         version: { type: "string" },
+        "attestation-domain": { type: "string", default: "attestation" },
         "jovian-time": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -87,6 +93,9 @@ export async function runInspect(argv: string[]): Promise<number> {
     const signer = (o.signer as Address | undefined) ?? preset?.unsafeBlockSigner;
     const kind = o.topic === "cross-safe" ? "cross-safe" : o.topic === "blocks" ? "blocks" : undefined;
     if (!kind) throw new UsageError(`--topic must be blocks or cross-safe, not ${o.topic}`);
+    const attestationDomain = parseAttestationDomain(o["attestation-domain"]);
+    if (!attestationDomain) throw new UsageError(`--attestation-domain must be attestation or block, not ${o["attestation-domain"]}`);
+    if (attestationDomain === "block" && kind === "cross-safe") console.error(`op-follow inspect: warning: ${BLOCK_DOMAIN_RISK}`);
     let version: BlockVersion | undefined;
     if (o.version !== undefined) {
       const m = /^v?([1-4])$/.exec(o.version);
@@ -115,6 +124,7 @@ export async function runInspect(argv: string[]): Promise<number> {
       signer,
       now,
       jovianTime,
+      attestationDomain,
       seen: new SeenBlocks(),
     });
     console.log(JSON.stringify(summarize(result)));

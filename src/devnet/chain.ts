@@ -368,7 +368,7 @@ export class DevChain {
     };
   }
 
-  private buildNext(parent: L2Block, kind: "normal" | "equivocation", salt?: number): L2Block {
+  private buildNext(parent: L2Block, kind: "normal", salt?: number): L2Block {
     const number = parent.number + 1n;
     const timestamp = parent.timestamp + BigInt(this.options.l2BlockTime);
     const a = this.attributes(parent, timestamp, salt ?? this.l2Salts.get(number) ?? 0);
@@ -673,19 +673,43 @@ export class DevChain {
   }
 
   /**
-   * The sequencer builds a second, different, validly built block at an already cross-safe height
-   * (same parent and attributes, other sequencer transactions). It is not canonical; only the
-   * sequencer view knows it. Sign it with payloadOf() to produce the evidence.
+   * The sequencer contradicts its own attestation at an already cross-safe height: it builds the
+   * deposits-only replacement of the block it attested (what its supervisor would produce had it
+   * judged the block invalid). Both consolidate against the follower's chain, so signing both in the
+   * attestation domain is the one conflict only the sequencer can cause (protocol notes §8.7). It is
+   * not canonical; only the sequencer view knows it. Sign it with payloadOf() to produce the evidence.
    */
   equivocate(height: bigint): L2Block {
     if (height < 1n || height > this.crossSafe) throw new Error(`equivocate: height ${height} is not cross-safe (cross-safe head ${this.crossSafe})`);
     const canonical = this.l2[Number(height)]!;
     const parent = this.l2[Number(height - 1n)]!;
-    const b = this.buildNext(parent, "equivocation", ++this.saltCounter);
+    const b = buildL2Block(this.rng, this.l2Params, parent, {
+      timestamp: canonical.timestamp,
+      origin: this.l1ByHash.get(canonical.l1Origin.hash)!,
+      sequenceNumber: canonical.sequenceNumber,
+      deposits: canonical.txs.filter((t): t is DepositTxRecord => t.type === DEPOSIT_TX_TYPE).map((t) => ({ deposit: t.deposit, role: t.role })),
+      userTxs: false,
+      kind: "equivocation",
+      salt: canonical.salt,
+    });
     if (b.hash === canonical.hash) throw new Error("equivocate: rebuilt block is identical");
     this.l2ByHash.set(b.hash, { block: b, sequencerOnly: true });
     this.equivocationLog.push({ canonical, equivocating: b });
     this.emit({ type: "equivocation", canonical, equivocating: b });
+    return b;
+  }
+
+  /**
+   * A second, different, validly built block at `height` (same parent and attributes, other
+   * sequencer transactions), known to the sequencer only: what a stale or foreign attestation looks
+   * like to a follower (signed by the sequencer, but it does not consolidate against its chain).
+   */
+  conflictingBlock(height: bigint): L2Block {
+    const tip = this.l2Tip().number;
+    if (height < 1n || height > tip) throw new Error(`conflictingBlock: height ${height} is not in 1..${tip}`);
+    const b = this.buildNext(this.l2[Number(height - 1n)]!, "normal", ++this.saltCounter);
+    if (b.hash === this.l2[Number(height)]!.hash) throw new Error("conflictingBlock: rebuilt block is identical");
+    this.l2ByHash.set(b.hash, { block: b, sequencerOnly: true });
     return b;
   }
 

@@ -313,6 +313,8 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         const r = chain.reorgL2(big(o["from"], "from"));
         return { from: r.from.toString(), orphaned: r.orphaned.map((b) => b.hash) };
       }
+      case "conflictingBlock":
+        return blockSummary(chain.conflictingBlock(big(o["height"], "height")));
       case "equivocate": {
         const b = chain.equivocate(big(o["height"], "height"));
         return { equivocating: blockSummary(b), canonical: blockSummary(chain.view("sequencer").blockByNumber(b.number)!) };

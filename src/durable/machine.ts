@@ -300,9 +300,18 @@ export class ChainMachine {
 
   /**
    * The outcome of the Worker's RPC checks for an admitted candidate. `localHash` is the hash the
-   * follower's own node has at that height. A different validly signed block at a height already
-   * cross-safe is equivocation — unless our record there is no longer canonical locally, in which
-   * case the local chain reorged and we rewind first (protocol notes §8.7).
+   * follower's own node has at that height.
+   *
+   * Equivocation (protocol notes §8.7) needs two attestations at one height that BOTH consolidate
+   * against the follower's current chain: our record there (still the local block, or its
+   * deposits-only replacement) and a different consolidated candidate — e.g. an original and its
+   * replacement, each signed in the attestation domain. Only the sequencer's key can produce that
+   * pair. A conflicting attestation that does not consolidate (one from before a reorg, a foreign
+   * or replayed one) is rejected like any mismatch: an event, never an alarm or a halt. If our
+   * record at the head's height is no longer the local block, the local chain reorged there: rewind
+   * first. A stale record below the head proves nothing about the head (it may have been accepted
+   * after that reorg, over a gap), so an outsider's replay must not rewind it: the alarm's reorg
+   * probe checks the head itself every tick.
    */
   decide(o: Outcome, now: number, how: { promoted?: boolean } = {}): Decision {
     const { number: n, hash: h, peer } = o.kind === "consolidated" ? { ...o.candidate.ref, peer: o.candidate.peer } : o;
@@ -312,13 +321,10 @@ export class ChainMachine {
     this.#dropPending(h);
     const existing = this.#history.get(n);
     if (existing && existing.hash === h) return this.#ignore(now, "duplicate", peer, n, h, "duplicate");
-    if (existing && isLocal(existing, o.localHash)) {
-      const c = o.kind === "consolidated" ? o.candidate : { ref: { number: n, hash: h }, messageId: o.messageId, peer, raw: o.raw };
-      return this.#equivocation(c, existing, now);
-    }
-    if (existing) {
-      // The local chain changed at n, so every record from n up is off it (descendants change too);
-      // the newest record below n becomes the head, and the alarm's reorg check verifies it.
+    if (existing && isLocal(existing, o.localHash) && o.kind === "consolidated") return this.#equivocation(o.candidate, existing, now);
+    if (existing && !isLocal(existing, o.localHash) && n === this.#head?.number) {
+      // The local chain changed at the head's height: the newest record below it becomes the head,
+      // and the alarm's reorg check verifies that one.
       let below: CrossSafeHead | null = null;
       for (const rec of this.#history.values()) if (rec.number < n && (!below || rec.number > below.number)) below = rec;
       this.#rewindTo(below, `local chain changed at ${n}`, now);
@@ -486,7 +492,7 @@ export class ChainMachine {
     return { proceed: false, verdict: "ignore", reason };
   }
 
-  #equivocation(c: Pick<ConsolidatedCandidate, "messageId" | "peer" | "raw"> & { ref: { number: bigint; hash: Hash } }, existing: CrossSafeHead, now: number): Decision {
+  #equivocation(c: ConsolidatedCandidate, existing: CrossSafeHead, now: number): Decision {
     // The same conflict reported again adds nothing; a new one is stored.
     const dup = [...this.#evidence.values()].find((e) => e.number === c.ref.number && e.conflicting.hash === c.ref.hash);
     if (!dup) {

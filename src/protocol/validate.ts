@@ -1,8 +1,8 @@
 // The gossip validation pipeline for one message, in op-node's order (op-node/p2p/gossip.go
 // BuildBlocksValidator; protocol notes §4.1), each rule yielding a stable reason code whose
 // verdict (REJECT or IGNORE) is op-node's (verdict.ts). The cross-safe topic differs in one rule
-// only: no past-timestamp window (protocol notes §8.4) — staleness there is judged against the
-// cross-safe head by the Durable Object.
+// in three: no past-timestamp window (protocol notes §8.4) — staleness there is judged against the
+// cross-safe head by the Durable Object —, its own signing domain (§8.8) and low-s signatures only.
 import { equalBytes } from "./bytes.ts";
 import { decodeEnvelope, MIN_ENVELOPE_SIZE } from "./envelope.ts";
 import { computeBlockHash } from "./header.ts";
@@ -10,7 +10,8 @@ import { toHex } from "./hex.ts";
 import { computeMessageId } from "./message-id.ts";
 import { SeenBlocks } from "./seen-blocks.ts";
 import { sameAddress } from "./address.ts";
-import { payloadHash, recoverSigner, signingHash } from "./signature.ts";
+import { isHighS, payloadHash, recoverSigner, signingHash } from "./signature.ts";
+import { BLOCK_SIGNING_DOMAIN, signingDomainFor, type AttestationDomain } from "./signing-domain.ts";
 import { MAX_GOSSIP_SIZE, snappyDecode } from "./snappy.ts";
 import type { TopicKind } from "./topic.ts";
 import type { Address, BlockVersion, Hash, SignedEnvelope } from "./types.ts";
@@ -34,6 +35,11 @@ export interface ValidationContext {
   jovianTime?: bigint | undefined;
   /** op-node's past window for the `blocks` topics (default 60 s); ignored on the cross-safe topic. */
   pastWindowSeconds?: number;
+  /**
+   * The cross-safe topic's signing domain: op-follow's own (default) or, for compatibility only, the
+   * block domain (signing-domain.ts states the risk). Ignored on the blocks topics (always domain 0).
+   */
+  attestationDomain?: AttestationDomain;
   /** The per-height seen cache; omit to stop before step 12 (the Worker's Durable Object applies it). */
   seen?: SeenBlocks;
 }
@@ -74,10 +80,22 @@ export async function validateGossipMessage(raw: Uint8Array, ctx: ValidationCont
     const ph = payloadHash(signedBytes);
     out.payloadHash = toHex(ph);
     if (!ctx.signer || sameAddress(ctx.signer, ZERO_ADDRESS)) return await finish("no-signer-configured");
-    const signer = recoverSigner(decompressed.subarray(0, 65), signingHash(ctx.chainId, ph));
+    const sig = decompressed.subarray(0, 65);
+    // Cross-safe only (op-node accepts high-s on the blocks topics): a high-s twin of a signature
+    // needs no key, so accepting it would let anyone mint fresh message ids for old attestations.
+    if (ctx.kind === "cross-safe" && isHighS(sig)) return await finish("signature-high-s");
+    const domain = signingDomainFor(ctx.kind, ctx.attestationDomain);
+    const signer = recoverSigner(sig, signingHash(ctx.chainId, ph, domain));
     if (!signer) return await finish("signature-invalid");
     out.signer = signer;
-    if (!sameAddress(signer, ctx.signer)) return await finish("wrong-signer", `signed by ${signer}, expected ${ctx.signer}`);
+    if (!sameAddress(signer, ctx.signer)) {
+      // Only on this failing path: name an unsafe-block signature presented as an attestation (a
+      // borrowed or replayed block, or a publisher still signing in the block domain).
+      if (domain !== BLOCK_SIGNING_DOMAIN && sameAddress(recoverSigner(sig, signingHash(ctx.chainId, ph)) ?? ZERO_ADDRESS, ctx.signer)) {
+        return await finish("block-domain-signature", "an unsafe-block signature is not a cross-safe attestation (protocol notes §8.8)");
+      }
+      return await finish("wrong-signer", `signed by ${signer}, expected ${ctx.signer}`);
+    }
 
     // 3. SSZ by topic version
     const e = decodeEnvelope(decompressed, ctx.version);

@@ -18,6 +18,10 @@ export const REASONS = {
   "no-signer-configured": "ignore",
   "signature-invalid": "reject",
   "wrong-signer": "reject",
+  // cross-safe only: a malleated (high-s) signature (protocol notes §8.7), and the sequencer's
+  // unsafe-block signature where an attestation belongs (§8.8)
+  "signature-high-s": "reject",
+  "block-domain-signature": "reject",
   // timestamps (steps 4, 5)
   "timestamp-too-old": "reject",
   "timestamp-in-future": "reject",

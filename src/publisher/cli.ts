@@ -5,6 +5,7 @@ import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } fr
 import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags } from "../cli/node-flags.ts";
 import { runUntilSignal } from "../cli/run-until-signal.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
+import { parseAttestationDomain } from "../protocol/signing-domain.ts";
 import { createLogger } from "../relay/log.ts";
 import { startPublisher, type PublisherConfig } from "./publisher.ts";
 
@@ -18,6 +19,7 @@ const TABLE: FlagTable = {
     { name: "l2-rpc", env: "L2_RPC", arg: "<url>", help: "the sequencer's execution node (op-geth): eth_getBlockByNumber" },
     { name: "rollup-rpc", env: "ROLLUP_RPC", arg: "<url>", help: "the sequencer's rollup node (op-node): optimism_syncStatus (cross_safe_l2, else safe_l2)" },
     { name: "signer-key-file", env: "SIGNER_KEY_FILE", arg: "<path>", help: `file holding the sequencer's block-signing key (hex secp256k1); or put the key itself in ${ENV_PREFIX}SIGNER_KEY. Never logged.` },
+    { name: "attestation-domain", env: "ATTESTATION_DOMAIN", arg: "attestation|block", help: "signing domain of the attestations: op-follow's own (0x00…01), or the block domain 0 of the design doc — compatibility only, RISKY: every public unsafe-block signature then passes as an attestation", default: "attestation" },
     { name: "state-file", env: "STATE_FILE", arg: "<path>", help: "what has been published (never twice, also across restarts); created on first run", default: "op-follow-publisher-state.json" },
     { name: "from", env: "FROM", arg: "<height>", help: "first block to publish on a fresh state file (default: the cross-safe head at start)" },
     { name: "poll-interval", env: "POLL_INTERVAL", arg: "<duration>", help: "how often the sequencer's cross-safe head is polled", default: "1s" },
@@ -74,6 +76,10 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
     else signerKey = k;
   }
 
+  const domainStr = flags.one("attestation-domain") ?? "attestation";
+  const attestationDomain = parseAttestationDomain(domainStr);
+  if (!attestationDomain) flags.problem(`--attestation-domain: expected attestation or block, got "${domainStr}"`);
+
   const stateFile = flags.one("state-file") ?? "";
   if (!stateFile) flags.problem("--state-file must not be empty");
   let from: bigint | undefined;
@@ -94,6 +100,7 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
     l2Rpc,
     rollupRpc,
     signerKey: signerKey!,
+    ...(attestationDomain === "block" ? { attestationDomain } : {}),
     stateFile,
     ...(from !== undefined ? { from } : {}),
     pollIntervalMs,

@@ -13,6 +13,7 @@
 //   those heights; followers apply their own rules to them.
 import type { Logger } from "../relay/log.ts";
 import type { Hash } from "../protocol/types.ts";
+import type { AttestationDomain } from "../protocol/signing-domain.ts";
 import { prepareBlock, signPrepared } from "./message.ts";
 import type { SequencerSource } from "./source.ts";
 import { forgetPublished, recordPublished, wasPublished, type PublisherState } from "./state.ts";
@@ -53,6 +54,8 @@ export interface EngineOptions {
   chainId: bigint;
   /** secp256k1 private key of the sequencer (never logged). */
   signerKey: Uint8Array;
+  /** Signing domain of the attestations (default op-follow's own; "block" is the risky compatibility mode). */
+  attestationDomain?: AttestationDomain;
   state: PublisherState;
   persist(s: PublisherState): Promise<void>;
   send(message: Uint8Array, block: HeadRef): Promise<SendResult>;
@@ -192,7 +195,7 @@ export class PublishEngine {
       return { kind: "stop", reason: "not-cross-safe", detail: `cross-safe head is ${now.number} ${now.hash}` };
     }
     if (this.#stopped) return { kind: "stop", reason: "stopped" };
-    const message = signPrepared(prepared, this.#o.chainId, this.#o.signerKey);
+    const message = signPrepared(prepared, this.#o.chainId, this.#o.signerKey, this.#o.attestationDomain);
     const ref: HeadRef = { number: n, hash };
     const prepareMs = performance.now() - t0;
 

@@ -8,6 +8,7 @@ import { toHex } from "../protocol/hex.ts";
 import { payloadFromRpcBlock } from "../protocol/payload-from-rpc.ts";
 import { signGossipMessage } from "../protocol/publish.ts";
 import type { RpcBlock } from "../protocol/rpc-block.ts";
+import { signingDomainFor, type AttestationDomain } from "../protocol/signing-domain.ts";
 import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
 import type { ExecutionPayload, Hash } from "../protocol/types.ts";
 
@@ -28,7 +29,10 @@ export function prepareBlock(b: RpcBlock): PreparedBlock {
   return { ok: true, payload: r.payload, parentBeaconBlockRoot: r.parentBeaconBlockRoot, hash: b.hash.toLowerCase() as Hash };
 }
 
-/** snappy(signature ‖ parentBeaconBlockRoot ‖ SSZ payload), signed by `key` for `chainId`. */
-export function signPrepared(p: Extract<PreparedBlock, { ok: true }>, chainId: bigint, key: Uint8Array): Uint8Array {
-  return signGossipMessage(p.payload, CROSS_SAFE_VERSION, p.parentBeaconBlockRoot, chainId, key).message;
+/**
+ * snappy(signature ‖ parentBeaconBlockRoot ‖ SSZ payload), signed by `key` for `chainId` in the
+ * cross-safe attestation domain (protocol notes §8.8), or the block domain in compatibility mode.
+ */
+export function signPrepared(p: Extract<PreparedBlock, { ok: true }>, chainId: bigint, key: Uint8Array, attestation: AttestationDomain = "attestation"): Uint8Array {
+  return signGossipMessage(p.payload, CROSS_SAFE_VERSION, p.parentBeaconBlockRoot, chainId, key, signingDomainFor("cross-safe", attestation)).message;
 }

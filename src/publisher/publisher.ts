@@ -13,6 +13,7 @@ import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { SeenBlocks } from "../protocol/seen-blocks.ts";
 import { CROSS_SAFE_VERSION, crossSafeTopic } from "../protocol/topic.ts";
 import type { Address } from "../protocol/types.ts";
+import { BLOCK_DOMAIN_RISK, type AttestationDomain } from "../protocol/signing-domain.ts";
 import { validateGossipMessage } from "../protocol/validate.ts";
 import type { Verdict } from "../protocol/verdict.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
@@ -33,6 +34,8 @@ export interface PublisherConfig extends NodeConfig {
   rollupRpc: string;
   /** The sequencer's block-signing key. Never logged. */
   signerKey: Uint8Array;
+  /** Signing domain of attestations; absent = op-follow's own (protocol notes §8.8). */
+  attestationDomain?: AttestationDomain;
   stateFile: string;
   /** First height on a fresh state (default: the cross-safe head at start). */
   from?: bigint;
@@ -95,6 +98,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
   const log = extras.log ?? createLogger({ level: config.logLevel, fields: { component: "publisher" } });
   const topic = crossSafeTopic(config.chainId);
   const signer = addressOfPrivateKey(config.signerKey);
+  if (config.attestationDomain === "block") log.warn("compatibility mode: attestations are signed in the block domain", { risk: BLOCK_DOMAIN_RISK });
 
   const loaded = await loadState(config.stateFile);
   const state = loaded ?? emptyState(config.chainId);
@@ -115,6 +119,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
       source: extras.source ?? rpcSequencerSource(rpcClient("l2", config.l2Rpc, config.rpcTimeoutMs), rpcClient("rollup", config.rollupRpc, config.rpcTimeoutMs)),
       chainId: config.chainId,
       signerKey: config.signerKey,
+      ...(config.attestationDomain ? { attestationDomain: config.attestationDomain } : {}),
       state,
       persist: (s) => saveState(config.stateFile, s),
       send: async (message) => {
@@ -165,6 +170,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
           kind: "cross-safe",
           version: CROSS_SAFE_VERSION,
           signer,
+          ...(config.attestationDomain ? { attestationDomain: config.attestationDomain } : {}),
           now: Math.floor(Date.now() / 1000),
           // Unknown Jovian time: accept a non-zero blobGasUsed rather than reject blocks we cannot judge.
           jovianTime: jovianTime ?? 0n,

@@ -4,11 +4,13 @@
 //   CHAINS          (var, JSON array) one entry per served chain:
 //                   { "network": "<preset name>" | "chain": <chain config JSON>,
 //                     "l1Rpc": url, "l2Rpc": url, "rollupRpc": url,
-//                     "signer"?: address   (else read from L1 SystemConfig.unsafeBlockSigner()) }
+//                     "signer"?: address   (else read from L1 SystemConfig.unsafeBlockSigner()),
+//                     "attestationDomain"?: "attestation" (default) | "block" (compatibility, risky) }
 //   RELAY_SECRETS   (secret, JSON object) relay id → HMAC secret (≥ 32 chars)
 //   ADMIN_TOKEN     (secret) bearer token for /admin routes (≥ 32 chars)
 //   RPC_TIMEOUT_MS  (var, optional) per-call JSON-RPC timeout, default 3000, 100..30000
 import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../protocol/chain-config.ts";
+import { parseAttestationDomain, type AttestationDomain } from "../protocol/signing-domain.ts";
 import type { Address } from "../protocol/types.ts";
 import type { ChainHead } from "../durable/chain-head.ts";
 
@@ -27,6 +29,8 @@ export interface ChainSettings {
   rollupRpc: string;
   /** Fixed signer (overrides the config's); undefined → SystemConfig over L1 RPC. */
   signer: Address | undefined;
+  /** Signing domain cross-safe attestations are checked in (signing-domain.ts). */
+  attestationDomain: AttestationDomain;
 }
 
 export interface Settings {
@@ -82,6 +86,12 @@ export function parseSettings(env: WorkerEnv): Settings {
       if (typeof e["signer"] !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(e["signer"])) throw new ConfigError(`${at}.signer: not an address`);
       signer = e["signer"] as Address;
     }
+    let attestationDomain: AttestationDomain = "attestation";
+    if (e["attestationDomain"] !== undefined) {
+      const d = typeof e["attestationDomain"] === "string" ? parseAttestationDomain(e["attestationDomain"]) : undefined;
+      if (!d) throw new ConfigError(`${at}.attestationDomain: "attestation" or "block"`);
+      attestationDomain = d;
+    }
     const key = config.chainId.toString();
     if (chains.has(key)) throw new ConfigError(`${at}: chain ${key} is listed twice`);
     chains.set(key, {
@@ -90,6 +100,7 @@ export function parseSettings(env: WorkerEnv): Settings {
       l2Rpc: url(e["l2Rpc"], `${at}.l2Rpc`),
       rollupRpc: url(e["rollupRpc"], `${at}.rollupRpc`),
       signer: signer ?? config.unsafeBlockSigner,
+      attestationDomain,
     });
   });
   let relaySecrets: Record<string, string> = {};

@@ -7,7 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, it } from "vitest";
 import { toHex } from "../../src/protocol/hex.ts";
+import { decodeEnvelope } from "../../src/protocol/envelope.ts";
 import { computeMessageId } from "../../src/protocol/message-id.ts";
+import { signGossipMessage } from "../../src/protocol/publish.ts";
+import { CROSS_SAFE_SIGNING_DOMAIN } from "../../src/protocol/signing-domain.ts";
+import { snappyDecode } from "../../src/protocol/snappy.ts";
 import { buildGossip, Rng, validPayload, withValidBlockHash } from "../helpers/payload-gen.ts";
 import { ANVIL, type GossipVector, PROJECT_ROOT, readVectorHex, readVectorJson, vectorPath } from "../helpers/vectors.ts";
 
@@ -108,13 +112,33 @@ describe.concurrent("op-follow inspect: verdicts (exit 0)", () => {
     expect(await verdict([...uniArgs, "--version", "4", vectorPath(`${UNI}.hex`)])).toEqual(expectedUni);
   });
 
-  it("--topic cross-safe: three hours later accepted (no past window); on the blocks topic rejected as too old", async ({ expect }) => {
-    const raw = readVectorHex(UNI);
+  it("--topic cross-safe: the unsafe-topic vector is no attestation (the borrowed-signature finding, protocol notes §8.8)", async ({ expect }) => {
     const later = ["--chain-id", "1301", "--signer", ANVIL[5].address, "--now", String(uni.timestamp + 3 * 3600), vectorPath(`${UNI}.hex`)];
+    expect(await verdict([...later, "--topic", "cross-safe"])).toMatchObject({ verdict: "reject", reason: "block-domain-signature" });
+    // the design doc's literal scheme, only on request and with its risk stated
+    const r = await run([...later, "--topic", "cross-safe", "--attestation-domain", "block"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: "accept", reason: "valid" });
+    expect(r.stderr).toMatch(/warning: attestation domain 'block' lets anyone relay a public unsafe block/);
+    expect((await run([...later, "--attestation-domain", "nope"])).code).toBe(2);
+  });
+
+  it("--topic cross-safe: the same block attested in the cross-safe domain is accepted three hours later (no past window); on a blocks topic it is no unsafe block", async ({ expect }) => {
+    const raw = readVectorHex(UNI);
+    const d = snappyDecode(raw);
+    if (!d.ok) throw new Error(d.error);
+    const e = decodeEnvelope(d.data, 4);
+    if (!e.ok) throw new Error(e.error);
+    const att = signGossipMessage(e.envelope.payload, 4, e.envelope.parentBeaconBlockRoot, 1301n, ANVIL[5].key, CROSS_SAFE_SIGNING_DOMAIN).message;
+    const f = join(tmp, "attestation.bin");
+    writeFileSync(f, att);
+    const later = ["--chain-id", "1301", "--signer", ANVIL[5].address, "--now", String(uni.timestamp + 3 * 3600), f];
     const cs = await verdict([...later, "--topic", "cross-safe"]);
-    expect(cs).toEqual({ ...expectedUni, messageId: toHex(await computeMessageId("/optimism/1301/0/cross-safe-blocks", raw)).slice(2) });
-    expect(await verdict(later)).toMatchObject({ verdict: "reject", reason: "timestamp-too-old" });
-    expect(await verdict([...later, "--topic", "blocks"])).toMatchObject({ verdict: "reject", reason: "timestamp-too-old" });
+    const { payloadHash: _ph, ...rest } = expectedUni;
+    expect(cs).toMatchObject({ ...rest, messageId: toHex(await computeMessageId("/optimism/1301/0/cross-safe-blocks", att)).slice(2) });
+    expect(await verdict(later)).toMatchObject({ verdict: "reject", reason: "wrong-signer" });
+    expect(await verdict([...later, "--topic", "blocks"])).toMatchObject({ verdict: "reject", reason: "wrong-signer" });
+    expect(await verdict([...later.slice(0, -1), vectorPath(`${UNI}.hex`)])).toMatchObject({ verdict: "reject", reason: "timestamp-too-old" });
   });
 
   it("--jovian-time allows a non-zero blobGasUsed from its activation on", async ({ expect }) => {

@@ -6,6 +6,7 @@ import "../../src/node/keccak.ts";
 import { decodeEnvelope, encodeSignedBytes } from "../../src/protocol/envelope.ts";
 import { payloadFromRpcBlock } from "../../src/protocol/payload-from-rpc.ts";
 import { signGossipMessage } from "../../src/protocol/publish.ts";
+import { CROSS_SAFE_SIGNING_DOMAIN } from "../../src/protocol/signing-domain.ts";
 import { parseRpcBlock } from "../../src/protocol/rpc-block.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import { computeBlockHash } from "../../src/protocol/header.ts";
@@ -190,7 +191,7 @@ describe("chain server", () => {
     if (!p.ok) throw new Error(p.error);
     const ours = s.chain.payloadOf(s.chain.view("sequencer").blockByNumber(BigInt(st.safe_l2.number))!);
     expect(encodeSignedBytes(p.payload, 4, p.parentBeaconBlockRoot)).toEqual(encodeSignedBytes(ours.payload, 4, ours.parentBeaconBlockRoot));
-    const m = signGossipMessage(p.payload, 4, p.parentBeaconBlockRoot, 901n, fromHex(s.chain.options.sequencerKey));
+    const m = signGossipMessage(p.payload, 4, p.parentBeaconBlockRoot, 901n, fromHex(s.chain.options.sequencerKey), CROSS_SAFE_SIGNING_DOMAIN);
     const v = await validateGossipMessage(m.message, { chainId: 901n, topic: "/optimism/901/0/cross-safe-blocks", kind: "cross-safe", version: 4, signer: s.chain.sequencerAddress, now: st.safe_l2.timestamp });
     expect(v.verdict).toBe("accept");
     expect(v.blockHash).toBe(json.hash);

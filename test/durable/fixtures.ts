@@ -57,6 +57,16 @@ export function consolidated(n: bigint | number, hash: Hash = hashOf(n), o: Cand
   return { kind: "consolidated", candidate: candidate(n, hash, o), localHash: o.localHash ?? hash };
 }
 
+/**
+ * The sequencer's deposits-only replacement of the local block at n (tag ≠ 0 picks another one): it
+ * consolidates too, so against a record of the original it is the equivocation of §8.7.
+ */
+export function replacement(n: bigint | number, peer = "peerA", tag = 1, raw?: Uint8Array): Outcome {
+  const o = consolidated(n, hashOf(n, tag), { peer, localHash: hashOf(n), consolidation: { kind: "match-deposits-only", variant: "spec" } });
+  if (raw && o.kind === "consolidated") o.candidate.raw = raw;
+  return o;
+}
+
 export function mismatch(n: bigint | number, hash: Hash, localHash: Hash, peer = "peerA", reason = "consolidation-mismatch:transactions"): Outcome {
   return { kind: "mismatch", number: BigInt(n), hash, messageId: `msg-${hash.slice(2, 10)}-${hash.slice(-6)}`, peer, raw: rawOf(hash), reason, localHash };
 }

@@ -8,8 +8,10 @@
 //    chain (or on nothing); reconcile() picks the newest such record among the heights it was given;
 //  - only a ConsolidatedCandidate outcome ever becomes the head (never a mismatch, hold or admission),
 //    and only while no alarm is raised;
-//  - stored evidence is never lost or changed, also across a persist → restore, and evidence is only
-//    recorded when our record is the local chain's block and the other one is not;
+//  - stored evidence is never lost or changed, also across a persist → restore, and evidence (hence an
+//    alarm, a halt) is only recorded when our record is the local chain's block AND the conflicting
+//    block consolidates against the local chain too (protocol notes §8.7): no stale, replayed or
+//    foreign attestation — however often sent, by however many peers — can raise it;
 //  - memory bounds hold (history, envelopes, pending, events, peers);
 //  - the changes reported by takeChanges(), applied like src/durable/storage.ts does at random
 //    points, rebuild exactly the machine's state (restores are done from that rebuilt store).
@@ -85,6 +87,7 @@ interface Stats {
   rewindsByDecide: number;
   rewindsToNothing: number;
   equivocations: number;
+  attacks: number;
   alarmsCleared: number;
   heldWhileHalted: number;
   restores: number;
@@ -97,7 +100,7 @@ interface Stats {
 }
 
 function newStats(): Stats {
-  return { sequences: 0, calls: 0, advances: 0, replaced: 0, rewinds: 0, rewindsByDecide: 0, rewindsToNothing: 0, equivocations: 0, alarmsCleared: 0, heldWhileHalted: 0, restores: 0, persists: 0, maxHistory: 0, maxPending: 0, maxPeers: 0, maxEvents: 0, maxEnvelopes: 0 };
+  return { sequences: 0, calls: 0, advances: 0, replaced: 0, rewinds: 0, rewindsByDecide: 0, rewindsToNothing: 0, equivocations: 0, attacks: 0, alarmsCleared: 0, heldWhileHalted: 0, restores: 0, persists: 0, maxHistory: 0, maxPending: 0, maxPeers: 0, maxEvents: 0, maxEnvelopes: 0 };
 }
 
 /** A record agrees with the local chain's block at its height: the same block, or (for a deposits-only
@@ -216,6 +219,8 @@ class Harness {
         assert(op.kind === "decide", `evidence added by ${op.kind}`);
         const rec = before.history!.find((h) => h.number === e.number && h.hash === e.existing.hash);
         assert(rec !== undefined && isLocal(rec, this.chain.canon(e.number)), "evidence against a record the local chain does not have");
+        assert(op.kind === "decide" && op.outcome.kind === "consolidated", "an alarm from an attestation that did not consolidate");
+        assert(this.chain.check(e.number, e.conflicting.hash) !== "mismatch", "an alarm from a block the local chain does not consolidate");
         assert(e.conflicting.hash !== e.existing.hash, "evidence of a block against itself");
         assert(m.alarm !== null, "evidence stored without an alarm");
         assert(e.existing.raw === null || e.existing.raw.length > 0, "empty existing envelope");
@@ -385,7 +390,8 @@ type Cmd =
   | { t: "nonce"; k: number }
   | { t: "burstAdvance"; k: number }
   | { t: "burstReject"; k: number }
-  | { t: "burstHold"; k: number };
+  | { t: "burstHold"; k: number }
+  | { t: "attack"; k: number; seed: number };
 
 function gossipArb(peers: number): fc.Arbitrary<GossipCmd> {
   return fc.record({
@@ -416,6 +422,7 @@ function commandArb(long: boolean): fc.Arbitrary<Cmd> {
     { weight: 2, arbitrary: fc.constant({ t: "restart" as const }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("dropPending" as const), i: fc.nat() }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant("nonce" as const), k: fc.integer({ min: 0, max: 4 }) }) },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant("attack" as const), k: fc.integer({ min: 1, max: 12 }), seed: fc.nat() }) },
   ];
   if (!long) return fc.oneof(...common);
   return fc.oneof(
@@ -492,6 +499,44 @@ function run(cmds: Cmd[], stats: Stats): void {
         }
         break;
       }
+      case "attack": {
+        // An outsider with only public messages (protocol notes §8.7–8.8): stale attestations from
+        // before a local reorg and foreign ones at cross-safe heights (validly signed, but they do not
+        // consolidate), high-s twins of attestations we hold (same block hash), and unsafe-block
+        // signatures borrowed onto the cross-safe topic (refused statelessly). None may raise an alarm,
+        // move the head or the history.
+        const before = { alarm: H.m.alarm, head: H.m.head, history: H.m.history().length, evidence: H.m.evidence().length };
+        const top = H.m.head?.number ?? H.chain.localSafe;
+        for (let i = 0; i < c.k; i++) {
+          const r = (c.seed >> (i % 24)) + i;
+          const n = top - BigInt(r % 6) < 1n ? 1n : top - BigInt(r % 6);
+          const v = H.chain.version(n);
+          const peer = `attacker${r % 3}`;
+          const rec = H.m.historyAt(n);
+          switch (r % 4) {
+            case 0: // a stale attestation: the block this height had before the last local reorg (or never)
+              H.gossip({ t: "gossip", at: "head", dh: Number(n - (H.m.head?.number ?? H.chain.localSafe)), kind: "old", tag: 0, peer: 0, fault: "none", invalid: false });
+              break;
+            case 1: // a foreign block the sequencer signed for another fork
+              H.gossip({ t: "gossip", at: "head", dh: Number(n - (H.m.head?.number ?? H.chain.localSafe)), kind: "equiv", tag: 1 + (r % 7), peer: 1, fault: "none", invalid: false });
+              break;
+            case 2: // a high-s twin of what we hold: the same block hash, a new message id
+              if (rec) H.admit({ peer, verdict: "accept", reason: "valid", number: n, hash: rec.hash });
+              break;
+            case 3: // an unsafe-block signature on the cross-safe topic
+              H.admit({ peer, verdict: "reject", reason: "block-domain-signature", number: n, hash: hashOf(n, 0, v) });
+              break;
+          }
+        }
+        assert(H.m.alarm === before.alarm, "an outsider's public messages changed the alarm");
+        assert(H.m.evidence().length === before.evidence, "an outsider's public messages added evidence");
+        // They may hasten the detection of a real local reorg (decide() reads the follower's own node),
+        // but never move back a head the local chain still has.
+        const headStillLocal = before.head !== null && isLocal(before.head, H.chain.canon(before.head.number));
+        assert(!headStillLocal || (H.m.head !== null && H.m.head.number >= before.head!.number), "an outsider's public messages moved a canonical head back");
+        stats.attacks += c.k;
+        break;
+      }
       case "burstReject":
         for (let i = 0; i < c.k; i++) H.admit({ peer: `fresh${freshPeer++}`, verdict: "reject", reason: "signature-invalid" });
         break;
@@ -527,7 +572,8 @@ describe("ChainMachine against a model of the local chain", () => {
     expect(stats.rewinds - stats.rewindsByDecide).toBeGreaterThan(300);
     expect(stats.rewindsByDecide).toBeGreaterThan(300);
     expect(stats.rewindsToNothing).toBeGreaterThan(100);
-    expect(stats.equivocations).toBeGreaterThan(500);
+    expect(stats.equivocations).toBeGreaterThan(200);
+    expect(stats.attacks).toBeGreaterThan(5_000);
     expect(stats.alarmsCleared).toBeGreaterThan(200);
     expect(stats.heldWhileHalted).toBeGreaterThan(500);
     expect(stats.replaced).toBeGreaterThan(500);

@@ -17,6 +17,7 @@ import {
   rawOf,
   ref,
   T0,
+  replacement,
 } from "./fixtures.ts";
 
 const admitOf = (n: number, h = hashOf(n), peer = "peerA") => ({ peer, verdict: "accept" as const, reason: "valid", number: BigInt(n), hash: h });
@@ -121,14 +122,44 @@ describe("stale", () => {
   });
 });
 
-describe("equivocation", () => {
+const replacementOf = replacement;
+
+describe("equivocation (protocol notes §8.7: two attestations at one height that both consolidate)", () => {
   function equivocated() {
     const m = machineAt(10);
     m.observeLocalSafe(ref(20));
-    const o = mismatch(10, hashOf(10, 1), hashOf(10), "p2");
+    const o = replacementOf(10, "p2");
     const d = deliver(m, o, T0 + 100);
-    return { m, d, messageId: o.kind === "mismatch" ? o.messageId : "" };
+    return { m, d, messageId: o.kind === "consolidated" ? o.candidate.messageId : "" };
   }
+
+  it("a conflicting attestation that fails consolidation (stale, replayed, foreign) is rejected: no alarm, no evidence, the head moves on", () => {
+    const m = machineAt(10);
+    m.observeLocalSafe(ref(20));
+    for (const [i, n] of [10, 9, 3, 10].entries()) {
+      expect(deliver(m, mismatch(n, hashOf(n, 2 + i), hashOf(n), "px"), T0 + i)).toMatchObject({ verdict: "reject", admitted: true });
+    }
+    expect(m.alarm).toBeNull();
+    expect(m.evidence()).toEqual([]);
+    expect(m.head?.hash).toBe(hashOf(10));
+    expect(m.history().map((h) => h.number)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n]);
+    expect(deliver(m, consolidated(11), T0 + 10)).toMatchObject({ verdict: "accept", reason: "advanced" });
+    expect(m.events().filter((e) => e.kind === "rejected")).toHaveLength(4);
+  });
+
+  it("the same attestation again (e.g. a high-s twin: same block hash) is a duplicate, never a conflict", () => {
+    const m = machineAt(10);
+    expect(deliver(m, consolidated(10), T0)).toMatchObject({ verdict: "ignore", reason: "duplicate", admitted: false });
+    expect(m.decide(consolidated(10), T0)).toMatchObject({ verdict: "ignore", reason: "duplicate" });
+    expect(m.alarm).toBeNull();
+  });
+
+  it("a replacement head, then the original it replaced (both consolidate): equivocation", () => {
+    const m = machineAt(9);
+    expect(deliver(m, replacementOf(10), T0)).toMatchObject({ verdict: "accept", reason: "advanced-replaced-spec" });
+    expect(deliver(m, consolidated(10, hashOf(10), { peer: "p4" }), T0 + 1)).toMatchObject({ verdict: "ignore", reason: "equivocation" });
+    expect(m.alarm).toMatchObject({ number: "10", hashes: [hashOf(10, 1), hashOf(10)] });
+  });
 
   it("raises an alarm and stores both envelopes as evidence; the relaying peer is not penalised", () => {
     const { m, d, messageId } = equivocated();
@@ -179,9 +210,9 @@ describe("equivocation", () => {
 
   it("stores each distinct conflict once; the alarm keeps pointing at the first", () => {
     const { m } = equivocated();
-    expect(m.decide(mismatch(10, hashOf(10, 1), hashOf(10), "p3"), T0 + 300)).toEqual({ verdict: "ignore", reason: "equivocation" });
+    expect(m.decide(replacementOf(10, "p3"), T0 + 300)).toEqual({ verdict: "ignore", reason: "equivocation" });
     expect(m.evidence()).toHaveLength(1);
-    expect(m.decide(mismatch(9, hashOf(9, 4), hashOf(9), "p3"), T0 + 300)).toEqual({ verdict: "ignore", reason: "equivocation" });
+    expect(m.decide(replacementOf(9, "p3", 4), T0 + 300)).toEqual({ verdict: "ignore", reason: "equivocation" });
     expect(m.evidence().map((e) => [e.id, e.number])).toEqual([
       [1, 10n],
       [2, 9n],
@@ -211,7 +242,7 @@ describe("equivocation", () => {
   it("keeps the evidence when the existing block's envelope has been pruned (raw: null)", () => {
     const m = machineAt(LIMITS.envelopes + 10);
     expect(m.envelope(hashOf(1))).toBeUndefined();
-    m.decide(mismatch(1, hashOf(1, 1), hashOf(1)), T0);
+    m.decide(replacementOf(1), T0);
     expect(m.evidence()[0]).toMatchObject({ number: 1n, existing: { hash: hashOf(1), raw: null }, conflicting: { hash: hashOf(1, 1) } });
     expect(m.alarm).not.toBeNull();
   });
@@ -233,14 +264,19 @@ describe("local reorg", () => {
     expect(m.historyAt(10n)?.hash).toBe(reorged);
   });
 
-  it("a conflicting block below the head whose local hash differs from our record is not equivocation", () => {
+  it("a conflicting block below the head whose local hash differs from our record is not equivocation, and does not rewind the head", () => {
     const m = machineAt(10);
     const d = deliver(m, mismatch(8, hashOf(8, 5), hashOf(8, 0, 1)), T0);
     expect(d.verdict).toBe("reject"); // it does not match the local chain either
     expect(m.alarm).toBeNull();
     expect(m.evidence()).toEqual([]);
-    // the local chain changed at 8, so our records from 8 up are off it: the head falls back below
-    expect(m.head?.number).toBe(7n);
+    // Our record at 8 is stale, but the head may have been accepted after that reorg (over a gap):
+    // anyone can replay a message at 8, so only the alarm's probe of the head itself rewinds it.
+    expect(m.head?.number).toBe(10n);
+    expect(m.events().map((e) => e.kind)).not.toContain("rewound");
+    // the same at the head's own height: the head is provably off the local chain, rewind now
+    expect(deliver(m, mismatch(10, hashOf(10, 5), hashOf(10, 0, 1)), T0 + 1).verdict).toBe("reject");
+    expect(m.head?.number).toBe(9n);
     expect(m.events().map((e) => e.kind)).toContain("rewound");
   });
 
@@ -606,7 +642,7 @@ function richMachine(): ChainMachine {
   m.hold(held(16), T0 + 2);
   m.hold(held(17, hashOf(17), "rpc-timeout:l2", "p3"), T0 + 3);
   deliver(m, mismatch(14, hashOf(14, 1), hashOf(14), "p4"), T0 + 4);
-  deliver(m, mismatch(12, hashOf(12, 1), hashOf(12), "p5"), T0 + 5); // equivocation
+  deliver(m, replacementOf(12, "p5"), T0 + 5); // equivocation
   m.admit({ peer: "p6", verdict: "reject", reason: "signature-invalid" }, T0 + 6);
   m.claimNonce("relay1:abc", T0 + 31_000, T0 + 7);
   m.claimNonce("relay2:def", T0 + 32_000, T0 + 7);
@@ -725,7 +761,7 @@ describe("takeChanges", () => {
     expect(m.takeChanges()).toMatchObject({ meta: false, pendingPut: [hashOf(3)], events: [{ kind: "pending" }] });
     m.decide(consolidated(3), T0);
     expect(m.takeChanges()).toMatchObject({ pendingDelete: [hashOf(3)], historyPut: [3n] });
-    m.decide(mismatch(3, hashOf(3, 1), hashOf(3), "p9"), T0);
+    m.decide(replacementOf(3, "p9"), T0);
     expect(m.takeChanges()).toMatchObject({ meta: true, evidencePut: [1], peersPut: [], events: [{ kind: "equivocation" }] });
     m.clearAlarm(T0, "ok");
     expect(m.takeChanges()).toMatchObject({ meta: true, events: [{ kind: "alarm-cleared" }] });

@@ -9,7 +9,7 @@ import { ChainMachine, LIMITS, SCORING, type MachineSnapshot, type Outcome } fro
 import { MachineStore } from "../../src/durable/storage.ts";
 import type { Hash } from "../../src/protocol/types.ts";
 import type { WorkerEnv } from "../../src/worker/config.ts";
-import { advanceThrough, consolidated, deliver, hashOf, held, mismatch, normalise, rawOf, ref, T0 } from "./fixtures.ts";
+import { advanceThrough, consolidated, deliver, hashOf, held, mismatch, normalise, rawOf, ref, replacement, T0 } from "./fixtures.ts";
 
 const CHAIN = (env as unknown as WorkerEnv).CHAIN;
 let serial = 0;
@@ -62,7 +62,7 @@ describe("MachineStore: persist → load", () => {
       m.hold(held(17, hashOf(17), "rpc-timeout:l2", "p3"), T0 + 3);
       m.hold(held(17, hashOf(17), "rpc-timeout:l2", "p3"), T0 + 4); // attempts: 2
       deliver(m, mismatch(14, hashOf(14, 1), hashOf(14), "p4"), T0 + 5);
-      deliver(m, mismatch(12, hashOf(12, 1), hashOf(12), "p5"), T0 + 6); // equivocation → alarm
+      deliver(m, replacement(12, "p5"), T0 + 6); // equivocation → alarm
       m.admit({ peer: "p6", verdict: "reject", reason: "signature-invalid" }, T0 + 7);
       m.tick(T0 + SCORING.halfLifeMs / 3); // non-integer scores
       m.claimNonce("relay1:abc", now + 31_000, now);
@@ -98,7 +98,7 @@ describe("MachineStore: persist → load", () => {
       const store = new MachineStore(storage);
       const m = store.load();
       advanceThrough(m, 1, 5, T0);
-      m.decide(mismatch(5, hashOf(5, 1), hashOf(5)), T0);
+      m.decide(replacement(5), T0);
       store.persist(m, new Map());
       expect(reload(storage).alarm).not.toBeNull();
       m.clearAlarm(T0, "ok");
@@ -191,11 +191,10 @@ describe("MachineStore: persist → load", () => {
       const big = new Uint8Array(200).fill(0xee);
       const view = big.subarray(50, 50 + 40);
       view.set(rawOf(hashOf(8, 3)));
-      const o = mismatch(8, hashOf(8, 3), hashOf(8), "pX");
-      m.decide(o.kind === "mismatch" ? { ...o, raw: view } : o, T0); // existing envelope of 8 was pruned
+      m.decide(replacement(8, "pX", 3, view), T0); // existing envelope of 8 was pruned
       m.clearAlarm(T0, "ok");
       const top = LIMITS.envelopes + 10;
-      m.decide(mismatch(top, hashOf(top, 2), hashOf(top), "pY"), T0);
+      m.decide(replacement(top, "pY", 2), T0);
       store.persist(m, new Map());
       const loaded = reload(storage);
       expect(loaded.evidence.map((e) => [e.number, e.existing.raw, e.conflicting.raw])).toEqual([
@@ -206,7 +205,7 @@ describe("MachineStore: persist → load", () => {
       expectSameState(loaded, m);
       // a reloaded machine numbers new evidence after the stored ones
       const r = new MachineStore(storage).load();
-      r.decide(mismatch(top - 1, hashOf(top - 1, 5), hashOf(top - 1)), T0);
+      r.decide(replacement(top - 1, "peerA", 5), T0);
       expect(r.evidence().map((e) => e.id)).toEqual([1, 2, 3]);
     });
   });
@@ -337,7 +336,8 @@ function randomWalk(storage: DurableObjectStorage, seed: number, steps: number):
       const h = m.history();
       if (h.length) {
         const rec = h[int(h.length)]!;
-        m.decide(mismatch(rec.number, hashOf(rec.number, 1 + int(5), int(3)), canon(rec.number), peer), now);
+        // a conflicting attestation: a replacement of the local block (equivocation if rec is it), or a stale one
+        m.decide(rnd() < 0.5 ? replacement(rec.number, peer, 1 + int(5)) : mismatch(rec.number, hashOf(rec.number, 1 + int(5), int(3)), canon(rec.number), peer), now);
       }
     } else if (r < 0.55) m.clearAlarm(now, "operator");
     else if (r < 0.6) {
@@ -412,7 +412,7 @@ describe("ChainHead across evictions and restarts", () => {
       verdict: "ignore",
       reason: "above-local-safe",
     });
-    expect(await stub.settle(settleReq(6, hashOf(6, 2), "peer1", outcome(mismatch(6, hashOf(6, 2), hashOf(6), "peer1"))))).toMatchObject({ verdict: "ignore", reason: "equivocation" });
+    expect(await stub.settle(settleReq(6, hashOf(6, 2), "peer1", outcome(replacement(6, "peer1", 2))))).toMatchObject({ verdict: "ignore", reason: "equivocation" });
   }
 
   async function observe(stub: DurableObjectStub<ChainHead>) {
@@ -447,7 +447,7 @@ describe("ChainHead across evictions and restarts", () => {
     expect(await stub.settle(replay)).toMatchObject({ replay: false, reason: "above-local-safe" });
     await evictDurableObject(stub);
     expect(await stub.settle(replay)).toEqual({ replay: true });
-    expect(await stub.settle(settleReq(6, hashOf(6, 2), "peer0", outcome(mismatch(6, hashOf(6, 2), hashOf(6), "peer0"), ref(10))))).toMatchObject({ reason: "equivocation" });
+    expect(await stub.settle(settleReq(6, hashOf(6, 2), "peer0", outcome(replacement(6, "peer0", 2), ref(10))))).toMatchObject({ reason: "equivocation" });
     expect(await stub.evidence()).toHaveLength(1);
     expect(await stub.settle(settleReq(7, hashOf(7), "peer0", outcome(consolidated(7), ref(10))))).toMatchObject({ reason: "halted-equivocation", head: 6n });
     expect(await stub.clearAlarm("checked by operator")).toBe(true);
@@ -475,7 +475,7 @@ describe("ChainHead across evictions and restarts", () => {
     expect(await stub.settle(conflicting)).toEqual({ replay: false, needsCheck: true, verdict: "ignore", reason: "needs-check", head: 1n });
     expect(await observe(stub)).toEqual(before);
     // the same request again, with its check, is not a replay: the nonce was not claimed
-    const again = { ...conflicting, check: outcome(mismatch(1, hashOf(1, 1), hashOf(1), "peer1")) };
+    const again = { ...conflicting, check: outcome(replacement(1, "peer1")) };
     expect(await stub.settle(again)).toMatchObject({ replay: false, verdict: "ignore", reason: "equivocation" });
     expect(await stub.settle(again)).toEqual({ replay: true });
     expect(await stub.evidence()).toHaveLength(1);

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { encodeEnvelope, encodeSignedBytes } from "../../src/protocol/envelope.ts";
 import { computeBlockHash } from "../../src/protocol/header.ts";
-import { payloadHash, signHash, signingHash } from "../../src/protocol/signature.ts";
+import { BLOCK_SIGNING_DOMAIN, payloadHash, signHash, signingHash } from "../../src/protocol/signature.ts";
 import { snappyEncode } from "../../src/protocol/snappy.ts";
 import type { BlockVersion, ExecutionPayload, Withdrawal } from "../../src/protocol/types.ts";
 
@@ -170,8 +170,8 @@ export interface GossipMessage {
 }
 
 /** Signs arbitrary signed bytes (they need not decode) and frames them as a gossip message. */
-export function signRaw(signedBytes: Uint8Array, chainId: bigint, key: Uint8Array): GossipMessage {
-  const signature = signHash(signingHash(chainId, payloadHash(signedBytes)), key);
+export function signRaw(signedBytes: Uint8Array, chainId: bigint, key: Uint8Array, domain: Uint8Array = BLOCK_SIGNING_DOMAIN): GossipMessage {
+  const signature = signHash(signingHash(chainId, payloadHash(signedBytes), domain), key);
   const decompressed = new Uint8Array(65 + signedBytes.length);
   decompressed.set(signature, 0);
   decompressed.set(signedBytes, 65);
@@ -185,9 +185,10 @@ export function buildGossip(
   chainId: bigint,
   key: Uint8Array,
   parentBeaconBlockRoot?: Uint8Array,
+  domain: Uint8Array = BLOCK_SIGNING_DOMAIN,
 ): GossipMessage {
   const signedBytes = encodeSignedBytes(payload, version, version >= 3 ? parentBeaconBlockRoot ?? new Uint8Array(32) : undefined);
-  const m = signRaw(signedBytes, chainId, key);
+  const m = signRaw(signedBytes, chainId, key, domain);
   // the envelope encoder must produce exactly what we framed by hand
   const env = encodeEnvelope({
     version,

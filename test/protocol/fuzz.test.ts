@@ -10,11 +10,14 @@ import { crossSafeTopic, formatTopic } from "../../src/protocol/topic.ts";
 import type { Address, BlockVersion } from "../../src/protocol/types.ts";
 import { validateGossipMessage, type ValidationContext, type ValidationResult } from "../../src/protocol/validate.ts";
 import { type GossipReason, REASONS } from "../../src/protocol/verdict.ts";
+import { BLOCK_SIGNING_DOMAIN, CROSS_SAFE_SIGNING_DOMAIN } from "../../src/protocol/signing-domain.ts";
 import { buildGossip, Rng, signRaw, validPayload, withValidBlockHash } from "../helpers/payload-gen.ts";
 import { ANVIL, type GossipVector, readVectorHex, readVectorJson, versionOfTopic } from "../helpers/vectors.ts";
 
 interface Base {
   name: string;
+  /** The signing domain of the base's topic (cross-safe attestations have their own, §8.8). */
+  domain?: Uint8Array;
   raw: Uint8Array;
   decompressed: Uint8Array;
   version: BlockVersion;
@@ -53,10 +56,12 @@ function generated(rng: Rng, version: BlockVersion, crossSafe: boolean, maxTxs: 
   const p = validPayload(rng, version, { timestamp: BigInt(now) });
   p.transactions = Array.from({ length: rng.int(1, maxTxs) }, () => rng.bytes(rng.int(1, 120)));
   p.extraData = rng.bytes(rng.int(0, 32));
-  const m = buildGossip(withValidBlockHash(p, pbr), version, chainId, ANVIL[5].key, pbr);
+  const domain = crossSafe ? CROSS_SAFE_SIGNING_DOMAIN : BLOCK_SIGNING_DOMAIN;
+  const m = buildGossip(withValidBlockHash(p, pbr), version, chainId, ANVIL[5].key, pbr, domain);
   const topic = crossSafe ? crossSafeTopic(chainId) : formatTopic(chainId, "blocks", version);
   return {
     name: `generated v${version}${crossSafe ? " cross-safe" : ""}`,
+    domain,
     raw: m.raw,
     decompressed: m.decompressed,
     version,
@@ -162,7 +167,8 @@ function mutateCompressed(rng: Rng, raw: Uint8Array): Uint8Array {
 // ---- invariants ----
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-const SIGNATURE_FAILURES: GossipReason[] = ["wrong-signer", "signature-invalid"];
+// A mutated signature may also come out high-s, which only the cross-safe topic refuses (§8.7).
+const SIGNATURE_FAILURES: GossipReason[] = ["wrong-signer", "signature-invalid", "signature-high-s"];
 
 class Tally {
   total = 0;
@@ -293,7 +299,7 @@ describe("fuzz: validateGossipMessage", () => {
       const b = bases[k % bases.length]!;
       const d = mutateDecompressed(rng, b, b.decompressed);
       if (d.length < 66 || equal(d.subarray(65), b.decompressed.subarray(65))) continue;
-      const m = signRaw(d.subarray(65), b.chainId, b.key);
+      const m = signRaw(d.subarray(65), b.chainId, b.key, b.domain);
       const r = await tally.run("mutate-resigned", m.raw, b.ctx());
       reached.add(r.reason);
       if (r.verdict === "accept") expect.fail(`${b.name} case ${k}: accepted changed signed bytes ${toHex(m.decompressed)}`);

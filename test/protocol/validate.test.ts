@@ -7,6 +7,7 @@ import { encodeSignedBytes } from "../../src/protocol/envelope.ts";
 import { toHex } from "../../src/protocol/hex.ts";
 import { computeMessageId } from "../../src/protocol/message-id.ts";
 import { SeenBlocks } from "../../src/protocol/seen-blocks.ts";
+import { BLOCK_SIGNING_DOMAIN, CROSS_SAFE_SIGNING_DOMAIN, isHighS } from "../../src/protocol/signature.ts";
 import { MAX_GOSSIP_SIZE, snappyEncode } from "../../src/protocol/snappy.ts";
 import { decodePayload, encodePayload } from "../../src/protocol/ssz.ts";
 import { crossSafeTopic, formatTopic } from "../../src/protocol/topic.ts";
@@ -38,11 +39,11 @@ function ctx(version: BlockVersion, over: Partial<ValidationContext> = {}): Vali
 }
 
 /** A valid, signed message at NOW (overrides applied before the block hash is computed). */
-function message(version: BlockVersion, over: Partial<ExecutionPayload> = {}, opts: { key?: Uint8Array; chainId?: bigint; badHash?: boolean } = {}): GossipMessage & { payload: ExecutionPayload } {
+function message(version: BlockVersion, over: Partial<ExecutionPayload> = {}, opts: { key?: Uint8Array; chainId?: bigint; badHash?: boolean; domain?: Uint8Array } = {}): GossipMessage & { payload: ExecutionPayload } {
   const pbr = version >= 3 ? rng.bytes(32) : undefined;
   let p = validPayload(rng, version, { timestamp: BigInt(NOW), ...over });
   p = opts.badHash ? { ...p, blockHash: rng.bytes(32) } : withValidBlockHash(p, pbr);
-  return { ...buildGossip(p, version, opts.chainId ?? CHAIN, opts.key ?? KEY, pbr), payload: p };
+  return { ...buildGossip(p, version, opts.chainId ?? CHAIN, opts.key ?? KEY, pbr, opts.domain), payload: p };
 }
 
 async function expectReason(raw: Uint8Array, c: ValidationContext, reason: GossipReason) {
@@ -85,7 +86,7 @@ describe("accept", () => {
   });
 
   it("a valid v4 block on the cross-safe topic; the signer may be configured in lowercase", async () => {
-    const m = message(4);
+    const m = message(4, {}, { domain: CROSS_SAFE_SIGNING_DOMAIN });
     await expectReason(m.raw, ctx(4, { kind: "cross-safe", topic: crossSafeTopic(CHAIN), signer: SIGNER.toLowerCase() as Address }), "valid");
   });
 });
@@ -151,9 +152,53 @@ describe("signature (step 2, before decoding)", () => {
     await expectReason(withSignature(m, high), ctx(2), "valid");
   });
 
+  it("cross-safe topic: a high-s twin of a valid attestation → REJECT signature-high-s (protocol notes §8.7)", async () => {
+    const m = message(4, {}, { domain: CROSS_SAFE_SIGNING_DOMAIN });
+    const c = () => ctx(4, { kind: "cross-safe", topic: crossSafeTopic(CHAIN) });
+    await expectReason(m.raw, c(), "valid");
+    const high = m.signature.slice();
+    high.set(bigintToBytes(N - BigInt(toHex(m.signature.subarray(32, 64))), 32), 32);
+    high[64]! ^= 1;
+    expect(isHighS(high)).toBe(true);
+    expect(isHighS(m.signature)).toBe(false);
+    await expectReason(withSignature(m, high), c(), "signature-high-s");
+  });
+
   it("the signature is checked before SSZ and the block hash (op-node order)", async () => {
     await expectReason(signRaw(rng.bytes(600), CHAIN, ANVIL[0].key).raw, ctx(2), "wrong-signer");
     await expectReason(message(1, {}, { key: ANVIL[0].key, badHash: true }).raw, ctx(1), "wrong-signer");
+  });
+});
+
+describe("the cross-safe attestation domain (protocol notes §8.8)", () => {
+  const xsCtx = (over: Partial<ValidationContext> = {}) => ctx(4, { kind: "cross-safe", topic: crossSafeTopic(CHAIN), ...over });
+
+  it("an unsafe-block signature (domain 0) on the cross-safe topic → REJECT block-domain-signature", async () => {
+    const unsafe = message(4);
+    await expectReason(unsafe.raw, ctx(4), "valid"); // a valid unsafe block …
+    const r = await expectReason(unsafe.raw, xsCtx(), "block-domain-signature"); // … is no attestation
+    expect(r.signer).not.toBe(SIGNER);
+  });
+
+  it("an attestation (domain 0x00…01) is no unsafe block: on a blocks topic it is wrong-signer", async () => {
+    const att = message(4, {}, { domain: CROSS_SAFE_SIGNING_DOMAIN });
+    await expectReason(att.raw, xsCtx(), "valid");
+    await expectReason(att.raw, ctx(4), "wrong-signer");
+  });
+
+  it("another key in either domain is wrong-signer, not block-domain-signature", async () => {
+    await expectReason(message(4, {}, { key: ANVIL[0].key }).raw, xsCtx(), "wrong-signer");
+    await expectReason(message(4, {}, { key: ANVIL[0].key, domain: CROSS_SAFE_SIGNING_DOMAIN }).raw, xsCtx(), "wrong-signer");
+  });
+
+  it("compatibility setting 'block': the design doc's literal scheme, domain 0 accepted, the attestation domain refused", async () => {
+    await expectReason(message(4).raw, xsCtx({ attestationDomain: "block" }), "valid");
+    await expectReason(message(4, {}, { domain: CROSS_SAFE_SIGNING_DOMAIN }).raw, xsCtx({ attestationDomain: "block" }), "wrong-signer");
+  });
+
+  it("the domain constants: block = 32 zero bytes (op-node SigningDomainBlocksV1), attestation = 0x00…01", () => {
+    expect(BLOCK_SIGNING_DOMAIN).toEqual(new Uint8Array(32));
+    expect(toHex(CROSS_SAFE_SIGNING_DOMAIN)).toBe(`0x${"00".repeat(31)}01`);
   });
 });
 
@@ -193,17 +238,19 @@ describe("timestamps (steps 4–5)", () => {
 
   it("cross-safe topic: no past window (a cross-safe block is minutes old by nature)", async () => {
     const c = ctx(4, { kind: "cross-safe", topic: crossSafeTopic(CHAIN) });
-    await expectReason(message(4, { timestamp: at(-61) }).raw, c, "valid");
-    await expectReason(message(4, { timestamp: at(-30 * 86400) }).raw, { ...c, seen: new SeenBlocks() }, "valid");
-    await expectReason(message(4, { timestamp: 0n }).raw, { ...c, seen: new SeenBlocks(), pastWindowSeconds: 1 }, "valid");
+    const xs = { domain: CROSS_SAFE_SIGNING_DOMAIN };
+    await expectReason(message(4, { timestamp: at(-61) }, xs).raw, c, "valid");
+    await expectReason(message(4, { timestamp: at(-30 * 86400) }, xs).raw, { ...c, seen: new SeenBlocks() }, "valid");
+    await expectReason(message(4, { timestamp: 0n }, xs).raw, { ...c, seen: new SeenBlocks(), pastWindowSeconds: 1 }, "valid");
   });
 
   it("both topics: more than 5 s in the future → REJECT timestamp-in-future; exactly 5 s is fine", async () => {
     for (const kind of ["blocks", "cross-safe"] as const) {
       const c = () => ctx(4, { kind, topic: kind === "blocks" ? formatTopic(CHAIN, "blocks", 4) : crossSafeTopic(CHAIN) });
-      await expectReason(message(4, { timestamp: at(6) }).raw, c(), "timestamp-in-future");
-      await expectReason(message(4, { timestamp: at(5) }).raw, c(), "valid");
-      await expectReason(message(4, { timestamp: (1n << 64n) - 1n }).raw, c(), "timestamp-in-future");
+      const o = { domain: kind === "blocks" ? BLOCK_SIGNING_DOMAIN : CROSS_SAFE_SIGNING_DOMAIN };
+      await expectReason(message(4, { timestamp: at(6) }, o).raw, c(), "timestamp-in-future");
+      await expectReason(message(4, { timestamp: at(5) }, o).raw, c(), "valid");
+      await expectReason(message(4, { timestamp: (1n << 64n) - 1n }, o).raw, c(), "timestamp-in-future");
     }
   });
 

@@ -204,10 +204,12 @@ describe("gossip vectors: verdicts with a pinned clock", () => {
     expect(r2.messageId).toBe(bad.v.message_id.op_node);
   });
 
-  it("unichain valid, 3 hours later: ACCEPT on the cross-safe topic, REJECT timestamp-too-old on the blocks topic", async () => {
+  it("unichain valid, 3 hours later: REJECT block-domain-signature on the cross-safe topic (an unsafe-block signature is no attestation, §8.8) unless in the block-domain compatibility mode; REJECT timestamp-too-old on the blocks topic", async () => {
     const { v, raw } = load("synthetic_v4_unichain_sepolia_35535698_valid");
     const later = v.timestamp + 3 * 3600;
-    const cs = await validateGossipMessage(raw, ctxFor(v, ANVIL[5].address, { kind: "cross-safe", topic: crossSafeTopic(1301n), now: later }));
+    const borrowed = await validateGossipMessage(raw, ctxFor(v, ANVIL[5].address, { kind: "cross-safe", topic: crossSafeTopic(1301n), now: later }));
+    expect([borrowed.verdict, borrowed.reason]).toEqual(["reject", "block-domain-signature"]);
+    const cs = await validateGossipMessage(raw, ctxFor(v, ANVIL[5].address, { kind: "cross-safe", topic: crossSafeTopic(1301n), now: later, attestationDomain: "block" }));
     expect([cs.verdict, cs.reason]).toEqual(["accept", "valid"]);
     // the id depends on the topic, so it differs from the blocks-topic id in the vector
     expect(cs.messageId).not.toBe(v.message_id.op_node);
@@ -219,7 +221,7 @@ describe("gossip vectors: verdicts with a pinned clock", () => {
   it("unichain valid: timestamp window edges (60 s past, 5 s future)", async () => {
     const { v, raw } = load("synthetic_v4_unichain_sepolia_35535698_valid");
     const at = async (now: number, kind: "blocks" | "cross-safe" = "blocks") =>
-      (await validateGossipMessage(raw, ctxFor(v, ANVIL[5].address, { now, kind }))).reason;
+      (await validateGossipMessage(raw, ctxFor(v, ANVIL[5].address, { now, kind, attestationDomain: "block" }))).reason;
     expect(await at(v.timestamp + 60)).toBe("valid");
     expect(await at(v.timestamp + 61)).toBe("timestamp-too-old");
     expect(await at(v.timestamp - 5)).toBe("valid");

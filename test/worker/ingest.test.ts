@@ -66,9 +66,8 @@ describe("ingest", () => {
   it("rejects a validly signed block that does not match local derivation, and the peer pays", async () => {
     const h = await heads();
     const height = h.crossSafe - 1n; // cross-safe on the chain, but not yet in this follower's head
-    await control({ op: "equivocate", height: height.toString() });
-    const st = await control<{ equivocations: { height: string; equivocating: string }[] }>({ op: "status" });
-    const bad = await signed(st.equivocations[0]!.equivocating);
+    const conflict = await control<{ hash: string }>({ op: "conflictingBlock", height: height.toString() });
+    const bad = await signed(conflict.hash);
     const r = await ingest(bad.message, { peer: "12D3KooWLiar" });
     expect(r.body.verdict).toBe("reject");
     expect(r.body.reason).toMatch(/^consolidation-mismatch:/);

@@ -64,6 +64,7 @@ ingest.post(
       signer, // undefined when it could not be read: no-signer-configured, renamed below
       now: Math.floor(nowMs / 1000),
       jovianTime: chain.config.hardforks.jovian,
+      attestationDomain: chain.attestationDomain,
     });
     const reason = signerFault && v.reason === "no-signer-configured" ? signerFault : v.reason;
     const p = v.envelope?.payload;
