@@ -10,6 +10,7 @@
 // 405, a content type other than application/json (or application/json-rpc, application/jsonrequest)
 // → 415, a body over 32 MiB → 413; responses are application/json, one JSON value and "\n".
 // Faults (src/devnet/faults.ts) are injected per endpoint and method.
+import { BLOCK_SIGNING_DOMAIN, CROSS_SAFE_SIGNING_DOMAIN } from "../protocol/signing-domain.ts";
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import "../node/keccak.ts";
@@ -346,12 +347,14 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
       }
       case "signedMessage": {
         // A ready-to-ingest gossip message (snappy(signature ‖ parentBeaconBlockRoot ‖ SSZ payload)) of a block,
-        // signed by the sequencer key (or `privateKey`), for tests that cannot run the publisher.
+        // signed by the sequencer key (or `privateKey`), for tests that cannot run the publisher; in the
+        // attestation domain, or with domain "block" as the sequencer signs its unsafe blocks.
         const view = chain.view((o["view"] as ViewName | undefined) ?? "sequencer");
         const b = o["hash"] !== undefined ? chain.l2BlockByHash(String(o["hash"])) : view.blockByNumber(big(o["number"], "number"));
         if (!b) throw new Error("signedMessage: no such block");
         const key = (o["privateKey"] as Hex | undefined) ?? chain.options.sequencerKey;
-        const m = signedGossipMessage(chain, b, key);
+        const domain = o["domain"] === "block" ? BLOCK_SIGNING_DOMAIN : CROSS_SAFE_SIGNING_DOMAIN;
+        const m = signedGossipMessage(chain, b, key, domain);
         return { blockHash: b.hash, number: b.number.toString(), topic: m.topic, message: toHex(m.message), signer: addressOfPrivateKey(fromHex(key)) };
       }
       case "ticking":
