@@ -237,8 +237,20 @@ export class ChainHead extends DurableObject<WorkerEnv> {
     this.#counters.set(k, (this.#counters.get(k) ?? 0) + 1);
   }
 
+  /**
+   * Persists what the machine changed in one transaction. If the transaction fails (it rolled back),
+   * memory is ahead of storage: reload the machine from storage, so nothing is ever held in memory
+   * that a restart would lose (no head, evidence or alarm without its row), and fail the call.
+   */
   #commit(): void {
-    this.#store.persist(this.#machine, this.#counters);
+    try {
+      this.#store.persist(this.#machine, this.#counters);
+    } catch (e) {
+      this.#machine = this.#store.load();
+      this.#counters.clear();
+      console.error(JSON.stringify({ msg: "storage write failed; state reloaded from storage", chainId: this.#chainId, err: String(e) }));
+      throw new Error(`storage write failed: ${String(e)}`);
+    }
   }
 
   async #scheduleAlarm(fromAlarm = false): Promise<void> {

@@ -1,6 +1,8 @@
 // SQLite persistence for the chain machine (Durable Object storage). The machine reports what it
 // changed; this applies exactly that, in one synchronous transaction, so an evicted or restarted
 // object resumes with the same head, history, pending candidates, scores, events and evidence.
+// Gossip envelopes (up to 10 MiB) live in blob-store.ts chunks, never in one row.
+import { BLOB_SCHEMA, blobsWithPrefix, deleteBlob, putBlob } from "./blob-store.ts";
 import { ChainMachine, LIMITS, type Changes, type MachineSnapshot } from "./machine.ts";
 import {
   alarmFromJson,
@@ -23,17 +25,48 @@ import type { Evidence } from "./types.ts";
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS history (number TEXT PRIMARY KEY, n INTEGER NOT NULL, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS envelopes (hash TEXT PRIMARY KEY, raw BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS pending (hash TEXT PRIMARY KEY, json TEXT NOT NULL, raw BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, json TEXT NOT NULL, existing_raw BLOB, conflicting_raw BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS envelopes (hash TEXT PRIMARY KEY, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (hash TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS peers (peer_id TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS nonces (key TEXT PRIMARY KEY, exp INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+${BLOB_SCHEMA}
 `;
+
+const key = {
+  envelope: (h: string) => `envelope:${h}`,
+  pending: (h: string) => `pending:${h}`,
+  evidence: (id: number, side: "existing" | "conflicting") => `evidence:${id}:${side}`,
+};
 
 function bytes(v: unknown): Uint8Array {
   return v instanceof ArrayBuffer ? new Uint8Array(v) : (v as Uint8Array);
+}
+
+function columns(sql: SqlStorage, table: string): Set<string> {
+  return new Set([...sql.exec<{ name: string }>(`PRAGMA table_info(${table})`)].map((r) => r.name));
+}
+
+/** Storage written before envelopes were chunked kept them inline (raw BLOB columns): move them. */
+function migrateInlineEnvelopes(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  if (!columns(sql, "envelopes").has("raw")) return;
+  storage.transactionSync(() => {
+    for (const r of sql.exec<{ hash: string; raw: ArrayBuffer }>("SELECT hash, raw FROM envelopes")) putBlob(sql, key.envelope(r.hash), bytes(r.raw));
+    sql.exec("ALTER TABLE envelopes ADD COLUMN size INTEGER NOT NULL DEFAULT 0");
+    sql.exec("UPDATE envelopes SET size = length(raw)");
+    sql.exec("ALTER TABLE envelopes DROP COLUMN raw");
+    for (const r of sql.exec<{ hash: string; raw: ArrayBuffer }>("SELECT hash, raw FROM pending")) putBlob(sql, key.pending(r.hash), bytes(r.raw));
+    sql.exec("ALTER TABLE pending DROP COLUMN raw");
+    for (const r of sql.exec<{ id: number; existing_raw: ArrayBuffer | null; conflicting_raw: ArrayBuffer }>("SELECT id, existing_raw, conflicting_raw FROM evidence")) {
+      if (r.existing_raw) putBlob(sql, key.evidence(r.id, "existing"), bytes(r.existing_raw));
+      putBlob(sql, key.evidence(r.id, "conflicting"), bytes(r.conflicting_raw));
+    }
+    sql.exec("ALTER TABLE evidence DROP COLUMN existing_raw");
+    sql.exec("ALTER TABLE evidence DROP COLUMN conflicting_raw");
+  });
 }
 
 export class MachineStore {
@@ -44,31 +77,36 @@ export class MachineStore {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#sql.exec(SCHEMA);
+    migrateInlineEnvelopes(storage);
   }
 
   load(): ChainMachine {
     const meta = new Map<string, string>();
     for (const r of this.#sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta")) meta.set(r.key, r.value);
+    const envelopes = blobsWithPrefix(this.#sql, "envelope:");
+    const pending = blobsWithPrefix(this.#sql, "pending:");
+    const evidence = blobsWithPrefix(this.#sql, "evidence:");
     const snap: MachineSnapshot = {
       head: meta.get("head") ? headFromJson(meta.get("head")!) : null,
       localSafe: meta.get("localSafe") ? refFromJson(JSON.parse(meta.get("localSafe")!)) : null,
       alarm: alarmFromJson(meta.get("alarm")),
       nextEvidenceId: Number(meta.get("nextEvidenceId") ?? "1"),
       history: [...this.#sql.exec<{ json: string }>("SELECT json FROM history")].map((r) => headFromJson(r.json)),
-      envelopes: [...this.#sql.exec<{ hash: string; raw: ArrayBuffer }>("SELECT hash, raw FROM envelopes")].map((r) => [r.hash as Hash, bytes(r.raw)]),
-      pending: [...this.#sql.exec<{ json: string; raw: ArrayBuffer }>("SELECT json, raw FROM pending")].map((r) => pendingFromJson(r.json, bytes(r.raw))),
-      evidence: [...this.#sql.exec<{ json: string; existing_raw: ArrayBuffer | null; conflicting_raw: ArrayBuffer }>("SELECT json, existing_raw, conflicting_raw FROM evidence")].map(
-        (r) => {
-          const j = JSON.parse(r.json);
-          return {
-            id: j.id,
-            at: j.at,
-            number: BigInt(j.number),
-            existing: { ...j.existing, raw: r.existing_raw ? bytes(r.existing_raw) : null },
-            conflicting: { ...j.conflicting, raw: bytes(r.conflicting_raw) },
-          } satisfies Evidence;
-        },
-      ),
+      envelopes: [...this.#sql.exec<{ hash: string }>("SELECT hash FROM envelopes")].flatMap((r) => {
+        const raw = envelopes.get(key.envelope(r.hash));
+        return raw ? [[r.hash as Hash, raw] as [Hash, Uint8Array]] : [];
+      }),
+      pending: [...this.#sql.exec<{ hash: string; json: string }>("SELECT hash, json FROM pending")].map((r) => pendingFromJson(r.json, pending.get(key.pending(r.hash)) ?? new Uint8Array(0))),
+      evidence: [...this.#sql.exec<{ json: string }>("SELECT json FROM evidence")].map((r) => {
+        const j = JSON.parse(r.json);
+        return {
+          id: j.id,
+          at: j.at,
+          number: BigInt(j.number),
+          existing: { ...j.existing, raw: evidence.get(key.evidence(j.id, "existing")) ?? null },
+          conflicting: { ...j.conflicting, raw: evidence.get(key.evidence(j.id, "conflicting")) ?? new Uint8Array(0) },
+        } satisfies Evidence;
+      }),
       peers: [...this.#sql.exec<{ json: string }>("SELECT json FROM peers")].map((r) => peerFromJson(r.json)),
       events: [...this.#sql.exec<{ json: string }>(`SELECT json FROM (SELECT id, json FROM events ORDER BY id DESC LIMIT ${LIMITS.events}) ORDER BY id`)].map((r) =>
         eventFromJson(r.json),
@@ -97,19 +135,36 @@ export class MachineStore {
         const rec = m.historyAt(n);
         if (rec) sql.exec("INSERT OR REPLACE INTO history (number, n, json) VALUES (?, ?, ?)", n.toString(), Number(n), headToJson(rec));
       }
-      for (const h of c.envelopesDelete) sql.exec("DELETE FROM envelopes WHERE hash = ?", h);
+      for (const h of c.envelopesDelete) {
+        sql.exec("DELETE FROM envelopes WHERE hash = ?", h);
+        deleteBlob(sql, key.envelope(h));
+      }
       for (const h of c.envelopesPut) {
         const raw = m.envelope(h);
-        if (raw) sql.exec("INSERT OR REPLACE INTO envelopes (hash, raw) VALUES (?, ?)", h, raw);
+        if (!raw) continue;
+        sql.exec("INSERT OR REPLACE INTO envelopes (hash, size) VALUES (?, ?)", h, raw.length);
+        putBlob(sql, key.envelope(h), raw);
       }
-      for (const h of c.pendingDelete) sql.exec("DELETE FROM pending WHERE hash = ?", h);
-      for (const h of c.pendingPut) {
+      for (const h of c.pendingDelete) {
+        sql.exec("DELETE FROM pending WHERE hash = ?", h);
+        deleteBlob(sql, key.pending(h));
+      }
+      for (const h of new Set(c.pendingPut)) {
         const p = m.pendingByHash(h);
-        if (p) sql.exec("INSERT OR REPLACE INTO pending (hash, json, raw) VALUES (?, ?, ?)", h, pendingToJson(p), p.raw);
+        if (!p) continue;
+        // A held candidate is re-put on every retry (its attempts): its envelope, up to 10 MiB, is
+        // written once, while its row exists (any valid copy of the same block hash will do).
+        const stored = sql.exec("SELECT 1 FROM pending WHERE hash = ?", h).toArray().length > 0;
+        sql.exec("INSERT OR REPLACE INTO pending (hash, json) VALUES (?, ?)", h, pendingToJson(p));
+        if (!stored) putBlob(sql, key.pending(h), p.raw);
       }
       for (const id of c.evidencePut) {
         const e = m.evidenceById(id);
-        if (e) sql.exec("INSERT OR REPLACE INTO evidence (id, json, existing_raw, conflicting_raw) VALUES (?, ?, ?, ?)", id, evidenceMetaToJson(e), e.existing.raw, e.conflicting.raw);
+        if (!e) continue;
+        sql.exec("INSERT OR REPLACE INTO evidence (id, json) VALUES (?, ?)", id, evidenceMetaToJson(e));
+        if (e.existing.raw) putBlob(sql, key.evidence(id, "existing"), e.existing.raw);
+        else deleteBlob(sql, key.evidence(id, "existing"));
+        putBlob(sql, key.evidence(id, "conflicting"), e.conflicting.raw);
       }
       for (const id of c.peersDelete) sql.exec("DELETE FROM peers WHERE peer_id = ?", id);
       for (const id of new Set(c.peersPut)) {

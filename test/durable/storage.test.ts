@@ -9,6 +9,7 @@ import { ChainMachine, LIMITS, SCORING, type MachineSnapshot, type Outcome } fro
 import { MachineStore } from "../../src/durable/storage.ts";
 import type { Hash } from "../../src/protocol/types.ts";
 import type { WorkerEnv } from "../../src/worker/config.ts";
+import { BLOB_CHUNK_BYTES, blobsWithPrefix, ROW_LIMIT_BYTES } from "../../src/durable/blob-store.ts";
 import { advanceThrough, consolidated, deliver, hashOf, held, mismatch, normalise, rawOf, ref, replacement, T0 } from "./fixtures.ts";
 
 const CHAIN = (env as unknown as WorkerEnv).CHAIN;
@@ -156,9 +157,9 @@ describe("MachineStore: persist → load", () => {
       store.persist(m, new Map());
       expect(count(storage, "envelopes")).toBe(LIMITS.envelopes);
       const lowest = LIMITS.envelopes + 150 - LIMITS.envelopes + 1;
-      const raw = storage.sql.exec<{ raw: ArrayBuffer }>("SELECT raw FROM envelopes WHERE hash = ?", hashOf(lowest)).one().raw;
-      expect(new Uint8Array(raw)).toEqual(rawOf(hashOf(lowest)));
-      expect(storage.sql.exec("SELECT raw FROM envelopes WHERE hash = ?", hashOf(lowest - 1)).toArray()).toEqual([]);
+      expect(blobsWithPrefix(storage.sql, `envelope:${hashOf(lowest)}`).get(`envelope:${hashOf(lowest)}`)).toEqual(rawOf(hashOf(lowest)));
+      expect(blobsWithPrefix(storage.sql, `envelope:${hashOf(lowest - 1)}`).size).toBe(0);
+      expect(count(storage, "blobs")).toBe(LIMITS.envelopes);
       expectSameState(reload(storage), m);
     });
   });

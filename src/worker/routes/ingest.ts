@@ -91,8 +91,16 @@ ingest.post(
     const settle = (r: SettleRequest) => timing.time("settle", async (): Promise<SettleResponse> => await stub.settle(r));
     const hint = headHints.get(chainId);
     const likelyDuplicate = hint !== undefined && req.number !== undefined && req.number <= hint;
-    let d = await settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
-    if (!d.replay && d.needsCheck) d = await settle({ ...req, check: await check() });
+    let d: SettleResponse;
+    try {
+      d = await settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
+      if (!d.replay && d.needsCheck) d = await settle({ ...req, check: await check() });
+    } catch (e) {
+      // The object failed (a storage write rolled back, an overload, a reset): nothing was recorded,
+      // the nonce neither. 503 tells the relay to retry the message; it is not a verdict.
+      console.error(JSON.stringify({ msg: "settle failed", chainId, err: String(e) }));
+      return c.json({ error: "unavailable", reason: "durable-object-failed" }, 503, { "retry-after": "1" });
+    }
     c.header("Server-Timing", timing.header());
     if (d.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
     if (d.head === null) headHints.delete(chainId);
