@@ -183,9 +183,11 @@ export class ChainHead extends DurableObject<WorkerEnv> {
   }
 
   async #promote(rt: ChainRuntime): Promise<void> {
-    if (this.#machine.pending().length === 0) return;
+    // Read every tick, pending or not: with a silent sequencer (or every relay down) nothing else
+    // would, and the lag (local-safe − head) is how the operator sees it (docs/failure-modes.md row 7).
     this.#machine.observeLocalSafe(await fetchLocalSafe(rt));
     this.#commit();
+    if (this.#machine.pending().length === 0) return;
     for (const p of this.#machine.promotable().slice(0, PROMOTE_PER_TICK)) {
       const d = snappyDecode(p.raw);
       const e = d.ok ? decodeEnvelope(d.data, CROSS_SAFE_VERSION) : undefined;
