@@ -3,12 +3,13 @@
 // in this process. Issue #2's goals: ours ≤ 2× the floor and ≥ 3× faster than the reference on the
 // largest case. Printed, never asserted. `--json` prints one JSON line instead of the table;
 // `--quick` shortens the time budgets (for smoke runs).
+import { ATTESTATION_OVERHEAD_GOAL, measureAttestationOverhead } from "./attestation-overhead.ts";
 import { keccakWasmBytes, secp256k1WasmBytes } from "../src/node/wasm.ts"; // installs the WASM keccak and secp256k1, as the Worker's entry does
 import { fromHex } from "../src/protocol/hex.ts";
 import { installKeccakWasm, keccakBackend, useJsKeccak } from "../src/protocol/keccak/index.ts";
 import { installSecp256k1Wasm, secp256k1Backend, useJsSecp256k1 } from "../src/protocol/secp256k1/index.ts";
 import { CROSS_SAFE_SIGNING_DOMAIN, payloadHash, signingHash } from "../src/protocol/signature.ts";
-import { BENCH_CASES, buildEnvelopeFixture, type EnvelopeFixture } from "./fixtures.ts";
+import { BENCH_CASES, buildEnvelopeFixture, DEFAULT_SEQUENCER_KEY, type EnvelopeFixture } from "./fixtures.ts";
 import { printIngest, runIngestBench } from "./ingest.ts";
 import { measure, measureInterleaved, type MeasureOptions, type Stats } from "./measure.ts";
 import {
@@ -144,6 +145,9 @@ for (const { name, txCount, f } of fixtures) {
 if (keccakBackend() !== "wasm") throw new Error("keccak backend left in JS mode");
 if (secp256k1Backend() !== "wasm") throw new Error("secp256k1 backend left in JS mode");
 
+// Issue 10: the attestation-domain and low-s checks on the large case (goal < 5%).
+const attestation = await measureAttestationOverhead(large, DEFAULT_SEQUENCER_KEY, budget(large.decompressed.length));
+
 // --------------------------------------------------------------------------------------- report
 const last = cases[cases.length - 1]!;
 const round = (x: number, d = 3) => Number(x.toFixed(d));
@@ -159,6 +163,8 @@ if (asJson) {
     JSON.stringify({
       floorRatio: round(last.floorRatio),
       referenceSpeedup: round(last.referenceSpeedup),
+      attestationOverhead: round(attestation.overhead, 4),
+      attestationOverheadGoalMax: ATTESTATION_OVERHEAD_GOAL,
       ...(ingest
         ? {
             ingestP50Ratio: round(ingest.p50Ratio),
@@ -223,6 +229,9 @@ if (asJson) {
   log(
     `largest case: ours/floor ${last.floorRatio.toFixed(2)}× (goal ≤ ${goals.floorRatioMax}×: ${last.floorRatio <= goals.floorRatioMax ? "met" : "MISSED"}), ` +
       `reference/ours ${last.referenceSpeedup.toFixed(1)}× (goal ≥ ${goals.referenceSpeedupMin}×: ${last.referenceSpeedup >= goals.referenceSpeedupMin ? "met" : "MISSED"})`,
+  );
+  log(
+    `attestation checks (own domain + low-s) on the large case: cross-safe ${attestation.crossSafe.medianMs.toFixed(3)} ms vs blocks topic ${attestation.blocks.medianMs.toFixed(3)} ms → ${(attestation.overhead * 100).toFixed(2)}% (goal < ${ATTESTATION_OVERHEAD_GOAL * 100}%: ${attestation.overhead < ATTESTATION_OVERHEAD_GOAL ? "met" : "MISSED"})`,
   );
   log(
     "ours = validateGossipMessage (cross-safe, no seen cache; includes the SHA-256 message id); floor = snappy + keccak(signed bytes) + keccak(each tx) + 1 recovery",

@@ -23,6 +23,7 @@ import { EMPTY_REQUESTS_HASH } from "../src/protocol/header.ts";
 import { keccak256 as protocolKeccak, keccakBackend } from "../src/protocol/keccak/index.ts";
 import { recoverPublicKey, secp256k1Backend } from "../src/protocol/secp256k1/index.ts";
 import { rlpEncode, rlpUint } from "../src/protocol/rlp.ts";
+import { CROSS_SAFE_SIGNING_DOMAIN } from "../src/protocol/signing-domain.ts";
 import { MAX_GOSSIP_SIZE, snappyDecode } from "../src/protocol/snappy.ts";
 import { validateGossipMessage, type ValidationContext, type ValidationResult } from "../src/protocol/validate.ts";
 import type { EnvelopeFixture } from "./fixtures.ts";
@@ -126,7 +127,9 @@ export function transactionViews(data: Uint8Array): Uint8Array[] {
 
 /** Returns the recovered public key (uncompressed), so the work cannot be skipped. */
 export function makeFloor(decode: SnappyDecoder, keccak: Hasher, recover: Recoverer, chainId: bigint): (raw: Uint8Array) => Uint8Array {
+  // the cross-safe attestation domain (0x00…01), then the chain id word
   const prefix = new Uint8Array(64);
+  prefix.set(CROSS_SAFE_SIGNING_DOMAIN, 0);
   prefix.set(bigIntToBytes(chainId), 64 - bigIntToBytes(chainId).length);
   const msg = new Uint8Array(96);
   msg.set(prefix, 0);
@@ -170,6 +173,7 @@ export function makeReference(chainId: bigint, signer: Uint8Array): (raw: Uint8A
     // signature: keccak(domain ‖ chainId ‖ keccak(signed bytes)), then ecrecover
     const payloadHash = keccak_256(data.subarray(65));
     const msg = new Uint8Array(96);
+    msg.set(CROSS_SAFE_SIGNING_DOMAIN, 0);
     msg.set(chainWord, 32);
     msg.set(payloadHash, 64);
     const pub = ecrecover(keccak_256(msg), BigInt(data[64]!), data.subarray(0, 32), data.subarray(32, 64));
