@@ -5,6 +5,7 @@
 import { peerIdFromString } from "@libp2p/peer-id";
 import { readFile, stat } from "node:fs/promises";
 import { writeFileAtomic } from "../node/atomic-write.ts";
+import { CoalescedWriter } from "../node/coalesced-writer.ts";
 
 export const BAN_FILE_VERSION = 1;
 /** A file larger than this was not written by us (8192 bans are ~0.6 MB): it is not read. */
@@ -62,52 +63,9 @@ export async function writeBanFile(path: string, bans: Iterable<[string, number]
   await writeFileAtomic(path, text);
 }
 
-/**
- * Coalesces ban changes into one write `delayMs` later (a burst of bans is one write); `flush()`
- * writes now if anything is pending (shutdown). Write errors go to `onError`, never thrown: a full
- * disk must not take the node down.
- */
-export class BanFileWriter {
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #dirty = false;
-  #writing: Promise<void> = Promise.resolve();
-  readonly #path: string;
-  readonly #snapshot: () => Iterable<[string, number]>;
-  readonly #delayMs: number;
-  readonly #onError: (e: Error) => void;
-
+/** The ban file's CoalescedWriter: a burst of bans is one write a second later; `flush()` at shutdown. */
+export class BanFileWriter extends CoalescedWriter {
   constructor(path: string, snapshot: () => Iterable<[string, number]>, onError: (e: Error) => void, delayMs = 1_000) {
-    this.#path = path;
-    this.#snapshot = snapshot;
-    this.#onError = onError;
-    this.#delayMs = delayMs;
-  }
-
-  /** A ban changed: write soon. */
-  changed(): void {
-    this.#dirty = true;
-    if (this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.flush();
-    }, this.#delayMs);
-    this.#timer.unref();
-  }
-
-  /** Writes now if anything changed since the last write; resolves when it is on disk. */
-  async flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    // one write at a time, in order: the last one holds the newest snapshot
-    this.#writing = this.#writing.then(async () => {
-      if (!this.#dirty) return;
-      this.#dirty = false;
-      try {
-        await writeBanFile(this.#path, this.#snapshot());
-      } catch (e) {
-        this.#onError(e as Error);
-      }
-    });
-    return this.#writing;
+    super(() => writeBanFile(path, snapshot()), onError, delayMs);
   }
 }

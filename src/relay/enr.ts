@@ -1,7 +1,7 @@
 // Node records as op-node takes them in --p2p.bootnodes (op-node/p2p/cli/load_config.go
 // loadDiscoveryOpts: `enr:` records and `enode://` URLs), turned into the libp2p multiaddrs op-node
 // dials (op-node/p2p/discovery.go enrToAddrInfo: /ip4|ip6/<ip>/tcp/<tcp>, peer id from the record's
-// secp256k1 key). The relay has no discv5, so a record's TCP endpoint is all it can use.
+// secp256k1 key). Bootnode flags and records found by discv5 (discovery.ts) are dialled this way.
 //
 // ENR (EIP-778): "enr:" + base64url (no padding) of rlp([signature, seq, k1, v1, k2, v2, ...]), keys
 // sorted and unique, at most 300 bytes. Identity scheme "v4": "secp256k1" = 33-byte compressed key,
@@ -13,6 +13,7 @@ import { peerIdFromPublicKey } from "@libp2p/peer-id";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { keccak256 } from "../protocol/keccak/index.ts";
 import { rlpDecode, rlpEncode, type RlpItem } from "../protocol/rlp.ts";
+import { decodeOpStackEntry, OPSTACK_ENR_KEY, type OpStackEntry } from "./opstack-enr.ts";
 
 /** EIP-778: "The maximum encoded size of a node record is 300 bytes." */
 export const MAX_RECORD_SIZE = 300;
@@ -38,8 +39,8 @@ export interface NodeRecord {
   dns?: string;
   /** the one TCP endpoint geth's enode.Node gives op-node to dial (node.go newNodeWithID), if any */
   endpoint?: { ip: string; v6: boolean; tcp: number };
-  /** op-node's "opstack" entry: uvarint chain id ‖ uvarint version (op-node/p2p/discovery.go OpStackENRData) */
-  opstack?: { chainId: bigint; version: bigint };
+  /** op-node's "opstack" entry, when present and well-formed (opstack-enr.ts) */
+  opstack?: OpStackEntry;
 }
 
 /** Why a record was refused; the message is meant for the operator. */
@@ -135,9 +136,9 @@ export function decodeEnr(text: string): NodeRecord {
   }
   const endpoint = chooseEndpoint(ip, ip6, r);
   if (endpoint) r.endpoint = endpoint;
-  const opstack = kv.get("opstack");
+  const opstack = kv.get(OPSTACK_ENR_KEY);
   if (opstack) {
-    const o = opstackEntry(opstack);
+    const o = decodeOpStackEntry(opstack);
     if (o) r.opstack = o;
   }
   return r;
@@ -295,24 +296,6 @@ function canonicalIpv6(s: string): string {
   const u = URL.parse(`http://[${s}]/`);
   if (!u) fail(`"${s}" is not an IPv6 address`);
   return u.hostname.slice(1, -1);
-}
-
-/** Go's binary.ReadUvarint twice; undefined when malformed (op-node then ignores the entry). */
-function opstackEntry(b: Uint8Array): { chainId: bigint; version: bigint } | undefined {
-  let pos = 0;
-  const uvarint = (): bigint | undefined => {
-    let v = 0n;
-    for (let shift = 0n; pos < b.length && shift < 70n; shift += 7n) {
-      const x = b[pos++]!;
-      if (shift === 63n && x > 1) return undefined; // overflows 64 bits
-      v |= BigInt(x & 0x7f) << shift;
-      if (x < 0x80) return v;
-    }
-    return undefined;
-  };
-  const chainId = uvarint();
-  const version = chainId === undefined ? undefined : uvarint();
-  return chainId === undefined || version === undefined ? undefined : { chainId, version };
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
