@@ -107,6 +107,15 @@ export class Flags {
     return f;
   }
 
+  /** Whether the flag or its environment variable was given (an empty variable counts as unset). */
+  isSet(name: string): boolean {
+    const f = this.spec(name);
+    const v = this.values[name];
+    if (typeof v === "string" || (Array.isArray(v) && v.length > 0)) return true;
+    const e = this.env[this.envName(f.env)];
+    return e !== undefined && e !== "";
+  }
+
   /** An empty environment variable counts as unset. */
   one(name: string): string | undefined {
     const f = this.spec(name);

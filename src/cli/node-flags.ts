@@ -7,6 +7,7 @@ import { parseHostPort } from "../relay/metrics.ts";
 import type { NodeConfig } from "../relay/node-setup.ts";
 import { DEFAULT_BOOTNODES_KEYWORD, defaultBootnodeChains, defaultBootstrapAddrs } from "../relay/bootnodes.ts";
 import { isNodeRecordText, NodeRecordError, nodeRecordToMultiaddrs } from "../relay/enr.ts";
+import { discoveryFlags, readDiscoveryFlags } from "./discovery-flags.ts";
 import { validatePeerAddr } from "../relay/node.ts";
 import type { Flags, FlagSpec } from "./flags.ts";
 
@@ -16,13 +17,15 @@ export interface NodeFlagDefaults {
   keyFile: string;
   /** --ban-file's default */
   banFile: string;
+  /** --discovery-db's default */
+  discoveryDb: string;
   /** what --key-file's help calls the key */
   keyNoun: string;
   /** a kind of static peer, for --peer's help */
   peerExample?: string;
 }
 
-/** --listen, --peer, --bootstrap, --key-file, --ban-file, --metrics-addr, --log-level, in this order. */
+/** --listen, --peer, --bootstrap, the discovery flags, --key-file, --ban-file, --metrics-addr, --log-level, in this order. */
 export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
   return [
     { name: "listen", env: "LISTEN", multiple: true, arg: "<multiaddr>", help: "listen address; repeatable", default: `/ip4/0.0.0.0/tcp/${d.listenPort}` },
@@ -33,9 +36,10 @@ export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
       multiple: true,
       arg: "<multiaddr|enr|default>",
       help:
-        "bootstrap peer: /…/p2p/<id>, or enr:…/enode://… as op-node's --p2p.bootnodes takes them (its TCP address is dialled; no discv5), " +
+        "bootstrap peer: /…/p2p/<id>, or enr:…/enode://… as op-node's --p2p.bootnodes takes them (its TCP address is dialled directly; for discv5 entry points see --bootnodes), " +
         `or "${DEFAULT_BOOTNODES_KEYWORD}" for op-node's built-in bootnodes that name the chain(s) given (today only Base's); repeatable or comma-separated`,
     },
+    ...discoveryFlags(d),
     { name: "key-file", env: "KEY_FILE", arg: "<path>", help: `persistent ${d.keyNoun} (hex secp256k1, op-node's format), created with mode 600 on first run`, default: d.keyFile },
     { name: "ban-file", env: "BAN_FILE", arg: "<path|off>", help: "peer bans kept across restarts (as op-node keeps them in its peerstore); off = in memory only", default: d.banFile },
     { name: "metrics-addr", env: "METRICS_ADDR", arg: "<host:port|off>", help: "serve /metrics and /healthz", default: `127.0.0.1:${d.metricsPort}` },
@@ -104,6 +108,7 @@ export function readNodeFlags(flags: Flags, chainIds: readonly bigint[] = []): O
   }
   const peers = readPeerAddrs(flags, "peer", chainIds);
   const bootstrap = readPeerAddrs(flags, "bootstrap", chainIds);
+  const discovery = readDiscoveryFlags(flags, chainIds, listen);
   const keyFile = flags.one("key-file");
   const banFile = flags.one("ban-file");
   let metricsAddr = flags.one("metrics-addr");
@@ -124,6 +129,7 @@ export function readNodeFlags(flags: Flags, chainIds: readonly bigint[] = []): O
     ...(keyFile ? { keyFile } : {}),
     ...(banFile && banFile !== "off" ? { banFile } : {}),
     ...(metricsAddr ? { metricsAddr } : {}),
+    ...(discovery ? { discovery } : {}),
     logLevel: logLevel as LogLevel,
   };
 }

@@ -25,7 +25,7 @@ const TABLE: FlagTable = {
     { name: "poll-interval", env: "POLL_INTERVAL", arg: "<duration>", help: "how often the sequencer's cross-safe head is polled", default: "1s" },
     { name: "rpc-timeout", env: "RPC_TIMEOUT", arg: "<duration>", help: "one JSON-RPC call", default: "5s" },
     { name: "publish-timeout", env: "PUBLISH_TIMEOUT", arg: "<duration>", help: "how long a publication waits for a subscribed peer before it is retried", default: "10s" },
-    ...nodeFlags({ listenPort: 9223, peerExample: "a relay", keyNoun: "libp2p peer key", keyFile: "op-follow-publisher_p2p_priv.txt", banFile: "op-follow-publisher_bans.json", metricsPort: 7301 }),
+    ...nodeFlags({ listenPort: 9223, peerExample: "a relay", keyNoun: "libp2p peer key", keyFile: "op-follow-publisher_p2p_priv.txt", banFile: "op-follow-publisher_bans.json", discoveryDb: "op-follow-publisher_discovery.json", metricsPort: 7301 }),
     MAX_PEERS_FLAG,
   ],
 };

@@ -145,7 +145,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
   await engine.recover();
 
   const node: GossipNode = await createGossipNode({
-    ...nodeOptions(config, extras, privateKey),
+    ...nodeOptions(config, extras, privateKey, [config.chainId]),
     topics: [topic],
     userAgent: "op-follow-publisher",
     log,

@@ -21,7 +21,7 @@ const TABLE: FlagTable = {
     { name: "worker-url", env: "WORKER_URL", arg: "<url>", help: "op-follow Worker origin, e.g. https://op-follow.example.workers.dev" },
     { name: "relay-id", env: "ID", arg: "<id>", help: "this relay's id, as registered with the Worker ([A-Za-z0-9._-], ≤ 64)" },
     { name: "secret-file", env: "SECRET_FILE", arg: "<path>", help: `file holding the relay's HMAC secret (≥ ${MIN_SECRET_LENGTH} chars); or put the secret itself in ${ENV_PREFIX}SECRET` },
-    ...nodeFlags({ listenPort: 9222, keyNoun: "peer key", keyFile: "op-follow-relay_p2p_priv.txt", banFile: "op-follow-relay_bans.json", metricsPort: 7300 }),
+    ...nodeFlags({ listenPort: 9222, keyNoun: "peer key", keyFile: "op-follow-relay_p2p_priv.txt", banFile: "op-follow-relay_bans.json", discoveryDb: "op-follow-relay_discovery.json", metricsPort: 7300 }),
     { name: "queue-size", env: "QUEUE_SIZE", arg: "<n>", help: "messages waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueue) },
     { name: "queue-mib", env: "QUEUE_MIB", arg: "<MiB>", help: "bytes waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueueBytes / 2 ** 20) },
     { name: "concurrency", env: "CONCURRENCY", arg: "<n>", help: "concurrent ingest requests", default: String(FORWARDER_DEFAULTS.concurrency) },

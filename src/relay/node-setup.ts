@@ -2,6 +2,7 @@
 // the peer key, the node options that come from the flags, gossipsub's answer for a verdict, and
 // /metrics + /healthz on --metrics-addr.
 import { TopicValidatorResult, type GossipsubOpts } from "@libp2p/gossipsub";
+import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import type { Verdict } from "../protocol/verdict.ts";
 import type { Logger, LogLevel } from "./log.ts";
@@ -20,8 +21,24 @@ export interface NodeConfig {
   banFile?: string;
   /** host:port for /metrics and /healthz; absent: no server */
   metricsAddr?: string;
+  /** discv5 peer discovery; absent: off */
+  discovery?: DiscoveryConfig;
   logLevel: LogLevel;
   maxConnections: number;
+}
+
+/** --discovery on: where to start from and what to advertise (discovery.ts). */
+export interface DiscoveryConfig {
+  /** `enr:` records and `enode://` URLs (op-node --p2p.bootnodes) */
+  bootnodes: string[];
+  /** the IPv4 address the UDP socket binds: the first /ip4 --listen address's */
+  bindHost: string;
+  /** 0 = any free port */
+  udpPort: number;
+  /** our record's IP; absent: bindHost unless it is 0.0.0.0, else learnt from peers */
+  advertiseIp?: string;
+  /** node database (discovery-db.ts); absent: in memory only */
+  dbFile?: string;
 }
 
 /** In-process hooks for the node (tests, the devnet). */
@@ -30,6 +47,8 @@ export interface NodeExtras {
   gossipOverrides?: Partial<GossipsubOpts>;
   scoreInspectMs?: number;
   redialMs?: number;
+  /** discovery's lookup intervals (op-node: 5 s short of peers, 20 s otherwise) */
+  lookupInterval?: { fastMs: number; slowMs: number };
 }
 
 /** What async validation reports to gossipsub for a verdict. */
@@ -39,19 +58,40 @@ export const VALIDATION_RESULT: Record<Verdict, TopicValidatorResult> = {
   ignore: TopicValidatorResult.Ignore,
 };
 
-/** The key given in-process, else --key-file's (created on first run), else none: an ephemeral identity. */
-export async function nodePeerKey(config: NodeConfig, extras: NodeExtras, log: Logger): Promise<PrivateKey | undefined> {
-  if (extras.privateKey || !config.keyFile) return extras.privateKey;
+/**
+ * The key given in-process, else --key-file's (created on first run), else an ephemeral one. Always
+ * secp256k1, as op-node's: the libp2p identity is also the discv5 (ENR "v4") identity.
+ */
+export async function nodePeerKey(config: NodeConfig, extras: NodeExtras, log: Logger): Promise<PrivateKey> {
+  if (extras.privateKey) return extras.privateKey;
+  if (!config.keyFile) {
+    log.warn("no --key-file: using an ephemeral peer identity");
+    return generateKeyPair("secp256k1");
+  }
   const k = await loadOrCreatePeerKey(config.keyFile);
   if (k.created) log.info("created a new peer key", { keyFile: config.keyFile });
   if (k.permissionWarning) log.warn(k.permissionWarning);
   return k.key;
 }
 
-/** createGossipNode's options that come from the configuration and the hooks. */
-export function nodeOptions(config: NodeConfig, extras: NodeExtras, privateKey: PrivateKey | undefined): Omit<GossipNodeOptions, "topics"> {
+/** createGossipNode's options that come from the configuration and the hooks; `chainIds` for discovery. */
+export function nodeOptions(config: NodeConfig, extras: NodeExtras, privateKey: PrivateKey | undefined, chainIds: readonly bigint[]): Omit<GossipNodeOptions, "topics"> {
+  const d = config.discovery;
   return {
     ...(privateKey ? { privateKey } : {}),
+    ...(d
+      ? {
+          discovery: {
+            chainIds,
+            bootnodes: d.bootnodes,
+            bindHost: d.bindHost,
+            udpPort: d.udpPort,
+            ...(d.advertiseIp !== undefined ? { advertiseIp: d.advertiseIp } : d.bindHost !== "0.0.0.0" ? { advertiseIp: d.bindHost } : {}),
+            ...(d.dbFile ? { dbFile: d.dbFile } : {}),
+            ...(extras.lookupInterval ? { lookupInterval: extras.lookupInterval } : {}),
+          },
+        }
+      : {}),
     listen: config.listen,
     staticPeers: config.peers,
     bootstrap: config.bootstrap,

@@ -16,6 +16,7 @@ import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { BanFileWriter, readBanFile } from "./ban-file.ts";
 import { BanList, MAX_BANS } from "./ban-list.ts";
+import { startDiscovery, type Discovery, type DiscoveryOptions } from "./discovery.ts";
 import { BAN, GOSSIPSUB_STATIC, MESH, PEER_SCORE_THRESHOLDS, peerScoreParams } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -46,6 +47,8 @@ export interface GossipNodeOptions {
   staticPeers?: string[];
   /** multiaddrs with /p2p/<id>: dialled at start, and again while under-connected */
   bootstrap?: string[];
+  /** discv5 (discovery.ts), started once libp2p listens; what it finds is dialled like bootstrap peers */
+  discovery?: NodeDiscoveryOptions;
   /** gossipsub P5 (application-specific score), e.g. the Worker's peer scores */
   appSpecificScore?: (peerId: string) => number;
   /** P4 weight on the topics (gossip-params.ts); 0 = op-node's exact light params */
@@ -68,6 +71,12 @@ export interface GossipNodeOptions {
   metrics?: RelayMetrics;
 }
 
+/** What discovery needs besides what the node itself knows (its key, its TCP port, its peer count). */
+export type NodeDiscoveryOptions = Omit<DiscoveryOptions, "privateKey" | "tcpPort" | "onPeer" | "wantsPeers" | "log">;
+
+/** Discovered peers kept for redials; the oldest is forgotten first. */
+const MAX_DISCOVERED = 256;
+
 export interface PublishRawOptions {
   /** how long to wait for a peer to publish to (default 10 s) */
   timeoutMs?: number;
@@ -78,6 +87,8 @@ export interface GossipNode {
   pubsub: GossipSubApi;
   peerId: string;
   bans: BanList;
+  /** discv5, when enabled */
+  discovery?: Discovery;
   multiaddrs(): string[];
   connectedPeers(): string[];
   /** Disconnects and bans a peer; dials and inbound connections from it are refused until the ban ends. */
@@ -185,22 +196,42 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
   };
 
   const dialing = new Set<string>();
-  const dial = (p: { addr: Multiaddr; id: string }, kind: string): void => {
+  // A discovered peer that cannot be dialled is forgotten (op-node lets its address expire); finding
+  // it again brings it back. Static and bootstrap peers are the operator's: retried and warned about.
+  const discovered = new Map<string, { addr: Multiaddr; id: string }>();
+  const dial = (p: { addr: Multiaddr; id: string }, kind: "static" | "bootstrap" | "discovered"): void => {
     if (dialing.has(p.id) || bans.isBanned(p.id) || libp2p.getConnections(peerIdFromString(p.id)).length > 0) return;
     dialing.add(p.id);
     libp2p
       .dial(p.addr, { signal: AbortSignal.timeout(10_000) })
       .then(() => log.info("connected", { peer: p.id, kind }))
-      .catch((e: unknown) => log.warn("dial failed", { peer: p.id, kind, addr: p.addr.toString(), err: e }))
+      .catch((e: unknown) => {
+        if (kind !== "discovered") log.warn("dial failed", { peer: p.id, kind, addr: p.addr.toString(), err: e });
+        else if (discovered.delete(p.id)) log.debug("dial failed", { peer: p.id, kind, addr: p.addr.toString(), err: e });
+      })
       .finally(() => dialing.delete(p.id));
   };
+  // Under-connected = fewer than D_lo peers on our topics: peers of other chains (a bootnode's
+  // neighbours) do not count, or they would stop the redials that find ours.
+  const underConnected = (): boolean => {
+    const onTopics = new Set(topics.flatMap((t) => pubsub.getSubscribers(t).map((p) => p.toString())));
+    return onTopics.size < MESH.Dlo;
+  };
+  const roomFor = (): boolean => libp2p.getConnections().length < (opts.maxConnections ?? 64);
   const maintain = (): void => {
     if (libp2p.status !== "started") return;
     for (const p of staticPeers) dial(p, "static");
-    // Under-connected = fewer than D_lo peers on our topics: peers of other chains (a bootnode's
-    // neighbours) do not count, or they would stop the redials that find ours.
-    const onTopics = new Set(topics.flatMap((t) => pubsub.getSubscribers(t).map((p) => p.toString())));
-    if (onTopics.size < MESH.Dlo) for (const p of bootstrapPeers) dial(p, "bootstrap");
+    if (!underConnected()) return;
+    for (const p of bootstrapPeers) dial(p, "bootstrap");
+    for (const p of discovered.values()) if (roomFor()) dial(p, "discovered");
+  };
+  const addDiscovered = (addr: string): void => {
+    const p = { addr: multiaddr(addr), id: peerIdOf(addr) };
+    if (p.id === self) return;
+    discovered.delete(p.id); // re-inserted as the newest
+    discovered.set(p.id, p);
+    if (discovered.size > MAX_DISCOVERED) discovered.delete(discovered.keys().next().value!);
+    if (libp2p.status === "started" && underConnected() && roomFor()) dial(p, "discovered");
   };
   const inspect = (): void => {
     if (libp2p.status !== "started") return;
@@ -211,6 +242,18 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     }
   };
   maintain();
+  let discovery: Discovery | undefined;
+  if (opts.discovery) {
+    const tcpPort = listenTcpPort(libp2p.getMultiaddrs().map((m) => m.toString()));
+    try {
+      if (tcpPort === undefined) throw new Error("discovery needs libp2p to listen on an /ip4/…/tcp/… address (its port goes in our record)");
+      if (!opts.privateKey) throw new Error("discovery needs the node's secp256k1 key");
+      discovery = await startDiscovery({ ...opts.discovery, privateKey: opts.privateKey, tcpPort, onPeer: addDiscovered, wantsPeers: () => underConnected() && roomFor(), log });
+    } catch (e) {
+      await libp2p.stop();
+      throw e;
+    }
+  }
   const timers = [setInterval(maintain, opts.redialMs ?? 10_000), setInterval(inspect, opts.scoreInspectMs ?? 1_000)];
   for (const t of timers) t.unref();
 
@@ -236,6 +279,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     pubsub,
     peerId: self,
     bans,
+    ...(discovery ? { discovery } : {}),
     multiaddrs: () => libp2p.getMultiaddrs().map((m) => m.toString()),
     connectedPeers: () => libp2p.getPeers().map((p: PeerId) => p.toString()),
     ban,
@@ -252,10 +296,20 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
       stopped = true;
       for (const t of timers) clearInterval(t);
       try {
+        await discovery?.stop().catch((e: unknown) => log.warn("discovery did not stop cleanly", { err: e }));
         await libp2p.stop();
       } finally {
         await banWriter?.flush();
       }
     },
   };
+}
+
+/** The TCP port of the first /ip4/<ip>/tcp/<port> address libp2p listens on (what op-node puts in its record). */
+function listenTcpPort(addrs: string[]): number | undefined {
+  for (const a of addrs) {
+    const m = /^\/ip4\/[^/]+\/tcp\/(\d+)(\/p2p\/[^/]+)?$/.exec(a);
+    if (m && Number(m[1]) > 0) return Number(m[1]);
+  }
+  return undefined;
 }

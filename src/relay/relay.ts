@@ -52,7 +52,6 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   const topics = config.chainIds.map((c) => crossSafeTopic(c));
 
   const privateKey = await nodePeerKey(config, extras, log);
-  if (!privateKey) log.warn("no --key-file: using an ephemeral peer identity");
 
   let node: GossipNode | undefined;
   const peerScores = new PeerScores({
@@ -66,7 +65,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   });
 
   node = await createGossipNode({
-    ...nodeOptions(config, extras, privateKey),
+    ...nodeOptions(config, extras, privateKey, config.chainIds),
     topics,
     appSpecificScore: peerScores.appScore,
     invalidMessageWeight: config.invalidMessageWeight,
@@ -115,6 +114,13 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   metrics.addGauge(
     new Gauge("op_follow_relay_mesh_peers", "gossipsub mesh peers per topic.", () => topics.map((t) => ({ labels: { topic: t }, value: gossip.pubsub.getMeshPeers(t).length })), ["topic"]),
   );
+  const discovery = gossip.discovery;
+  if (discovery) {
+    const results = ["matched", "otherChain", "noOpstack", "noTcp", "invalid"] as const;
+    metrics.addGauge(
+      new Gauge("op_follow_relay_discovered_records", "Node records found by discv5 since start, by verdict (matched = the chain's, dialled).", () => results.map((r) => ({ labels: { result: r }, value: discovery.stats()[r] })), ["result"]),
+    );
+  }
   metrics.addGauge(new Gauge("op_follow_relay_banned_peers", "Peers currently banned.", () => gossip.bans.size));
   metrics.addGauge(new Gauge("op_follow_relay_worker_scored_peers", "Peers in the Worker's peer lists.", () => peerScores.size));
   metrics.addGauge(new Gauge("op_follow_relay_worker_up", "1 unless the last ingest request failed in transport.", () => (forwarder.workerStatus.failing ? 0 : 1)));
@@ -133,6 +139,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
         workerFailing: forwarder.workerStatus.failing,
         lastWorkerOkMs: forwarder.workerStatus.lastOkMs || null,
         lastPeerListOkMs: peerScores.lastRefreshOkMs || null,
+        ...(discovery ? { discovery: { enr: discovery.enr(), udpPort: discovery.udpPort, ...discovery.stats() } } : {}),
       },
     };
   });
@@ -145,6 +152,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     worker: new URL(config.workerUrl).origin,
     staticPeers: config.peers.length,
     bootstrap: config.bootstrap.length,
+    discovery: discovery ? discovery.enr() : "off",
     ...(metricsServer ? { metrics: `${metricsServer.host}:${metricsServer.port}` } : {}),
   });
 
