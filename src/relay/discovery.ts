@@ -10,9 +10,7 @@
 import { lookup } from "node:dns/promises";
 import type { EventEmitter } from "node:events";
 import { Discv5 } from "@chainsafe/discv5";
-import { multiaddrFromSocketAddress } from "@chainsafe/discv5/util";
-import type { ENR } from "@chainsafe/enr";
-import { getV4Crypto, SignableENR } from "@chainsafe/enr";
+import { ENR, getV4Crypto, SignableENR } from "@chainsafe/enr";
 import type { PrivateKey } from "@libp2p/interface";
 import { CoalescedWriter } from "../node/coalesced-writer.ts";
 import "./discv5-patch.ts";
@@ -95,8 +93,9 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<Discovery> {
 
   const stats: DiscoveryStats = { seen: 0, matched: 0, noOpstack: 0, otherChain: 0, noTcp: 0, invalid: 0 };
   const judged = new Map<string, bigint>(); // node id → seq judged
+  const placeholders = new Set<string>(); // node ids of enode:// bootnodes, whose seq-0 stand-ins are not judged
   const consider = (r: ENR): void => {
-    if (judged.get(r.nodeId) === r.seq) return;
+    if (judged.get(r.nodeId) === r.seq || (r.seq === 0n && placeholders.has(r.nodeId))) return;
     judged.delete(r.nodeId);
     judged.set(r.nodeId, r.seq);
     if (judged.size > SEEN_RECORDS) judged.delete(judged.keys().next().value!);
@@ -130,7 +129,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<Discovery> {
 
   const writer = o.dbFile
     ? new CoalescedWriter(
-        () => writeDiscoveryDb(o.dbFile!, { seq: discv5.enr.seq, nodes: discv5.kadValues().map((e) => e.encodeTxt()) }),
+        () => writeDiscoveryDb(o.dbFile!, { seq: discv5.enr.seq, nodes: discv5.kadValues().filter((e) => !(e.seq === 0n && placeholders.has(e.nodeId))).map((e) => e.encodeTxt()) }),
         (e) => log.warn("cannot write the discovery database", { file: o.dbFile, err: e }),
         DB_WRITE_DELAY_MS,
       )
@@ -151,7 +150,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<Discovery> {
   writer?.changed(); // the new sequence number
 
   for (const text of db.nodes) discv5.addEnr(text); // refused silently by the library if invalid
-  await addBootnodes(discv5, o.bootnodes, log);
+  await addBootnodes(discv5, o.bootnodes, placeholders, log);
 
   const interval = o.lookupInterval ?? LOOKUP_INTERVAL;
   let stopped = false;
@@ -206,7 +205,7 @@ function localRecord(o: DiscoveryOptions, udpPort: number, seq: bigint): Signabl
     udp: portBytes(udpPort),
     [OPSTACK_ENR_KEY]: encodeOpStackEntry({ chainId: o.chainIds[0]!, version: OPSTACK_ENR_VERSION }),
   };
-  if (o.advertiseIp !== undefined) kvs["ip"] = Uint8Array.from(o.advertiseIp.split(".").map(Number));
+  if (o.advertiseIp !== undefined) kvs["ip"] = ip4Bytes(o.advertiseIp);
   return new SignableENR(kvs, seq, raw);
 }
 
@@ -216,11 +215,15 @@ function portBytes(port: number): Uint8Array {
 }
 
 /**
- * `enr:` bootnodes go into the table as they are. An `enode://` URL has no signed record: it is pinged
- * at its UDP address (its node id is in the URL), which opens a session that fetches the record; a
- * host name is resolved first, as op-node resolves one (load_config.go resolveURLIP).
+ * `enr:` bootnodes go into the table as they are. An `enode://` URL has no signed record: as geth
+ * stands for one with an unsigned "v4compat" record, it goes in as a placeholder (its key, ip and udp,
+ * sequence number 0, no signature) and is pinged at once; its PONG carries the real sequence number,
+ * so discv5 fetches the signed record (FINDNODE distance 0), which replaces the placeholder. A host name
+ * is resolved first, as op-node resolves one (load_config.go resolveURLIP). (Pinging a bare
+ * /ip4/…/udp/…/p2p/… multiaddr instead does not work in @chainsafe/discv5 11.0.4: the WHOAREYOU reply
+ * is refused as coming from "a non-expected source", the /p2p/ part included in the comparison.)
  */
-async function addBootnodes(discv5: Discv5, bootnodes: readonly string[], log: Logger): Promise<void> {
+async function addBootnodes(discv5: Discv5, bootnodes: readonly string[], placeholders: Set<string>, log: Logger): Promise<void> {
   for (const text of bootnodes) {
     if (text.startsWith("enr:")) {
       discv5.addEnr(text);
@@ -239,7 +242,14 @@ async function addBootnodes(discv5: Discv5, bootnodes: readonly string[], log: L
       log.warn("bootnode not used for discovery: no IPv4 address", { bootnode: text.slice(0, 40) });
       continue;
     }
-    const addr = multiaddrFromSocketAddress({ ip: { type: 4, octets: Uint8Array.from(ip.split(".").map(Number)) }, port: r.udp }).encapsulate(`/p2p/${r.peerId}`);
-    discv5.sendPing(addr).catch((e: unknown) => log.debug("bootnode ping failed", { bootnode: text.slice(0, 40), err: e }));
+    const kvs = { id: new TextEncoder().encode("v4"), secp256k1: r.publicKey, ip: ip4Bytes(ip), udp: portBytes(r.udp) };
+    const placeholder = new ENR(kvs, 0n, new Uint8Array(64));
+    placeholders.add(placeholder.nodeId);
+    discv5.addEnr(placeholder);
+    discv5.sendPing(placeholder).catch((e: unknown) => log.debug("bootnode ping failed", { bootnode: text.slice(0, 40), err: e }));
   }
+}
+
+function ip4Bytes(ip: string): Uint8Array {
+  return Uint8Array.from(ip.split(".").map(Number));
 }

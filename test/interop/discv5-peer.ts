@@ -79,7 +79,7 @@ export class Discv5Peer {
     });
   }
 
-  bootnode(): Promise<{ node: string; enr: string }> {
+  bootnode(): Promise<{ node: string; enr: string; enode: string }> {
     return this.call("bootnode");
   }
 

@@ -81,7 +81,7 @@ describe.skipIf(!go)("discv5 against go-ethereum's, set up by op-node", () => {
   let peer: Discv5Peer;
   let stub: IngestStub;
   let dir: string;
-  let boot: { node: string; enr: string };
+  let boot: { node: string; enr: string; enode: string };
   let ours: { node: string; record: GoRecord };
   let other: { node: string; record: GoRecord };
 
@@ -161,6 +161,23 @@ describe.skipIf(!go)("discv5 against go-ethereum's, set up by op-node", () => {
     const savedIds = saved.nodes.map((n) => parseNodeRecord(n).peerId);
     expect(savedIds).toEqual(expect.arrayContaining([ours.record.peerId, other.record.peerId]));
   }, 120_000);
+
+  it("starts from the bootnode's enode:// URL as well (op-node's own default bootnodes are partly enode URLs)", async () => {
+    expect(boot.enode).toMatch(/^enode:\/\/[0-9a-f]{128}@127\.0\.0\.1:\d+(\?discport=\d+)?$/);
+    const relay = new RelayProcess([
+      ...["--chain-id", String(OUR_CHAIN), "--worker-url", stub.url, "--relay-id", RELAY_ID],
+      ...["--listen", "/ip4/127.0.0.1/tcp/0", "--metrics-addr", "off", "--ban-file", "off", "--key-file", join(dir, "key3")],
+      ...["--discovery", "on", "--bootnodes", boot.enode, "--discovery-port", "0", "--discovery-db", "off"],
+    ]);
+    const context = (): string => `relay log:\n${relay.log}\n\ngo peer:\n${peer.stderr.slice(-4000)}`;
+    try {
+      const started = await until("the relay to start", () => relay.find((l) => l.msg === "relay started"), 30_000, context);
+      const relayPeerId = started["peerId"] as string;
+      await until("op-node's node of our chain to see the relay connect", () => peer.events.find((e) => e.node === ours.node && e.peerId === relayPeerId), 20_000, context);
+    } finally {
+      expect(await relay.stop()).toBe(0);
+    }
+  }, 60_000);
 
   it("a bad node database is logged and replaced, and the relay still starts", async () => {
     const db = join(dir, "bad-discovery.json");

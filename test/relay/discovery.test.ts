@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDiscovery, type Discovery, type DiscoveryOptions } from "../../src/relay/discovery.ts";
@@ -70,6 +71,16 @@ describe("discovery (op-follow nodes only)", () => {
     expect(me.d.stats()).toMatchObject({ noTcp: 0, invalid: 0 });
     expect(me.d.stats().noOpstack).toBe(0); // the bootnode names chain 7: otherChain
     expect(other.peers.some((a) => a.includes(ours.peerId))).toBe(false);
+  });
+
+  it("starts from an enode:// bootnode too (no signed record: pinged, its record fetched)", async () => {
+    const bootKey = await generateKeyPair("secp256k1");
+    const boot = await node(7n, 1000, [], { privateKey: bootKey });
+    const uncompressed = secp256k1.Point.fromBytes(bootKey.publicKey.raw).toBytes(false).subarray(1);
+    const enode = `enode://${Buffer.from(uncompressed).toString("hex")}@127.0.0.1:1000?discport=${boot.d.udpPort}`;
+    const ours = await node(901n, 5555, [boot.d.enr()]);
+    const me = await node(901n, 6666, [enode]);
+    await until(() => (me.peers.includes(`/ip4/127.0.0.1/tcp/5555/p2p/${ours.peerId}`) ? true : undefined));
   });
 
   it("a UDP port in use is a clean error, not a crash", async () => {

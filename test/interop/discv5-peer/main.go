@@ -4,7 +4,8 @@
 //
 // Requests ({"id": n, "cmd": ...}):
 //
-//	bootnode                        a discv5 node with no "opstack" entry (geth's ListenV5 directly)
+//	bootnode                        a discv5 node with no "opstack" entry (geth's ListenV5 directly);
+//	                                replies with its record and its enode:// URL
 //	node {chainId, bootnodes}       an op-node discovery node for chainId: op-node/p2p Config.Discovery
 //	                                (its ENR gets op-node's own OpStackENRData), with a go-libp2p
 //	                                listener at the TCP port in that ENR; inbound libp2p connections
@@ -189,7 +190,7 @@ func (p *peerProc) startBootnode() (map[string]any, error) {
 		return nil, err
 	}
 	name := p.add(&discNode{udp: udp, db: db})
-	return map[string]any{"node": name, "enr": ln.Node().String()}, nil
+	return map[string]any{"node": name, "enr": ln.Node().String(), "enode": ln.Node().URLv4()}, nil
 }
 
 // startNode: a libp2p host on 127.0.0.1 and op-node's discovery for chainID, advertising that host's
@@ -338,4 +339,3 @@ func readRecord(n *enode.Node) (*record, error) {
 	}
 	return rec, nil
 }
-
