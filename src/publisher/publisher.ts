@@ -215,6 +215,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
     peerId: node.peerId,
     listen: node.multiaddrs(),
     staticPeers: config.peers.length,
+    discovery: node.discovery ? node.discovery.enr() : "off",
     stateFile: config.stateFile,
     resumeAfter: state.cursor?.number ?? null,
     ...(metricsServer ? { metrics: boundAddr(metricsServer.server) } : {}),

@@ -1,5 +1,5 @@
 // op-node's built-in bootnodes (DefaultBootnodes, used when --p2p.bootnodes is not given:
-// op-node/p2p/cli/load_config.go loadDiscoveryOpts), for `--bootstrap default`.
+// op-node/p2p/cli/load_config.go loadDiscoveryOpts), for `--bootnodes default` and `--bootstrap default`.
 //
 // Copied verbatim from op-node/p2p/config.go in EspressoSystems/optimism-espresso-integration at
 // b812d219a5d4c30becaf44929cb95e4ba15c6c21 (2026-06-02), a fork that carries ethereum-optimism/optimism
@@ -9,7 +9,8 @@
 //
 // op-node uses these as discv5 (UDP) entry points only: it dials the peers it discovers through them,
 // and only those whose "opstack" entry names its chain, version 0 (discovery.go FilterEnodes: a
-// missing or malformed entry is dropped too). The relay has no discv5, so `default` keeps what
+// missing or malformed entry is dropped too). `--bootnodes default` (discovery.ts) uses the whole
+// list that way. `--bootstrap default`, which dials TCP addresses directly without discv5, keeps what
 // FilterEnodes would let op-node dial: ENRs with a matching "opstack" entry and a TCP address. An
 // enode URL names no chain, so none is used. Today that is Base's five records (chain 8453);
 // whether a bootnode also takes libp2p connections on its TCP port is up to its operator.
