@@ -94,7 +94,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<Discovery> {
   const stats: DiscoveryStats = { seen: 0, matched: 0, noOpstack: 0, otherChain: 0, noTcp: 0, invalid: 0 };
   const judged = new Map<string, bigint>(); // node id → seq judged
   const placeholders = new Set<string>(); // node ids of enode:// bootnodes, whose seq-0 stand-ins are not judged
-  const consider = (r: ENR): void => {
+  const judge = (r: ENR): void => {
     if (judged.get(r.nodeId) === r.seq || (r.seq === 0n && placeholders.has(r.nodeId))) return;
     judged.delete(r.nodeId);
     judged.set(r.nodeId, r.seq);
@@ -126,6 +126,14 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<Discovery> {
     log.debug("discovered peer", { peer: rec.peerId, addr: addrs[0], chainId: String(rec.opstack!.chainId) });
     for (const a of addrs) o.onPeer(a, rec);
   };
+  // Called from the library's packet handlers: whatever goes wrong is logged, never thrown out of them.
+  const consider = (r: ENR): void => {
+    try {
+      judge(r);
+    } catch (e) {
+      log.warn("discovered record not handled", { nodeId: r.nodeId, err: e });
+    }
+  };
 
   const writer = o.dbFile
     ? new CoalescedWriter(
@@ -146,11 +154,16 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<Discovery> {
     log.info("discovery: our address, as peers see it, is now in our record", { addr: a.toString(), enr: discv5.enr.encodeTxt() });
     writer?.changed();
   });
-  await discv5.start();
+  try {
+    await discv5.start();
+    for (const text of db.nodes) discv5.addEnr(text); // refused silently by the library if invalid
+    await addBootnodes(discv5, o.bootnodes, placeholders, log);
+  } catch (e) {
+    await discv5.stop().catch(() => {});
+    await bound.transport.stop();
+    throw e;
+  }
   writer?.changed(); // the new sequence number
-
-  for (const text of db.nodes) discv5.addEnr(text); // refused silently by the library if invalid
-  await addBootnodes(discv5, o.bootnodes, placeholders, log);
 
   const interval = o.lookupInterval ?? LOOKUP_INTERVAL;
   let stopped = false;

@@ -96,6 +96,12 @@ class Discv5Transport extends EventEmitter {
       this.emit("decodeError", e, src);
       return;
     }
-    this.emit("packet", src, packet);
+    // The library handles the packet synchronously, inside this socket handler: a throw there (a
+    // malformed message it did not expect) must not end the process.
+    try {
+      this.emit("packet", src, packet);
+    } catch (e) {
+      this.#log.debug("discovery packet not handled", { from: `${rinfo.address}:${rinfo.port}`, err: e });
+    }
   };
 }

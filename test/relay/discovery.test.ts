@@ -83,6 +83,24 @@ describe("discovery (op-follow nodes only)", () => {
     await until(() => (me.peers.includes(`/ip4/127.0.0.1/tcp/5555/p2p/${ours.peerId}`) ? true : undefined));
   });
 
+  it("garbage datagrams are dropped; the node keeps working", async () => {
+    const boot = await node(7n, 1000, []);
+    const s = createSocket("udp4");
+    try {
+      for (let i = 0; i < 300; i++) {
+        const len = [0, 1, 62, 63, 100, 1280, 1500][i % 7]!;
+        const b = new Uint8Array(len);
+        crypto.getRandomValues(b);
+        s.send(b, boot.d.udpPort, "127.0.0.1");
+      }
+      const ours = await node(901n, 7777, [boot.d.enr()]);
+      const me = await node(901n, 8888, [boot.d.enr()]);
+      await until(() => (me.peers.includes(`/ip4/127.0.0.1/tcp/7777/p2p/${ours.peerId}`) ? true : undefined));
+    } finally {
+      s.close();
+    }
+  });
+
   it("a UDP port in use is a clean error, not a crash", async () => {
     const s = createSocket("udp4");
     await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
