@@ -114,6 +114,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       invalidMessageWeight: -10,
       banThreshold: -100,
       banDurationMs: 60_000,
+      workerFailingAfterMs: 10_000,
+      statusIntervalMs: 0,
       maxConnections: 32,
       ...o.relay,
     };
@@ -136,6 +138,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       pollIntervalMs: 200,
       rpcTimeoutMs: 2_000,
       publishTimeoutMs: 5_000,
+      statusIntervalMs: 0,
       listen: ["/ip4/127.0.0.1/tcp/0"],
       peers: [relayAddr],
       bootstrap: [],

@@ -3,14 +3,17 @@
 // /metrics + /healthz on --metrics-addr.
 import { TopicValidatorResult, type GossipsubOpts } from "@libp2p/gossipsub";
 import type { PrivateKey } from "@libp2p/interface";
+import { mkdir } from "node:fs/promises";
 import type { Verdict } from "../protocol/verdict.ts";
-import type { Logger, LogLevel } from "./log.ts";
+import type { Logger, LogFormat, LogLevel } from "./log.ts";
 import { startMetricsServer, type Health, type MetricsServer, type Registry } from "./metrics.ts";
 import type { GossipNode, GossipNodeOptions } from "./node.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 
 /** The node's part of a command's configuration. */
 export interface NodeConfig {
+  /** --data-dir: created (mode 700) at start; the default home of the state files below */
+  dataDir?: string;
   listen: string[];
   peers: string[];
   bootstrap: string[];
@@ -21,6 +24,8 @@ export interface NodeConfig {
   /** host:port for /metrics and /healthz; absent: no server */
   metricsAddr?: string;
   logLevel: LogLevel;
+  /** default json */
+  logFormat?: LogFormat;
   maxConnections: number;
 }
 
@@ -41,6 +46,7 @@ export const VALIDATION_RESULT: Record<Verdict, TopicValidatorResult> = {
 
 /** The key given in-process, else --key-file's (created on first run), else none: an ephemeral identity. */
 export async function nodePeerKey(config: NodeConfig, extras: NodeExtras, log: Logger): Promise<PrivateKey | undefined> {
+  if (config.dataDir) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   if (extras.privateKey || !config.keyFile) return extras.privateKey;
   const k = await loadOrCreatePeerKey(config.keyFile);
   if (k.created) log.info("created a new peer key", { keyFile: config.keyFile });
