@@ -34,7 +34,7 @@ export function defaultDataDir(command: string, home = homedir()): string {
 /** --data-dir, --listen, --peer, --bootstrap, --key-file, --ban-file, --metrics-addr, --log-level, --log-format, in this order. */
 export function nodeFlags(d: NodeFlagDefaults): FlagSpec[] {
   return [
-    { name: "data-dir", arg: "<dir>", help: "where the state files live (created mode 700); --key-file, --ban-file… override single files", default: `~/.op-follow/${d.command}` },
+    { name: "data-dir", arg: "<dir>", help: "where the state files live (created mode 700 when first needed); --key-file, --ban-file… override single files", default: `~/.op-follow/${d.command}` },
     { name: "listen", multiple: true, arg: "<multiaddr>", help: "listen address; repeatable", default: `/ip4/0.0.0.0/tcp/${d.listenPort}` },
     { name: "peer", deprecatedEnv: "PEERS", multiple: true, arg: "<multiaddr|enr>", help: `static peer /…/p2p/<id> or enr:…/enode://…${d.peerExample ? ` (e.g. ${d.peerExample})` : ""}, dialled and kept connected; repeatable` },
     {

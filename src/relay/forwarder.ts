@@ -9,6 +9,7 @@
 // (default 60 s, below the 65 s seen-TTL) is sized to outlast a Worker restart, not gossipsub.
 import { INGEST_PATH, signIngest, type IngestResponse } from "../protocol/ingest-auth.ts";
 import type { Verdict } from "../protocol/verdict.ts";
+import { hintFor } from "../protocol/verdict-hints.ts";
 import { MCACHE_WINDOW_MS } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics, VerdictSource } from "./metrics.ts";
@@ -320,6 +321,12 @@ export class Forwarder {
       }
       this.workerOk();
       this.checkMessageId(job, parsed.messageId);
+      // a verdict whose fix is the operator's (the Worker's or the relay's configuration): say so
+      const hint = parsed.verdict === "accept" ? undefined : hintFor(parsed.reason, "relay");
+      if (hint) {
+        const t = this.throttle.allow(`hint-${parsed.reason}`);
+        if (t.ok) this.log.warn("Worker verdict needs the operator's attention", { verdict: parsed.verdict, reason: parsed.reason, hint, suppressed: t.suppressed });
+      }
       return { kind: "verdict", verdict: parsed.verdict, reason: parsed.reason, response: parsed };
     }
     const text = await res.text().catch(() => "");

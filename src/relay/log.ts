@@ -45,7 +45,7 @@ function terminalTime(d: Date): string {
 
 /** A value as geth's logfmt writes it: bare when it has no space, quote or `=`, else quoted. */
 function terminalValue(v: unknown): string {
-  const j = jsonValue("", v);
+  const j = v instanceof Error ? v.message + (v.cause !== undefined ? `: ${String(v.cause)}` : "") : jsonValue("", v);
   const s = typeof j === "string" ? j : JSON.stringify(j, jsonValue) ?? String(j);
   return typeof j === "string" && (s === "" || /[\s"=\\]/.test(s)) ? JSON.stringify(s) : s;
 }

@@ -3,7 +3,6 @@
 // /metrics + /healthz on --metrics-addr.
 import { TopicValidatorResult, type GossipsubOpts } from "@libp2p/gossipsub";
 import type { PrivateKey } from "@libp2p/interface";
-import { mkdir } from "node:fs/promises";
 import type { Verdict } from "../protocol/verdict.ts";
 import type { Logger, LogFormat, LogLevel } from "./log.ts";
 import { startMetricsServer, type Health, type MetricsServer, type Registry } from "./metrics.ts";
@@ -12,7 +11,7 @@ import { loadOrCreatePeerKey } from "./peer-key.ts";
 
 /** The node's part of a command's configuration. */
 export interface NodeConfig {
-  /** --data-dir: created (mode 700) at start; the default home of the state files below */
+  /** --data-dir: the default home of the state files below (each created, with its folder, when first written) */
   dataDir?: string;
   listen: string[];
   peers: string[];
@@ -46,7 +45,6 @@ export const VALIDATION_RESULT: Record<Verdict, TopicValidatorResult> = {
 
 /** The key given in-process, else --key-file's (created on first run), else none: an ephemeral identity. */
 export async function nodePeerKey(config: NodeConfig, extras: NodeExtras, log: Logger): Promise<PrivateKey | undefined> {
-  if (config.dataDir) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   if (extras.privateKey || !config.keyFile) return extras.privateKey;
   const k = await loadOrCreatePeerKey(config.keyFile);
   if (k.created) log.info("created a new peer key", { keyFile: config.keyFile });
