@@ -103,6 +103,17 @@ function peerIdOf(addr: string): string {
 }
 
 /** Throws on a multiaddr that does not parse or lacks a peer id. */
+/**
+ * libp2p's error for a listen address it cannot bind talks about its own `transportManager.faultTolerance`
+ * setting, which no flag exposes: say which address failed and which flag to change instead.
+ */
+export function explainListenError(e: unknown): unknown {
+  const msg = (e as Error)?.message ?? "";
+  if ((e as Error)?.name !== "UnsupportedListenAddressesError") return e;
+  const failed = [...msg.matchAll(/^\s*(\/\S+): Error: (?:listen )?(\w+)[^\n]*/gm)].map((m) => `${m[1]} (${m[2] === "EADDRINUSE" ? "address already in use" : m[2]})`);
+  return new Error(`cannot listen on ${failed.join(", ") || "the --listen address"}: choose another with --listen (op-node's p2p port is 9222)`);
+}
+
 export function validatePeerAddr(addr: string): string {
   return peerIdOf(addr);
 }
@@ -157,6 +168,8 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
         ...opts.gossipOverrides,
       }),
     },
+  }).catch((e: unknown) => {
+    throw explainListenError(e);
   });
   // The one narrowing cast: these methods exist on the GossipSub class (gossipsub.d.ts) but not on
   // the interface the package's factory returns.
