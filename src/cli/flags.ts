@@ -70,7 +70,7 @@ export function renderUsage(table: FlagTable, head: readonly string[]): string {
     lines.push(`      ${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ""}`);
     lines.push(`      env: ${envNameOf(table.envPrefix, f.name)}`);
   }
-  lines.push("  -h, --help", "      show this help", "", "Durations: 500ms, 30s, 5m, 1h. Stop with SIGINT or SIGTERM.");
+  lines.push("  -h, --help", "      show this help", "", "  --version", "      print the version", "", "Durations: 500ms, 30s, 5m, 1h. Stop with SIGINT, SIGTERM or SIGHUP.");
   return lines.join("\n") + "\n";
 }
 

@@ -1,5 +1,5 @@
 // `op-follow publish`: flags, environment variables, --help, validation with clear messages, and a
-// clean shutdown on SIGINT/SIGTERM. The top-level dispatcher calls runPublish(argv).
+// clean shutdown on SIGINT/SIGTERM/SIGHUP. The top-level dispatcher calls runPublish(argv).
 import { configOrExit, type CommandIo } from "../cli/config-or-exit.ts";
 import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../cli/flags.ts";
 import { dataFile, MAX_PEERS_FLAG, nodeFlags, readDataDir, readMaxPeers, readNodeFlags, readStatusInterval } from "../cli/node-flags.ts";
@@ -117,7 +117,7 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
 }
 
 /**
- * Runs the publisher until SIGINT/SIGTERM. Bad configuration: message on stderr, exit code 2.
+ * Runs the publisher until SIGINT/SIGTERM/SIGHUP. Bad configuration: message on stderr, exit code 2.
  * Failure to start, or a fatal error while running (wrong chain): exit code 1.
  */
 export async function runPublish(argv: string[], io: CommandIo = {}): Promise<number> {

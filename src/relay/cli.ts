@@ -1,5 +1,5 @@
 // `op-follow relay`: flags, environment variables, --help, validation with clear messages, and a
-// clean shutdown on SIGINT/SIGTERM. The top-level dispatcher calls runRelay(argv).
+// clean shutdown on SIGINT/SIGTERM/SIGHUP. The top-level dispatcher calls runRelay(argv).
 import { configOrExit, type CommandIo } from "../cli/config-or-exit.ts";
 import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../cli/flags.ts";
 import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags, readStatusInterval } from "../cli/node-flags.ts";
@@ -113,7 +113,7 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
 }
 
 /**
- * Runs the relay until SIGINT/SIGTERM. Bad configuration: message on stderr, process.exitCode = 2.
+ * Runs the relay until SIGINT/SIGTERM/SIGHUP. Bad configuration: message on stderr, process.exitCode = 2.
  * Failure to start (port in use, unreadable key): process.exitCode = 1.
  */
 export async function runRelay(argv: string[], io: CommandIo = {}): Promise<void> {
