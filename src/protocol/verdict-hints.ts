@@ -10,6 +10,7 @@ export type HintAudience = "inspect" | "relay";
 const INSPECT: Record<string, string> = {
   "no-signer-configured": "pass --signer <address>, or --network <preset> / --config <file> with an unsafeBlockSigner (op-node's rollup.json has none: op-node reads it from L1)",
   "wrong-signer": "if the chain rotated its signer, pass --signer with the current one; check --chain-id too (the signature covers it, so another chain id recovers another signer)",
+  "block-domain-signature": "this is an unsafe-block signature: to check it as a block, pass --topic blocks; a publisher still signing attestations in the block domain must be upgraded (--attestation-domain block accepts them, for compatibility only: RISKY)",
   "timestamp-too-old": "the blocks topics drop blocks older than 60 s: pass --now <the block's timestamp> to judge an old message as it was judged live, or --topic cross-safe (no age limit)",
   "timestamp-in-future": "if this machine's clock is behind, pass --now <unix seconds>",
   "blob-gas-used-nonzero": "allowed from Jovian on: pass --jovian-time <unix seconds> (or a --config/--network that has it) if the chain has activated Jovian",

@@ -155,7 +155,7 @@ describe("json-locate and config files", () => {
 
 describe("verdict hints", () => {
   it("every verdict with a fix on the user's side carries one; a bad message none", () => {
-    const withFix = ["no-signer-configured", "wrong-signer", "timestamp-too-old", "timestamp-in-future", "blob-gas-used-nonzero", "ssz-invalid"];
+    const withFix = ["no-signer-configured", "wrong-signer", "block-domain-signature", "timestamp-too-old", "timestamp-in-future", "blob-gas-used-nonzero", "ssz-invalid"];
     for (const r of Object.keys(REASONS)) expect(hintFor(r, "inspect") !== undefined, r).toBe(withFix.includes(r));
     expect(hintFor("no-signer-configured", "inspect")).toContain("pass --signer");
     for (const r of ["chain-not-served", "signer-unavailable:rpc-timeout", "rpc-timeout:l1", "rpc-wrong-chain:l2", "halted-equivocation"]) expect(hintFor(r, "relay"), r).toBeDefined();
