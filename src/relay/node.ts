@@ -142,7 +142,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
 
   const libp2p = await createLibp2p<Services>({
     ...(opts.privateKey ? { privateKey: opts.privateKey } : {}),
-    addresses: { listen: opts.listen ?? ["/ip4/0.0.0.0/tcp/9222"] },
+    addresses: { listen: opts.listen ?? ["/ip4/127.0.0.1/tcp/0"] }, // callers pass --listen; never op-node's 9222 by accident
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     // op-node's --p2p.mux default: yamux first, then mplex
