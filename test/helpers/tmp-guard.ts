@@ -12,8 +12,11 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Caches that tools keep in TMPDIR on purpose (npm enables Node's compile cache there). */
-const CACHES = new Set(["node-compile-cache"]);
+/**
+ * Caches that tools keep in TMPDIR on purpose, holding nothing of ours: npm enables Node's compile
+ * cache there; wrangler keeps its "latest version" answer in update-check/ for an hour.
+ */
+const CACHES = new Set(["node-compile-cache", "update-check"]);
 /** Removed by their owner's exit hook, after teardown. */
 const REMOVED_AT_EXIT = /^miniflare-[0-9a-f]{32}$/;
 
