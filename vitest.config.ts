@@ -4,6 +4,8 @@ import { TEST_ADMIN_TOKEN, TEST_RELAY_ID, TEST_RELAY_SECRET } from "./test/worke
 
 export default defineConfig({
   test: {
+    // the run's own TMPDIR, checked empty at the end (test/helpers/tmp-guard.ts)
+    globalSetup: ["./test/helpers/tmp-guard.ts"],
     projects: [
       {
         test: {

@@ -32,5 +32,6 @@ export async function configOrExit<C extends object>(
     out(usage());
     return 0;
   }
+  for (const w of parsed.warnings ?? []) err(`op-follow ${command}: warning: ${w}\n`);
   return parsed.config;
 }

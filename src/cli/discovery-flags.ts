@@ -12,11 +12,10 @@ import type { DiscoveryConfig } from "../relay/node-setup.ts";
 import { findPreset } from "../protocol/presets.ts";
 import type { Flags, FlagSpec } from "./flags.ts";
 
-export function discoveryFlags(d: { discoveryDb: string }): FlagSpec[] {
+export function discoveryFlags(): FlagSpec[] {
   return [
     {
       name: "discovery",
-      env: "DISCOVERY",
       arg: "<on|off>",
       help:
         "discv5 peer discovery, as op-node's: find the chain's peers from --bootnodes (records whose opstack entry names the chain), dial them, " +
@@ -24,15 +23,14 @@ export function discoveryFlags(d: { discoveryDb: string }): FlagSpec[] {
     },
     {
       name: "bootnodes",
-      env: "BOOTNODES",
       multiple: true,
       arg: "<enr|enode|default>",
       help: `discv5 entry points: enr:… records or enode://… URLs (op-node's --p2p.bootnodes); "${DEFAULT_BOOTNODES_KEYWORD}" = op-node's built-in list, which op-node uses for every chain; repeatable or comma-separated`,
       default: DEFAULT_BOOTNODES_KEYWORD,
     },
-    { name: "discovery-port", env: "DISCOVERY_PORT", arg: "<port>", help: "UDP port for discv5 (op-node --p2p.listen.udp); 0 = any free port (default: the TCP port of the first /ip4 --listen address)" },
-    { name: "advertise-ip", env: "ADVERTISE_IP", arg: "<ipv4>", help: "IP put in our node record (op-node --p2p.advertise.ip) (default: the first /ip4 --listen address unless 0.0.0.0; else learnt from peers)" },
-    { name: "discovery-db", env: "DISCOVERY_DB", arg: "<path|off>", help: "discovery node database, kept across restarts as the peer key is (op-node --p2p.discovery.path); off = in memory only", default: d.discoveryDb },
+    { name: "discovery-port", arg: "<port>", help: "UDP port for discv5 (op-node --p2p.listen.udp); 0 = any free port (default: the TCP port of the first /ip4 --listen address)" },
+    { name: "advertise-ip", arg: "<ipv4>", help: "IP put in our node record (op-node --p2p.advertise.ip) (default: the first /ip4 --listen address unless 0.0.0.0; else learnt from peers)" },
+    { name: "discovery-db", arg: "<path|off>", help: "discovery node database, kept across restarts as the peer key is (op-node --p2p.discovery.path); off = in memory only (default: <data-dir>/discovery.json)" },
   ];
 }
 
@@ -79,7 +77,8 @@ function readBootnodes(flags: Flags): string[] {
 }
 
 /** The discovery configuration, or undefined when discovery is off. Problems go to `flags`. */
-export function readDiscoveryFlags(flags: Flags, chainIds: readonly bigint[], listen: readonly string[]): DiscoveryConfig | undefined {
+/** `dbFile`: the node database's path (--discovery-db, default in the data directory), undefined for "off". */
+export function readDiscoveryFlags(flags: Flags, chainIds: readonly bigint[], listen: readonly string[], dbFile: string | undefined): DiscoveryConfig | undefined {
   const mode = flags.one("discovery");
   if (mode !== undefined && mode !== "on" && mode !== "off") flags.problem(`--discovery: expected on or off, got "${mode}"`);
   const bootnodes = readBootnodes(flags);
@@ -92,9 +91,8 @@ export function readDiscoveryFlags(flags: Flags, chainIds: readonly bigint[], li
   const advertiseIp = flags.one("advertise-ip");
   const ipProblem = advertiseIp !== undefined ? ipv4Problem(advertiseIp) : undefined;
   if (ipProblem) flags.problem(`--advertise-ip: "${advertiseIp}": ${ipProblem}`);
-  const db = flags.one("discovery-db");
 
-  const on = mode === "on" || (mode === undefined && (flags.isSet("bootnodes") || chainIds.some((c) => findPreset(c) !== undefined)));
+  const on = mode === "on" || (mode === undefined && (flags.given("bootnodes") || chainIds.some((c) => findPreset(c) !== undefined)));
   if (!on) return undefined;
   const l = firstIp4Listen(listen);
   if (!l) {
@@ -107,6 +105,6 @@ export function readDiscoveryFlags(flags: Flags, chainIds: readonly bigint[], li
     bindHost: l.ip,
     udpPort: udpPort ?? l.port,
     ...(advertiseIp !== undefined ? { advertiseIp } : {}),
-    ...(db && db !== "off" ? { dbFile: db } : {}),
+    ...(dbFile ? { dbFile } : {}),
   };
 }

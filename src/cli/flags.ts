@@ -1,14 +1,18 @@
 // Flags of the long-running commands (`op-follow relay`, `op-follow publish`): one table per command
-// drives node:util parseArgs, the environment fallback (<prefix><ENV>; flags win, then the environment,
-// then the default) and --help. Values are checked through `Flags`, which collects every problem so that
+// drives node:util parseArgs, the environment fallback (flags win, then the environment, then the
+// default) and --help.
+//
+// The environment rule, with no exception: --foo-bar of `op-follow <command>` is
+// OP_FOLLOW_<COMMAND>_FOO_BAR (envNameOf); a secret read from a file (--x-file) may instead be given
+// itself in OP_FOLLOW_<COMMAND>_X. Names that broke the rule are still read, with a warning. Values are checked through `Flags`, which collects every problem so that
 // one CliConfigError tells the operator everything that is wrong at once.
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 
 export interface FlagSpec {
   name: string;
-  /** environment variable, after the command's prefix */
-  env: string;
+  /** an older environment variable name (after the prefix), still read with a deprecation warning */
+  deprecatedEnv?: string;
   multiple?: boolean;
   arg: string;
   help: string;
@@ -25,7 +29,13 @@ export interface FlagTable {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type ParsedArgs<C> = { help: true } | { help: false; config: C };
+/** `warnings`: things to tell the operator that do not stop the command (deprecated names). */
+export type ParsedArgs<C> = { help: true } | { help: false; config: C; warnings?: string[] };
+
+/** The environment variable of a flag: <prefix> + the flag's name upper-cased, dashes as underscores. */
+export function envNameOf(prefix: string, flag: string): string {
+  return prefix + flag.toUpperCase().replace(/-/g, "_");
+}
 
 export class CliConfigError extends Error {
   readonly problems: string[];
@@ -33,6 +43,14 @@ export class CliConfigError extends Error {
     super(problems.join("\n"));
     this.problems = problems;
   }
+}
+
+/** A chain id given as decimal or 0x-hex; undefined unless positive and within uint64. */
+export function parseChainId(s: string): bigint | undefined {
+  const t = s.trim();
+  if (!/^(?:[1-9]\d{0,19}|0[xX][0-9a-fA-F]{1,16})$/.test(t)) return undefined;
+  const id = BigInt(t);
+  return id > 0n && id <= 0xffffffffffffffffn ? id : undefined;
 }
 
 /** 500ms, 30s, 5m, 1h, 1.5s; a bare number is milliseconds. */
@@ -50,9 +68,9 @@ export function renderUsage(table: FlagTable, head: readonly string[]): string {
   for (const f of table.flags) {
     lines.push(`  --${f.name} ${f.arg}`);
     lines.push(`      ${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ""}`);
-    lines.push(`      env: ${table.envPrefix}${f.env}`);
+    lines.push(`      env: ${envNameOf(table.envPrefix, f.name)}`);
   }
-  lines.push("  -h, --help", "      show this help", "", "Durations: 500ms, 30s, 5m, 1h. Stop with SIGINT or SIGTERM.");
+  lines.push("  -h, --help", "      show this help", "", "  --version", "      print the version", "", "Durations: 500ms, 30s, 5m, 1h. Stop with SIGINT, SIGTERM or SIGHUP.");
   return lines.join("\n") + "\n";
 }
 
@@ -76,6 +94,7 @@ type FlagValues = Record<string, string | string[] | boolean | undefined>;
 /** Reads flags over environment over defaults; a value that does not check out is recorded in `problems`. */
 export class Flags {
   readonly problems: string[] = [];
+  readonly warnings: string[] = [];
   private readonly table: FlagTable;
   private readonly values: FlagValues;
   private readonly env: Env;
@@ -93,7 +112,7 @@ export class Flags {
   /** The configuration read, unless a problem was recorded: then a CliConfigError listing them all. */
   result<C>(config: C): ParsedArgs<C> {
     if (this.problems.length) throw new CliConfigError(this.problems);
-    return { help: false, config };
+    return { help: false, config, ...(this.warnings.length ? { warnings: [...this.warnings] } : {}) };
   }
 
   /** The full name of an environment variable of this command. */
@@ -107,30 +126,37 @@ export class Flags {
     return f;
   }
 
-  /** Whether the flag or its environment variable was given (an empty variable counts as unset). */
-  isSet(name: string): boolean {
-    const f = this.spec(name);
-    const v = this.values[name];
-    if (typeof v === "string" || (Array.isArray(v) && v.length > 0)) return true;
-    const e = this.env[this.envName(f.env)];
-    return e !== undefined && e !== "";
+  /** The flag's environment variable, or its deprecated name (with a warning); empty counts as unset. */
+  private fromEnv(f: FlagSpec): string | undefined {
+    const name = envNameOf(this.table.envPrefix, f.name);
+    const e = this.env[name];
+    if (e !== undefined && e !== "") return e;
+    if (!f.deprecatedEnv) return undefined;
+    const old = this.envName(f.deprecatedEnv);
+    const d = this.env[old];
+    if (d === undefined || d === "") return undefined;
+    const w = `${old} is deprecated: use ${name}`;
+    if (!this.warnings.includes(w)) this.warnings.push(w);
+    return d;
   }
 
-  /** An empty environment variable counts as unset. */
+  /** Was the flag given, on the command line or in the environment? */
+  given(name: string): boolean {
+    return this.values[name] !== undefined || this.fromEnv(this.spec(name)) !== undefined;
+  }
+
   one(name: string): string | undefined {
     const f = this.spec(name);
     const v = this.values[name];
     if (typeof v === "string") return v;
-    const e = this.env[this.envName(f.env)];
-    if (e !== undefined && e !== "") return e;
-    return f.default;
+    return this.fromEnv(f) ?? f.default;
   }
 
   /** Repeated flags, or the environment variable; either may also be comma-separated. */
   many(name: string): string[] {
     const f = this.spec(name);
     const v = this.values[name];
-    const raw = Array.isArray(v) && v.length ? v : (this.env[this.envName(f.env)] ?? f.default ?? "").split(",");
+    const raw = Array.isArray(v) && v.length ? v : (this.fromEnv(f) ?? f.default ?? "").split(",");
     return raw.flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s.length > 0);
   }
 
@@ -180,13 +206,11 @@ export class Flags {
     return s;
   }
 
-  /** A positive decimal that fits a uint64 (a chain id as op-node takes it). */
+  /** A chain id: decimal or 0x-hex, positive, fitting a uint64 (as op-node takes it). */
   chainId(name: string, s: string): bigint | undefined {
-    if (!/^[1-9]\d{0,19}$/.test(s) || BigInt(s) > 0xffffffffffffffffn) {
-      this.problem(`--${name}: "${s}" is not a positive decimal chain id`);
-      return undefined;
-    }
-    return BigInt(s);
+    const id = parseChainId(s);
+    if (id === undefined) this.problem(`--${name}: "${s}" is not a chain id (a positive decimal like 901 or hex like 0x385, at most 2^64-1)`);
+    return id;
   }
 
   /**

@@ -4,6 +4,10 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import "../node/keccak.ts";
 import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../protocol/chain-config.ts";
+import { parseChainId } from "./flags.ts";
+import { ConfigFileError, readJsonConfig } from "./config-file.ts";
+import { versionText } from "./version.ts";
+import { withHint } from "../protocol/verdict-hints.ts";
 import { detectVersion } from "../protocol/envelope.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { SeenBlocks } from "../protocol/seen-blocks.ts";
@@ -16,8 +20,9 @@ import { summarize, validateGossipMessage } from "../protocol/validate.ts";
 const HELP = `usage: op-follow inspect (--network <name> | --config <file> | --chain-id <id>) [--signer <address>] [options] [FILE|-]
 
 Reads one gossip message (raw snappy bytes, or hex text with or without 0x) from FILE or stdin,
-validates it and prints one JSON object: verdict, reason, version, number, blockHash, parentHash,
-timestamp, txCount, signer, payloadHash, messageId.
+validates it and prints one JSON object: verdict, reason, detail (what went wrong, and what to do
+about it when the fix is yours), version, number, blockHash, parentHash, timestamp, txCount,
+signer, payloadHash, messageId.
 
 options:
   --network <name>       a preset (op-mainnet, base, unichain-sepolia, …): chain id, forks, signer
@@ -31,26 +36,58 @@ options:
                          cross-safe only: the signing domain attestations are checked in (default
                          attestation = op-follow's 0x00…01; block = the design doc's domain 0,
                          compatibility only — RISKY: any public unsafe block then passes)
-  --version v1|v2|v3|v4  topic version (default: detected from the envelope; cross-safe is v4)
+  --version v1|v2|v3|v4  topic version (default: detected from the envelope; cross-safe is v4);
+                         --version alone prints op-follow's version
   --jovian-time <unix>   Jovian activation time (allows non-zero blobGasUsed from then on);
                          overrides the preset's
   -h, --help`;
 
-class UsageError extends Error {}
+/** Bad arguments or input (exit 2). `showHelp`: the usage helps (a wrong flag), not for a bad file. */
+class UsageError extends Error {
+  readonly showHelp: boolean;
+  constructor(message: string, showHelp = true) {
+    super(message);
+    this.showHelp = showHelp;
+  }
+}
 
 function parseBigint(name: string, s: string): bigint {
   if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(s)) throw new UsageError(`--${name}: not a number: ${s}`);
   return BigInt(s);
 }
 
-function readInput(file: string | undefined): Uint8Array {
-  const buf = new Uint8Array(readFileSync(file === undefined || file === "-" ? 0 : file));
+export interface InspectIo {
+  /** stdin's bytes (default: read fd 0) */
+  stdin?: () => Uint8Array;
+  /** is stdin a terminal? (default: process.stdin.isTTY) */
+  stdinIsTty?: boolean;
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+}
+
+function readInput(file: string | undefined, io: InspectIo, err: (s: string) => void): Uint8Array {
+  const fromStdin = file === undefined || file === "-";
+  // Waiting silently on a terminal looks like a hang: say what is expected.
+  if (fromStdin && (io.stdinIsTty ?? Boolean(process.stdin.isTTY))) err("op-follow inspect: reading the message from the terminal: paste it (hex) and press Ctrl-D, or give a FILE\n");
+  const buf = fromStdin ? (io.stdin ?? (() => new Uint8Array(readFileSync(0))))() : new Uint8Array(readFileSync(file));
   const text = new TextDecoder("latin1").decode(buf).trim();
-  if (text.length > 0 && /^(0x)?([0-9a-fA-F]{2})+$/.test(text)) return fromHex(text);
+  if (text.length === 0) throw new UsageError(`no input: ${fromStdin ? "stdin" : file} is empty`, false);
+  if (/^(0x)?([0-9a-fA-F]{2})+$/.test(text)) return fromHex(text);
   return buf;
 }
 
-export async function runInspect(argv: string[]): Promise<number> {
+/** `--version` last or followed by another option (no topic version after it) asks for op-follow's version. */
+function asksProgramVersion(argv: string[]): boolean {
+  return argv.some((a, i) => a === "-V" || (a === "--version" && (argv[i + 1] === undefined || argv[i + 1]!.startsWith("--"))));
+}
+
+export async function runInspect(argv: string[], io: InspectIo = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => void process.stdout.write(s));
+  const err = io.err ?? ((s: string) => void process.stderr.write(s));
+  if (asksProgramVersion(argv)) {
+    out(versionText() + "\n");
+    return 0;
+  }
   let args;
   try {
     args = parseArgs({
@@ -70,12 +107,12 @@ export async function runInspect(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    console.error(`op-follow inspect: ${(e as Error).message}\n\n${HELP}`);
+    err(`op-follow inspect: ${(e as Error).message}\n\n${HELP}\n`);
     return 2;
   }
   const o = args.values;
   if (o.help) {
-    console.log(HELP);
+    out(HELP + "\n");
     return 0;
   }
   try {
@@ -83,12 +120,16 @@ export async function runInspect(argv: string[]): Promise<number> {
     if (o.network !== undefined && o.config !== undefined) throw new UsageError("give --network or --config, not both");
     try {
       if (o.network !== undefined) preset = resolveChainConfig(o.network);
-      if (o.config !== undefined) preset = parseChainConfigJson(JSON.parse(readFileSync(o.config, "utf8")));
+      if (o.config !== undefined) preset = readJsonConfig(o.config, parseChainConfigJson);
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError((e as Error).message, !(e instanceof ConfigFileError));
     }
     if (!o["chain-id"] && !preset) throw new UsageError("--chain-id, --network or --config is required");
-    const chainId = o["chain-id"] ? parseBigint("chain-id", o["chain-id"]) : preset!.chainId;
+    let chainId = preset?.chainId;
+    if (o["chain-id"]) {
+      chainId = parseChainId(o["chain-id"]);
+      if (chainId === undefined) throw new UsageError(`--chain-id: "${o["chain-id"]}" is not a chain id (a positive decimal like 901 or hex like 0x385, at most 2^64-1)`);
+    }
     if (o.signer !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(o.signer)) throw new UsageError(`--signer: not an address: ${o.signer}`);
     const signer = (o.signer as Address | undefined) ?? preset?.unsafeBlockSigner;
     const kind = o.topic === "cross-safe" ? "cross-safe" : o.topic === "blocks" ? "blocks" : undefined;
@@ -108,8 +149,9 @@ export async function runInspect(argv: string[]): Promise<number> {
     if (args.positionals.length > 1) throw new UsageError("at most one input file");
     let raw: Uint8Array;
     try {
-      raw = readInput(args.positionals[0]);
+      raw = readInput(args.positionals[0], io, err);
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       throw new UsageError(`cannot read input: ${(e as Error).message}`);
     }
     if (version === undefined) {
@@ -117,8 +159,8 @@ export async function runInspect(argv: string[]): Promise<number> {
       version = kind === "cross-safe" ? 4 : ((d.ok ? detectVersion(d.data) : undefined) ?? 4);
     }
     const result = await validateGossipMessage(raw, {
-      chainId,
-      topic: formatTopic(chainId, kind as TopicKind, version),
+      chainId: chainId!,
+      topic: formatTopic(chainId!, kind as TopicKind, version),
       kind: kind as TopicKind,
       version,
       signer,
@@ -127,11 +169,13 @@ export async function runInspect(argv: string[]): Promise<number> {
       attestationDomain,
       seen: new SeenBlocks(),
     });
-    console.log(JSON.stringify(summarize(result)));
+    const detail = withHint(result.detail, result.reason, "inspect");
+    out(JSON.stringify(summarize({ ...result, ...(detail ? { detail } : {}) })) + "\n");
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`op-follow inspect: ${e.message}\n\n${HELP}`);
+      // a usage mistake gets the usage; a bad input or config file only its message
+      err(`op-follow inspect: ${e.message}\n${e.showHelp ? `\n${HELP}\n` : ""}`);
       return 2;
     }
     throw e;

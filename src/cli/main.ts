@@ -1,5 +1,6 @@
 // `op-follow <command>`: dispatches to the command modules.
 import { runInspect } from "./inspect.ts";
+import { versionText } from "./version.ts";
 
 const USAGE = `usage: op-follow <command> [options]
 
@@ -9,10 +10,20 @@ commands:
   publish   sequencer side: sign and gossip cross-safe blocks
   devnet    run everything locally: chain, publisher, relay, Worker
 
-Run \`op-follow <command> --help\` for a command's options.`;
+Run \`op-follow <command> --help\` for a command's options, \`op-follow --version\` for the version.`;
+
+/** `--version` among a command's arguments (before a "--"). inspect has its own --version <v1..v4>. */
+function asksVersion(args: string[]): boolean {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === "--version" || a === "-V");
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === "--version" || cmd === "-V" || cmd === "version" || (cmd !== "inspect" && cmd !== undefined && asksVersion(rest))) {
+    console.log(versionText());
+    return 0;
+  }
   switch (cmd) {
     case "inspect":
       return runInspect(rest);

@@ -1,6 +1,9 @@
-// Keeps a started service running until SIGINT or SIGTERM (or until it ends by itself), then stops it
-// once. A second signal while it stops exits at once with 130, for a stop that hangs.
+// Keeps a started service running until a stop signal (SIGINT, SIGTERM, SIGHUP: stop-signals.ts), the
+// launcher's disappearance (launcher-watch.ts), or its own end, then stops it once. A second signal
+// while it stops exits at once with 130, for a stop that hangs.
 import type { Logger } from "../relay/log.ts";
+import { watchLaunchers } from "./launcher-watch.ts";
+import { onStopSignal } from "./stop-signals.ts";
 
 export interface Service {
   /** Idempotent: later calls return the first call's promise. */
@@ -22,24 +25,24 @@ export async function runUntilSignal(service: Service, log: Logger): Promise<num
     ));
   let signalled = (): void => {};
   const firstSignal = new Promise<void>((resolve) => (signalled = resolve));
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      log.warn("second signal: exiting now", { signal: sig });
-      process.exit(130);
-    }
-    log.info("shutting down", { signal: sig });
+  const begin = (fields: Record<string, unknown>): void => {
+    log.info("shutting down", fields);
     void stop();
     signalled();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const offSignals = onStopSignal(
+    (signal) => begin({ signal }),
+    (signal) => {
+      log.warn("second signal: exiting now", { signal });
+      process.exit(130);
+    },
+  );
+  const offWatch = watchLaunchers((pid) => begin({ launcherGone: pid }));
   try {
     await (service.done ?? firstSignal);
     return await stop();
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    offSignals();
+    offWatch();
   }
 }

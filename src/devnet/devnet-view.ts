@@ -115,8 +115,14 @@ export function renderPanel(s: ViewSnapshot, p: Palette, now = Date.now()): stri
  */
 export class LineRenderer {
   readonly #seen = new Set<string>();
+  readonly #sinceMs: number;
   #lastHead = "";
   #lastError = "";
+
+  /** `sinceMs`: events before it (epoch ms) are not printed — the state of an earlier run. */
+  constructor(sinceMs = 0) {
+    this.#sinceMs = sinceMs;
+  }
 
   render(s: ViewSnapshot): string[] {
     const t = `[${s.elapsedS.toFixed(1).padStart(6)}s]`;
@@ -127,7 +133,7 @@ export class LineRenderer {
       return [`${t} worker unreachable: ${w.error}`];
     }
     this.#lastError = "";
-    const fresh = w.events.filter((e) => !this.#seen.has(eventKey(e))).reverse();
+    const fresh = w.events.filter((e) => !this.#seen.has(eventKey(e)) && eventMs(e) >= this.#sinceMs).reverse();
     for (const e of fresh) this.#seen.add(eventKey(e));
     if (this.#seen.size > 2_000) for (const k of [...this.#seen].slice(0, 1_000)) this.#seen.delete(k);
     const headKey = `${w.head?.hash ?? "-"}|${w.alarm ? "alarm" : ""}`;
@@ -139,5 +145,8 @@ export class LineRenderer {
     return fresh.map((e, i) => `${t} ${eventText(e)}${i === fresh.length - 1 ? ` | ${tail}` : ""}`);
   }
 }
+
+/** An event's time in epoch ms, whether the Worker gives it as a number or an ISO string. */
+const eventMs = (e: WorkerEvent): number => (typeof e.at === "number" ? e.at : Date.parse(String(e.at)) || 0);
 
 const eventKey = (e: WorkerEvent): string => `${e.at}|${e.kind}|${e.number ?? ""}|${e.hash ?? ""}|${e.peer ?? ""}`;

@@ -13,12 +13,15 @@
 //   equivocation  the sequencer signs a second block at a cross-safe height and gossips it; the Worker
 //                 raises its alarm and halts the head; the devnet clears the alarm 10 s later (admin API)
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseDuration } from "../cli/flags.ts";
+import { watchLaunchers } from "../cli/launcher-watch.ts";
+import { onStopSignal } from "../cli/stop-signals.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
 import { COLOR, LineRenderer, PLAIN, renderPanel, type ScenarioState, type ViewSnapshot, type WorkerEvent, type WorkerHead } from "./devnet-view.ts";
 import { signedGossipMessage } from "./gossip.ts";
+import { preparePersisted, type ChainIdentity } from "./persisted-chain.ts";
 import { startChainServer, type ChainServer } from "./rpc-server.ts";
 import { startStack, type Stack } from "./stack.ts";
 
@@ -60,6 +63,9 @@ export function devnetUsage(): string {
     "  --persist-to <dir>      keep the Worker's Durable Object storage there (default: fresh per run)",
     "  --no-color              plain output (also when NO_COLOR is set or stdout is not a terminal)",
     "  -h, --help              show this help",
+    "  --version               print the version",
+    "",
+    "Stops on Ctrl-C, SIGTERM or SIGHUP (the terminal closing), taking down everything it started.",
     "",
     "Example: op-follow devnet --scenario replace@15,equivocation@40 --duration 90",
   ].join("\n") + "\n";
@@ -163,10 +169,17 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
   const result: DevnetResult = { firstHead: null, lastHead: null, advanced: false };
   try {
     // Genesis 30 s in the past: the chain starts with history, so cross-safe is past genesis at once.
+    let chain: ChainIdentity = { seed: "op-follow", l2BlockTime: o.blockTime, l1BlockTime: 4, genesisTime: BigInt(Math.floor(Date.now() / 1000) - 30) };
+    if (o.persistTo) {
+      const plan = await preparePersisted(o.persistTo, chain);
+      chain = plan.chain;
+      if (plan.kind === "resume") io.out(`resuming the devnet in ${o.persistTo}: rebuilding its chain (${plan.blocks} blocks)…\n`);
+      else if (plan.kind === "restart") io.out(`${o.persistTo} holds a devnet that cannot be resumed (${plan.why}): starting a new chain; its Worker state was removed\n`);
+    }
     server = await startChainServer({
       port: o.chainPort,
       realtime: { intervalMs: 200 },
-      chain: { l2BlockTime: o.blockTime, l1BlockTime: 4, genesisTime: BigInt(Math.floor(Date.now() / 1000) - 30) },
+      chain: { seed: chain.seed, l2BlockTime: chain.l2BlockTime as 1 | 2, l1BlockTime: chain.l1BlockTime, genesisTime: chain.genesisTime },
     });
     const srv = server;
     stack = await startStack({
@@ -177,7 +190,8 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
       relayLog: mkLog("relay"),
       publisherLog: mkLog("publisher"),
       relay: { logLevel: "info" },
-      publisher: { pollIntervalMs: 250, logLevel: "info" },
+      // with --persist-to, the publisher resumes where it stopped too
+      publisher: { pollIntervalMs: 250, logLevel: "info", ...(o.persistTo ? { stateFile: join(o.persistTo, "publisher-state.json") } : {}) },
     });
     const st = stack;
     const chainId = st.chainId.toString();
@@ -284,7 +298,8 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
 
     io.out(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (wrangler dev ${(st.worker.startMs / 1000).toFixed(1)} s) · Worker ${st.worker.url} · chain ${srv.urls.base}\n`);
     let drawn = 0;
-    const lineRenderer = new LineRenderer();
+    // events from before this run (a resumed --persist-to) are history, not news
+    const lineRenderer = new LineRenderer(t0);
     const draw = async (): Promise<void> => {
       const s = await snapshot();
       if (io.isTty) {
@@ -327,7 +342,7 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
   }
 }
 
-/** The CLI entry: parses, runs until SIGINT/SIGTERM or --duration, returns the exit code. */
+/** The CLI entry: parses, runs until SIGINT/SIGTERM/SIGHUP or --duration, returns the exit code. */
 export async function runDevnet(argv: string[]): Promise<number> {
   let o: DevnetOptions | "help";
   try {
@@ -340,16 +355,11 @@ export async function runDevnet(argv: string[]): Promise<number> {
     process.stdout.write(devnetUsage());
     return 0;
   }
-  let signals = 0;
   let onStop: (why: string) => void = () => {};
   const stop = new Promise<string>((r) => (onStop = r));
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(130); // worker-dev's exit hook kills the wrangler process group
-    onStop(sig);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // A second signal exits at once: worker-dev's exit hook and the reaper take the Worker down.
+  const offSignals = onStopSignal((sig) => onStop(sig));
+  const offWatch = watchLaunchers((pid) => onStop(`the launching process ${pid} is gone`));
   try {
     const r = await runDevnetWith(o, { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s), isTty: Boolean(process.stdout.isTTY), stop });
     if (!r.advanced) {
@@ -361,7 +371,7 @@ export async function runDevnet(argv: string[]): Promise<number> {
     process.stderr.write(`op-follow devnet: ${(e as Error).message}\n`);
     return 1;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    offSignals();
+    offWatch();
   }
 }

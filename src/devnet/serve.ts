@@ -1,7 +1,9 @@
-// Runs the chain server in real time on its own: `node src/devnet/serve.ts [--port 8545]
-// [--l1-block-time 2] [--l2-block-time 1] [--seed s] [--jovian]`. Prints the endpoint URLs, then
-// one line per L2 block with the heads, until SIGINT/SIGTERM.
+// Runs the chain server in real time on its own: `npm run chain -- [--port 8545] [--l1-block-time 2]
+// [--l2-block-time 1] [--seed s] [--jovian]` (npm puts node_modules' Node 22 on PATH; a bare `node`
+// may be an older system Node that cannot run TypeScript). Prints the endpoint URLs, then one line per
+// L2 block with the heads, until SIGINT, SIGTERM or SIGHUP.
 import { parseArgs } from "node:util";
+import { onStopSignal } from "../cli/stop-signals.ts";
 import { startChainServer } from "./rpc-server.ts";
 
 const { values } = parseArgs({
@@ -32,8 +34,4 @@ if (!values.quiet) {
     console.log(`L2 #${e.block.number} ${e.block.hash.slice(0, 12)}… origin L1 #${e.block.l1Origin.number}  local-safe ${h.localSafe}  cross-safe ${h.crossSafe}  finalized ${h.finalized}`);
   });
 }
-const stop = (): void => {
-  void server.close().then(() => process.exit(0));
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+onStopSignal(() => void server.close().then(() => process.exit(0)));

@@ -14,6 +14,7 @@ import { startPublisher, type Publisher, type PublisherConfig } from "../publish
 import type { VerdictEvent } from "../relay/forwarder.ts";
 import { silentLogger, type Logger } from "../relay/log.ts";
 import { startRelay, type Relay, type RelayConfig } from "../relay/relay.ts";
+import { guard } from "./reaper-client.ts";
 import type { ChainServer } from "./rpc-server.ts";
 import { startWorkerDev, type WorkerChainEntry, type WorkerDev } from "./worker-dev.ts";
 
@@ -77,12 +78,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const secret = randomBytes(24).toString("hex");
   const adminToken = randomBytes(24).toString("hex");
   const dir = await mkdtemp(join(tmpdir(), "op-follow-stack-"));
+  const releaseDir = guard({ dir }); // removed even if this process is killed
 
   const started: Array<{ stop(): Promise<void> }> = [];
   const stopAll = async (): Promise<void> => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     started.length = 0;
     await rm(dir, { recursive: true, force: true });
+    releaseDir();
   };
   try {
     const worker = await startWorkerDev({
@@ -114,6 +117,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       invalidMessageWeight: -10,
       banThreshold: -100,
       banDurationMs: 60_000,
+      workerFailingAfterMs: 10_000,
+      statusIntervalMs: 0,
       maxConnections: 32,
       ...o.relay,
     };
@@ -136,6 +141,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       pollIntervalMs: 200,
       rpcTimeoutMs: 2_000,
       publishTimeoutMs: 5_000,
+      statusIntervalMs: 0,
       listen: ["/ip4/127.0.0.1/tcp/0"],
       peers: [relayAddr],
       bootstrap: [],

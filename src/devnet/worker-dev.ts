@@ -9,14 +9,18 @@
 //   .dev.vars and .env (getVarsForDev) and does not mix in process.env unless
 //   CLOUDFLARE_INCLUDE_PROCESS_ENV is set, which we clear.
 // - Durable Object storage: a fresh `--persist-to` directory per run (deleted on stop) unless one is given.
-// - wrangler and its workerd run in their own process group (detached); stop() signals the whole
-//   group, and a process 'exit' hook does the same if the parent dies first, so nothing is orphaned.
+// - Temporary files: wrangler's and miniflare's own (miniflare-<hex>, …) go into the same private
+//   directory (TMPDIR), so removing it leaves nothing behind in /tmp, secrets included.
+// - wrangler and its workerd and esbuild run in their own process group (detached); stop() signals
+//   the whole group, a process 'exit' hook does the same if the parent exits first, and the reaper
+//   (reaper.ts) does it and removes the private directory if the parent is killed outright (SIGKILL).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { guard } from "./reaper-client.ts";
 
 /** One entry of the Worker's CHAINS var (src/worker/config.ts). */
 export interface WorkerChainEntry {
@@ -71,7 +75,7 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..
 const OUTPUT_LINES = 400;
 
 /** Environment for wrangler: offline and self-contained (toolchain notes "Offline hygiene"). */
-export function wranglerEnv(projectRoot = PROJECT_ROOT, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function wranglerEnv(projectRoot = PROJECT_ROOT, base: NodeJS.ProcessEnv = process.env, tmpDir?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   delete env["CLOUDFLARE_INCLUDE_PROCESS_ENV"];
   delete env["CLOUDFLARE_API_TOKEN"];
@@ -93,6 +97,7 @@ export function wranglerEnv(projectRoot = PROJECT_ROOT, base: NodeJS.ProcessEnv 
     NO_COLOR: "1",
     FORCE_COLOR: "0",
     CI: env["CI"] ?? "1",
+    ...(tmpDir ? { TMPDIR: tmpDir } : {}),
   };
 }
 
@@ -113,6 +118,9 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
   const cwd = opts.cwd ?? PROJECT_ROOT;
   const ip = opts.ip ?? "127.0.0.1";
   const priv = await mkdtemp(join(tmpdir(), "op-follow-worker-"));
+  const releaseDir = guard({ dir: priv });
+  const tmp = join(priv, "tmp");
+  await mkdir(tmp);
   const persistTo = opts.persistTo ?? join(priv, "state");
   const envFile = join(priv, "secrets.env");
   let secrets = "";
@@ -143,12 +151,14 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
     opts.logLevel ?? "info",
   ];
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { cwd, env: wranglerEnv(cwd), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, args, { cwd, env: wranglerEnv(cwd, process.env, tmp), detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const pid = child.pid;
   if (pid === undefined) {
     await rm(priv, { recursive: true, force: true });
+    releaseDir();
     throw new Error("could not spawn wrangler");
   }
+  const releaseGroup = guard({ group: pid });
 
   const lines: string[] = [];
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -195,8 +205,10 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
       }
       // workerd may outlive wrangler for a moment; make sure the group is gone.
       killGroup("SIGKILL");
+      releaseGroup();
       process.off("exit", onParentExit);
-      await rm(priv, { recursive: true, force: true });
+      await rm(priv, { recursive: true, force: true, maxRetries: 3 });
+      releaseDir();
     })());
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);

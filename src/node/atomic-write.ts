@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 
 export async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 }); // state folders hold keys too: private, as op-node's
   // unique per call: two writers (two nodes in a process, two containers that are both pid 1) never share it
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   const fh = await open(tmp, "w", mode);

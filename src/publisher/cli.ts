@@ -1,8 +1,9 @@
 // `op-follow publish`: flags, environment variables, --help, validation with clear messages, and a
-// clean shutdown on SIGINT/SIGTERM. The top-level dispatcher calls runPublish(argv).
+// clean shutdown on SIGINT/SIGTERM/SIGHUP. The top-level dispatcher calls runPublish(argv).
 import { configOrExit, type CommandIo } from "../cli/config-or-exit.ts";
 import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../cli/flags.ts";
-import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags } from "../cli/node-flags.ts";
+import { dataFile, MAX_PEERS_FLAG, nodeFlags, readDataDir, readMaxPeers, readNodeFlags, readStatusInterval } from "../cli/node-flags.ts";
+import { PUBLISHER_PORTS } from "../cli/ports.ts";
 import { runUntilSignal } from "../cli/run-until-signal.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { parseAttestationDomain } from "../protocol/signing-domain.ts";
@@ -10,22 +11,24 @@ import { createLogger } from "../relay/log.ts";
 import { startPublisher, type PublisherConfig } from "./publisher.ts";
 
 const ENV_PREFIX = "OP_FOLLOW_PUBLISH_";
+/** the state file's name in --data-dir */
+const STATE_FILE = "state.json";
 
 const TABLE: FlagTable = {
   envPrefix: ENV_PREFIX,
   durationExample: "1s",
   flags: [
-    { name: "chain-id", env: "CHAIN_ID", arg: "<id>", help: "L2 chain id; publishes on /optimism/<id>/0/cross-safe-blocks (checked against the L2 RPC's eth_chainId)" },
-    { name: "l2-rpc", env: "L2_RPC", arg: "<url>", help: "the sequencer's execution node (op-geth): eth_getBlockByNumber" },
-    { name: "rollup-rpc", env: "ROLLUP_RPC", arg: "<url>", help: "the sequencer's rollup node (op-node): optimism_syncStatus (cross_safe_l2, else safe_l2)" },
-    { name: "signer-key-file", env: "SIGNER_KEY_FILE", arg: "<path>", help: `file holding the sequencer's block-signing key (hex secp256k1); or put the key itself in ${ENV_PREFIX}SIGNER_KEY. Never logged.` },
-    { name: "attestation-domain", env: "ATTESTATION_DOMAIN", arg: "attestation|block", help: "signing domain of the attestations: op-follow's own (0x00…01), or the block domain 0 of the design doc — compatibility only, RISKY: every public unsafe-block signature then passes as an attestation", default: "attestation" },
-    { name: "state-file", env: "STATE_FILE", arg: "<path>", help: "what has been published (never twice, also across restarts); created on first run", default: "op-follow-publisher-state.json" },
-    { name: "from", env: "FROM", arg: "<height>", help: "first block to publish on a fresh state file (default: the cross-safe head at start)" },
-    { name: "poll-interval", env: "POLL_INTERVAL", arg: "<duration>", help: "how often the sequencer's cross-safe head is polled", default: "1s" },
-    { name: "rpc-timeout", env: "RPC_TIMEOUT", arg: "<duration>", help: "one JSON-RPC call", default: "5s" },
-    { name: "publish-timeout", env: "PUBLISH_TIMEOUT", arg: "<duration>", help: "how long a publication waits for a subscribed peer before it is retried", default: "10s" },
-    ...nodeFlags({ listenPort: 9223, peerExample: "a relay", keyNoun: "libp2p peer key", keyFile: "op-follow-publisher_p2p_priv.txt", banFile: "op-follow-publisher_bans.json", discoveryDb: "op-follow-publisher_discovery.json", metricsPort: 7301 }),
+    { name: "chain-id", arg: "<id>", help: "L2 chain id; publishes on /optimism/<id>/0/cross-safe-blocks (checked against the L2 RPC's eth_chainId)" },
+    { name: "l2-rpc", arg: "<url>", help: "the sequencer's execution node (op-geth): eth_getBlockByNumber" },
+    { name: "rollup-rpc", arg: "<url>", help: "the sequencer's rollup node (op-node): optimism_syncStatus (cross_safe_l2, else safe_l2)" },
+    { name: "signer-key-file", arg: "<path>", help: `file holding the sequencer's block-signing key (hex secp256k1); or put the key itself in ${ENV_PREFIX}SIGNER_KEY. Never logged.` },
+    { name: "attestation-domain", arg: "attestation|block", help: "signing domain of the attestations: op-follow's own (0x00…01), or the block domain 0 of the design doc — compatibility only, RISKY: every public unsafe-block signature then passes as an attestation", default: "attestation" },
+    { name: "state-file", arg: "<path>", help: `what has been published (never twice, also across restarts); created on first run (default: <data-dir>/${STATE_FILE})` },
+    { name: "from", arg: "<height>", help: "first block to publish on a fresh state file (default: the cross-safe head at start)" },
+    { name: "poll-interval", arg: "<duration>", help: "how often the sequencer's cross-safe head is polled", default: "1s" },
+    { name: "rpc-timeout", arg: "<duration>", help: "one JSON-RPC call", default: "5s" },
+    { name: "publish-timeout", arg: "<duration>", help: "how long a publication waits for a subscribed peer before it is retried", default: "10s" },
+    ...nodeFlags({ command: "publish", listenPort: PUBLISHER_PORTS.listen, peerExample: "a relay", keyNoun: "libp2p peer key", metricsPort: PUBLISHER_PORTS.metrics }),
     MAX_PEERS_FLAG,
   ],
 };
@@ -80,8 +83,8 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
   const attestationDomain = parseAttestationDomain(domainStr);
   if (!attestationDomain) flags.problem(`--attestation-domain: expected attestation or block, got "${domainStr}"`);
 
-  const stateFile = flags.one("state-file") ?? "";
-  if (!stateFile) flags.problem("--state-file must not be empty");
+  const stateFile = dataFile(flags, "state-file", readDataDir(flags, "publish"), STATE_FILE) ?? "";
+  if (!stateFile) flags.problem("--state-file must name a file (off is not possible: the state is what prevents publishing twice)");
   let from: bigint | undefined;
   const fromStr = flags.one("from");
   if (fromStr !== undefined) {
@@ -92,7 +95,8 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
   const rpcTimeoutMs = flags.duration("rpc-timeout", 100);
   const publishTimeoutMs = flags.duration("publish-timeout", 100);
 
-  const node = readNodeFlags(flags, [chainId]);
+  const node = readNodeFlags(flags, "publish", [chainId]);
+  const statusIntervalMs = readStatusInterval(flags);
   const maxConnections = readMaxPeers(flags);
 
   return flags.result({
@@ -106,19 +110,20 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
     pollIntervalMs,
     rpcTimeoutMs,
     publishTimeoutMs,
+    statusIntervalMs,
     ...node,
     maxConnections,
   });
 }
 
 /**
- * Runs the publisher until SIGINT/SIGTERM. Bad configuration: message on stderr, exit code 2.
+ * Runs the publisher until SIGINT/SIGTERM/SIGHUP. Bad configuration: message on stderr, exit code 2.
  * Failure to start, or a fatal error while running (wrong chain): exit code 1.
  */
 export async function runPublish(argv: string[], io: CommandIo = {}): Promise<number> {
   const config = await configOrExit("publish", io, (env) => parsePublishArgs(argv, env), publishUsage);
   if (typeof config === "number") return config;
-  const log = createLogger({ level: config.logLevel, fields: { component: "publisher" } });
+  const log = createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}), fields: { component: "publisher" } });
   let fatal: Error | undefined;
   let publisher;
   try {

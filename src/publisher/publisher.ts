@@ -19,6 +19,7 @@ import type { Verdict } from "../protocol/verdict.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
 import { Counter, Gauge, Registry } from "../relay/metrics.ts";
 import { createGossipNode, type GossipNode } from "../relay/node.ts";
+import { startStatusLine } from "../relay/status-line.ts";
 import { nodeOptions, nodePeerKey, serveNodeMetrics, VALIDATION_RESULT, type NodeConfig, type NodeExtras } from "../relay/node-setup.ts";
 import { FatalPublisherError, PublishEngine, type PublisherEvent, type SendResult } from "./engine.ts";
 import { rpcClient } from "./rpc.ts";
@@ -43,6 +44,8 @@ export interface PublisherConfig extends NodeConfig {
   rpcTimeoutMs: number;
   /** How long one publish waits for a subscribed peer. */
   publishTimeoutMs: number;
+  /** the periodic info line with counts; 0 or absent = none */
+  statusIntervalMs?: number;
 }
 
 export interface PublisherExtras extends NodeExtras {
@@ -95,7 +98,7 @@ function sendError(e: unknown): SendResult {
 }
 
 export async function startPublisher(config: PublisherConfig, extras: PublisherExtras = {}): Promise<Publisher> {
-  const log = extras.log ?? createLogger({ level: config.logLevel, fields: { component: "publisher" } });
+  const log = extras.log ?? createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}), fields: { component: "publisher" } });
   const topic = crossSafeTopic(config.chainId);
   const signer = addressOfPrivateKey(config.signerKey);
   if (config.attestationDomain === "block") log.warn("compatibility mode: attestations are signed in the block domain", { risk: BLOCK_DOMAIN_RISK });
@@ -221,6 +224,17 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
     ...(metricsServer ? { metrics: boundAddr(metricsServer.server) } : {}),
   });
 
+  const statusLine = startStatusLine(log, "publisher status", config.statusIntervalMs ?? 0, {
+    counters: { published: () => mPublished.get(), held: () => mHeld.sum({}), pollErrors: () => mPollErrors.get(), received: () => mReceived.sum({}) },
+    gauges: () => ({
+      crossSafe: engine.head?.number ?? null,
+      lastPublished: state.cursor?.number ?? null,
+      peers: node.libp2p.getPeers().length,
+      topicPeers: node.pubsub.getSubscribers(topic).length,
+      ...(lastError ? { lastError } : {}),
+    }),
+  });
+
   // The poll loop.
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -278,6 +292,7 @@ export async function startPublisher(config: PublisherConfig, extras: PublisherE
     stop() {
       stopping ??= (async () => {
         log.info("publisher stopping");
+        statusLine?.stop();
         stopped = true;
         engine.stop();
         wake?.();

@@ -1,13 +1,15 @@
 // `op-follow relay`: flags, environment variables, --help, validation with clear messages, and a
-// clean shutdown on SIGINT/SIGTERM. The top-level dispatcher calls runRelay(argv).
+// clean shutdown on SIGINT/SIGTERM/SIGHUP. The top-level dispatcher calls runRelay(argv).
 import { configOrExit, type CommandIo } from "../cli/config-or-exit.ts";
 import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../cli/flags.ts";
-import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags } from "../cli/node-flags.ts";
+import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags, readStatusInterval } from "../cli/node-flags.ts";
+import { RELAY_PORTS } from "../cli/ports.ts";
 import { runUntilSignal } from "../cli/run-until-signal.ts";
 import { BAN, DEFAULT_INVALID_MESSAGE_WEIGHT } from "./gossip-params.ts";
 import { FORWARDER_DEFAULTS } from "./forwarder.ts";
 import { createLogger } from "./log.ts";
 import { startRelay, type RelayConfig } from "./relay.ts";
+import { MIN_FAILURES } from "./worker-health.ts";
 
 const ENV_PREFIX = "OP_FOLLOW_RELAY_";
 /** The Worker refuses shorter relay secrets (RELAY_SECRETS, src/worker/config.ts). */
@@ -17,20 +19,27 @@ const TABLE: FlagTable = {
   envPrefix: ENV_PREFIX,
   durationExample: "30s",
   flags: [
-    { name: "chain-id", env: "CHAIN_ID", multiple: true, arg: "<id>", help: "L2 chain id to follow; repeatable (env: comma-separated). Subscribes to /optimism/<id>/0/cross-safe-blocks." },
-    { name: "worker-url", env: "WORKER_URL", arg: "<url>", help: "op-follow Worker origin, e.g. https://op-follow.example.workers.dev" },
-    { name: "relay-id", env: "ID", arg: "<id>", help: "this relay's id, as registered with the Worker ([A-Za-z0-9._-], ≤ 64)" },
-    { name: "secret-file", env: "SECRET_FILE", arg: "<path>", help: `file holding the relay's HMAC secret (≥ ${MIN_SECRET_LENGTH} chars); or put the secret itself in ${ENV_PREFIX}SECRET` },
-    ...nodeFlags({ listenPort: 9222, keyNoun: "peer key", keyFile: "op-follow-relay_p2p_priv.txt", banFile: "op-follow-relay_bans.json", discoveryDb: "op-follow-relay_discovery.json", metricsPort: 7300 }),
-    { name: "queue-size", env: "QUEUE_SIZE", arg: "<n>", help: "messages waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueue) },
-    { name: "queue-mib", env: "QUEUE_MIB", arg: "<MiB>", help: "bytes waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueueBytes / 2 ** 20) },
-    { name: "concurrency", env: "CONCURRENCY", arg: "<n>", help: "concurrent ingest requests", default: String(FORWARDER_DEFAULTS.concurrency) },
-    { name: "deadline", env: "DEADLINE", arg: "<duration>", help: "receipt → verdict; retries stop and the message is IGNOREd after it (must outlast a Worker restart)", default: "60s" },
-    { name: "request-timeout", env: "REQUEST_TIMEOUT", arg: "<duration>", help: "one ingest request", default: "10s" },
-    { name: "peer-list-interval", env: "PEER_LIST_INTERVAL", arg: "<duration>", help: "how often the Worker's peer scores are fetched", default: "10s" },
-    { name: "invalid-message-weight", env: "INVALID_MESSAGE_WEIGHT", arg: "<w≤0>", help: "gossipsub P4 weight on the cross-safe topics; 0 = op-node's light scoring exactly", default: String(DEFAULT_INVALID_MESSAGE_WEIGHT) },
-    { name: "ban-threshold", env: "BAN_THRESHOLD", arg: "<score>", help: "peers scoring below are disconnected and banned (op-node --p2p.ban.threshold)", default: String(BAN.threshold) },
-    { name: "ban-duration", env: "BAN_DURATION", arg: "<duration>", help: "how long a ban lasts (op-node --p2p.ban.duration)", default: "1h" },
+    { name: "chain-id", multiple: true, arg: "<id>", help: "L2 chain id to follow; repeatable (env: comma-separated). Subscribes to /optimism/<id>/0/cross-safe-blocks." },
+    { name: "worker-url", arg: "<url>", help: "op-follow Worker origin, e.g. https://op-follow.example.workers.dev" },
+    { name: "relay-id", deprecatedEnv: "ID", arg: "<id>", help: "this relay's id, as registered with the Worker ([A-Za-z0-9._-], ≤ 64)" },
+    { name: "secret-file", arg: "<path>", help: `file holding the relay's HMAC secret (≥ ${MIN_SECRET_LENGTH} chars); or put the secret itself in ${ENV_PREFIX}SECRET` },
+    // Not op-node's 9222 (p2p) and 7300 (metrics): the relay runs beside the follower's op-node (ports.ts).
+    ...nodeFlags({ command: "relay", listenPort: RELAY_PORTS.listen, keyNoun: "peer key", metricsPort: RELAY_PORTS.metrics }),
+    { name: "queue-size", arg: "<n>", help: "messages waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueue) },
+    { name: "queue-mib", arg: "<MiB>", help: "bytes waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueueBytes / 2 ** 20) },
+    { name: "concurrency", arg: "<n>", help: "concurrent ingest requests", default: String(FORWARDER_DEFAULTS.concurrency) },
+    { name: "deadline", arg: "<duration>", help: "receipt → verdict; retries stop and the message is IGNOREd after it (must outlast a Worker restart)", default: "60s" },
+    { name: "request-timeout", arg: "<duration>", help: "one ingest request", default: "10s" },
+    { name: "peer-list-interval", arg: "<duration>", help: "how often the Worker's peer scores are fetched", default: "10s" },
+    { name: "invalid-message-weight", arg: "<w≤0>", help: "gossipsub P4 weight on the cross-safe topics; 0 = op-node's light scoring exactly", default: String(DEFAULT_INVALID_MESSAGE_WEIGHT) },
+    { name: "ban-threshold", arg: "<score>", help: "peers scoring below are disconnected and banned (op-node --p2p.ban.threshold)", default: String(BAN.threshold) },
+    { name: "ban-duration", arg: "<duration>", help: "how long a ban lasts (op-node --p2p.ban.duration)", default: "1h" },
+    {
+      name: "worker-failing-after",
+      arg: "<duration>",
+      help: `requests to the Worker failing for this long (at least ${MIN_FAILURES} in a row, none succeeding) turn /healthz to 503 and op_follow_relay_worker_up to 0, naming the reason`,
+      default: "30s",
+    },
     MAX_PEERS_FLAG,
   ],
 };
@@ -68,7 +77,7 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
   const secret = (await flags.secret("secret-file", "SECRET", "secret"))?.text;
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) flags.problem(`the relay secret must be at least ${MIN_SECRET_LENGTH} characters, as the Worker requires`);
 
-  const node = readNodeFlags(flags, chainIds);
+  const node = readNodeFlags(flags, "relay", chainIds);
   const maxQueue = flags.int("queue-size", 1, 1_000_000);
   const queueMib = flags.int("queue-mib", 11, 65_536); // must hold at least one 10 MiB message
   const concurrency = flags.int("concurrency", 1, 1024);
@@ -78,6 +87,8 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
   const invalidMessageWeight = flags.num("invalid-message-weight", (n) => n <= 0, "a number ≤ 0");
   const banThreshold = flags.num("ban-threshold", (n) => n < 0, "a negative number");
   const banDurationMs = flags.duration("ban-duration", 1_000);
+  const workerFailingAfterMs = flags.duration("worker-failing-after", 0);
+  const statusIntervalMs = readStatusInterval(flags);
   const maxConnections = readMaxPeers(flags);
 
   return flags.result({
@@ -95,12 +106,14 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
     invalidMessageWeight,
     banThreshold,
     banDurationMs,
+    workerFailingAfterMs,
+    statusIntervalMs,
     maxConnections,
   });
 }
 
 /**
- * Runs the relay until SIGINT/SIGTERM. Bad configuration: message on stderr, process.exitCode = 2.
+ * Runs the relay until SIGINT/SIGTERM/SIGHUP. Bad configuration: message on stderr, process.exitCode = 2.
  * Failure to start (port in use, unreadable key): process.exitCode = 1.
  */
 export async function runRelay(argv: string[], io: CommandIo = {}): Promise<void> {
@@ -109,7 +122,7 @@ export async function runRelay(argv: string[], io: CommandIo = {}): Promise<void
     if (config !== 0) process.exitCode = config;
     return;
   }
-  const log = createLogger({ level: config.logLevel, fields: { component: "relay", relayId: config.relayId } });
+  const log = createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}), fields: { component: "relay", relayId: config.relayId } });
   let relay;
   try {
     relay = await startRelay(config, { log });

@@ -9,11 +9,13 @@
 // (default 60 s, below the 65 s seen-TTL) is sized to outlast a Worker restart, not gossipsub.
 import { INGEST_PATH, signIngest, type IngestResponse } from "../protocol/ingest-auth.ts";
 import type { Verdict } from "../protocol/verdict.ts";
+import { hintFor } from "../protocol/verdict-hints.ts";
 import { MCACHE_WINDOW_MS } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics, VerdictSource } from "./metrics.ts";
 import { precheck } from "./msg-id.ts";
 import { parseServerTiming } from "./server-timing.ts";
+import { failureOfStatus, WorkerHealth, type WorkerFailureKind } from "./worker-health.ts";
 
 /** The phases the Worker reports in Server-Timing (src/worker/routes/ingest.ts). */
 const WORKER_PHASES = new Set(["check", "settle"]);
@@ -68,6 +70,8 @@ export interface ForwarderOptions {
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
+  /** where request outcomes are recorded (default: a WorkerHealth of its own) */
+  health?: WorkerHealth;
 }
 
 export const FORWARDER_DEFAULTS = {
@@ -120,7 +124,7 @@ export function normaliseHexId(s: string): string {
 }
 
 export class Forwarder {
-  private readonly o: Required<Omit<ForwarderOptions, "metrics" | "onVerdict" | "log">> & Pick<ForwarderOptions, "metrics" | "onVerdict">;
+  private readonly o: Required<Omit<ForwarderOptions, "metrics" | "onVerdict" | "log" | "health">> & Pick<ForwarderOptions, "metrics" | "onVerdict">;
   private readonly log: Logger;
   private readonly ingestUrl: URL;
   private readonly queue: ForwardJob[] = [];
@@ -132,8 +136,8 @@ export class Forwarder {
   private readonly stopCtl = new AbortController();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly throttle: Throttle;
-  private workerFailing = false;
-  private lastWorkerOkMs = 0;
+  readonly health: WorkerHealth;
+  private reportedFailing = false;
 
   constructor(opts: ForwarderOptions) {
     this.o = {
@@ -144,6 +148,7 @@ export class Forwarder {
       ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
     } as Forwarder["o"];
     this.log = opts.log ?? silentLogger;
+    this.health = opts.health ?? new WorkerHealth({ now: this.o.now });
     this.ingestUrl = new URL(opts.workerUrl.replace(/\/+$/, "") + INGEST_PATH);
     this.throttle = new Throttle(10_000, this.o.now);
     if (this.o.concurrency < 1) throw new Error("forwarder: concurrency must be ≥ 1");
@@ -161,9 +166,6 @@ export class Forwarder {
   /** Jobs accepted but not yet answered (queued + in flight). */
   get pendingCount(): number {
     return this.pending.size;
-  }
-  get workerStatus(): { failing: boolean; lastOkMs: number } {
-    return { failing: this.workerFailing, lastOkMs: this.lastWorkerOkMs };
   }
 
   /** Takes one message from gossipsub. Never throws; the verdict is reported asynchronously (or at once). */
@@ -298,7 +300,7 @@ export class Forwarder {
       if (this.stopCtl.signal.aborted) throw new Stopped();
       const timeout = (e as Error)?.name === "TimeoutError";
       this.o.metrics?.workerRequests.inc({ status: timeout ? "timeout" : "network" });
-      return this.transportFailure(timeout ? "timeout" : "network", timeout ? `no answer within ${timeoutMs} ms` : String((e as Error)?.cause ?? e));
+      return timeout ? this.workerFailed("timeout", "timeout", `no answer within ${timeoutMs} ms`) : this.workerFailed("network", "unreachable", String((e as Error)?.cause ?? e));
     }
     this.o.metrics?.workerRequests.inc({ status: String(res.status) });
     if (res.status === 200) {
@@ -307,17 +309,24 @@ export class Forwarder {
         body = await res.json();
       } catch (e) {
         if (this.stopCtl.signal.aborted) throw new Stopped();
-        return this.transportFailure("bad-body", `unreadable 200 body: ${String(e)}`);
+        return this.workerFailed("bad-body", "bad-response", `unreadable 200 body: ${String(e)}`);
       }
       const parsed = parseIngestResponse(body);
-      this.workerOk();
       // only the phases the Worker names (a bounded label set, whatever the header says)
       for (const [phase, ms] of parseServerTiming(res.headers.get("server-timing"))) if (WORKER_PHASES.has(phase)) this.o.metrics?.workerPhase.observe(ms / 1000, { phase });
       if (!parsed) {
         this.log.error("Worker answered 200 with an unexpected body; ignoring the message", { msgId: job.msgId, body: JSON.stringify(body)?.slice(0, 300) });
+        this.workerFailed("bad-body", "bad-response", `unexpected 200 body: ${JSON.stringify(body)?.slice(0, 200)}`);
         return { kind: "give-up", reason: "bad-worker-response" };
       }
+      this.workerOk();
       this.checkMessageId(job, parsed.messageId);
+      // a verdict whose fix is the operator's (the Worker's or the relay's configuration): say so
+      const hint = parsed.verdict === "accept" ? undefined : hintFor(parsed.reason, "relay");
+      if (hint) {
+        const t = this.throttle.allow(`hint-${parsed.reason}`);
+        if (t.ok) this.log.warn("Worker verdict needs the operator's attention", { verdict: parsed.verdict, reason: parsed.reason, hint, suppressed: t.suppressed });
+      }
       return { kind: "verdict", verdict: parsed.verdict, reason: parsed.reason, response: parsed };
     }
     const text = await res.text().catch(() => "");
@@ -325,32 +334,40 @@ export class Forwarder {
       this.workerOk();
       return { kind: "verdict", verdict: "reject", reason: "message-too-large" };
     }
-    if (res.status === 401) {
+    const failure = failureOfStatus(res.status);
+    if (failure === "auth") {
       // Not the peer's fault: a wrong secret, relay id or clock. Loud, and retried like an outage.
       const t = this.throttle.allow("401");
       if (t.ok) this.log.error("Worker rejected the relay's authentication (401): check --relay-id, the secret and the clock", { body: text.slice(0, 200), suppressed: t.suppressed });
-      return { kind: "retry", cause: "401", detail: "401" };
+      return this.workerFailed("401", "auth", `401 ${text.slice(0, 200)}`, false);
     }
-    if (res.status >= 500 || res.status === 408 || res.status === 429) return this.transportFailure(String(res.status), text.slice(0, 200));
+    if (failure === "http-5xx" || failure === "throttled") return this.workerFailed(String(res.status), failure, `${res.status} ${text.slice(0, 200)}`);
     // Another 4xx: our request is malformed or the URL is wrong; retrying will not help.
     const t = this.throttle.allow(`status-${res.status}`);
     if (t.ok) this.log.error("Worker refused the ingest request; ignoring the message", { status: res.status, body: text.slice(0, 200), suppressed: t.suppressed });
+    this.workerFailed(String(res.status), "refused", `${res.status} ${text.slice(0, 200)}`, false);
     return { kind: "give-up", reason: `worker-http-${res.status}` };
   }
 
-  private transportFailure(cause: string, detail: string): Attempt {
-    if (!this.workerFailing) {
-      this.workerFailing = true;
-      this.log.warn("Worker unreachable or failing; retrying with backoff", { cause, detail, url: this.ingestUrl.origin });
+  /**
+   * Records a failed request (health) and says to retry it. `cause` is the retries_total label.
+   * `logFirst`: warn on the first failure of a streak (401 and refusals log for themselves).
+   */
+  private workerFailed(cause: string, kind: WorkerFailureKind, detail: string, logFirst = true): Attempt {
+    const first = this.health.fail(kind, detail);
+    if (first && logFirst) this.log.warn("Worker unreachable or failing; retrying with backoff", { cause, detail, url: this.ingestUrl.origin });
+    if (!this.reportedFailing && this.health.failing) {
+      this.reportedFailing = true;
+      const s = this.health.status();
+      this.log.error("Worker failing: /healthz now reports it", { reason: s.reason, message: s.message, consecutiveFailures: s.consecutiveFailures, sinceMs: s.failingSinceMs });
     }
     const status = /^\d+$/.test(cause) ? (Number(cause) >= 500 ? "5xx" : cause) : cause;
     return { kind: "retry", cause: status, detail };
   }
 
   private workerOk(): void {
-    this.lastWorkerOkMs = this.o.now();
-    if (this.workerFailing) {
-      this.workerFailing = false;
+    if (this.health.ok()) {
+      this.reportedFailing = false;
       this.log.info("Worker reachable again", { url: this.ingestUrl.origin });
     }
   }

@@ -49,6 +49,14 @@ export class Counter<L extends string = never> implements Metric {
   get(labels: Record<L, string> = {} as Record<L, string>): number {
     return this.values.get(labelKey(this.labelNames, labels))?.value ?? 0;
   }
+  /** The sum over every series whose labels include `match` ({} = all). */
+  sum(match: Partial<Record<L, string>>): number {
+    let n = 0;
+    for (const { labels, value } of this.values.values()) {
+      if (this.labelNames.every((name, i) => match[name] === undefined || match[name] === labels[i])) n += value;
+    }
+    return n;
+  }
   render(): string {
     let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
     if (this.values.size === 0 && this.labelNames.length === 0) s += `${this.name} 0\n`;

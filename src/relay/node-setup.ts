@@ -5,13 +5,15 @@ import { TopicValidatorResult, type GossipsubOpts } from "@libp2p/gossipsub";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import type { Verdict } from "../protocol/verdict.ts";
-import type { Logger, LogLevel } from "./log.ts";
+import type { Logger, LogFormat, LogLevel } from "./log.ts";
 import { startMetricsServer, type Health, type MetricsServer, type Registry } from "./metrics.ts";
 import type { GossipNode, GossipNodeOptions } from "./node.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 
 /** The node's part of a command's configuration. */
 export interface NodeConfig {
+  /** --data-dir: the default home of the state files below (each created, with its folder, when first written) */
+  dataDir?: string;
   listen: string[];
   peers: string[];
   bootstrap: string[];
@@ -24,6 +26,8 @@ export interface NodeConfig {
   /** discv5 peer discovery; absent: off */
   discovery?: DiscoveryConfig;
   logLevel: LogLevel;
+  /** default json */
+  logFormat?: LogFormat;
   maxConnections: number;
 }
 

@@ -114,6 +114,17 @@ function peerIdOf(addr: string): string {
 }
 
 /** Throws on a multiaddr that does not parse or lacks a peer id. */
+/**
+ * libp2p's error for a listen address it cannot bind talks about its own `transportManager.faultTolerance`
+ * setting, which no flag exposes: say which address failed and which flag to change instead.
+ */
+export function explainListenError(e: unknown): unknown {
+  const msg = (e as Error)?.message ?? "";
+  if ((e as Error)?.name !== "UnsupportedListenAddressesError") return e;
+  const failed = [...msg.matchAll(/^\s*(\/\S+): Error: (?:listen )?(\w+)[^\n]*/gm)].map((m) => `${m[1]} (${m[2] === "EADDRINUSE" ? "address already in use" : m[2]})`);
+  return new Error(`cannot listen on ${failed.join(", ") || "the --listen address"}: choose another with --listen (op-node's p2p port is 9222)`);
+}
+
 export function validatePeerAddr(addr: string): string {
   return peerIdOf(addr);
 }
@@ -142,7 +153,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
 
   const libp2p = await createLibp2p<Services>({
     ...(opts.privateKey ? { privateKey: opts.privateKey } : {}),
-    addresses: { listen: opts.listen ?? ["/ip4/0.0.0.0/tcp/9222"] },
+    addresses: { listen: opts.listen ?? ["/ip4/127.0.0.1/tcp/0"] }, // callers pass --listen; never op-node's 9222 by accident
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     // op-node's --p2p.mux default: yamux first, then mplex
@@ -168,6 +179,8 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
         ...opts.gossipOverrides,
       }),
     },
+  }).catch((e: unknown) => {
+    throw explainListenError(e);
   });
   // The one narrowing cast: these methods exist on the GossipSub class (gossipsub.d.ts) but not on
   // the interface the package's factory returns.

@@ -4,6 +4,7 @@
 import { PEER_SCORE_THRESHOLDS } from "./gossip-params.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
+import { failureOfStatus, type WorkerFailureKind, type WorkerHealth } from "./worker-health.ts";
 
 export interface WorkerPeer {
   peerId: string;
@@ -27,6 +28,21 @@ export interface PeerScoresOptions {
   log?: Logger;
   metrics?: RelayMetrics;
   fetch?: typeof fetch;
+  /** where fetch outcomes are recorded */
+  health?: WorkerHealth;
+}
+
+class FetchFailure extends Error {
+  readonly kind: WorkerFailureKind;
+  constructor(kind: WorkerFailureKind, message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+function failureKind(e: unknown): WorkerFailureKind {
+  if (e instanceof FetchFailure) return e.kind;
+  return (e as Error)?.name === "TimeoutError" ? "timeout" : "unreachable";
 }
 
 /** Most peers taken from one list: a broken or hostile response must not grow memory without bound. */
@@ -118,14 +134,16 @@ export class PeerScores {
         const res = await this.doFetch(url, { signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 5_000) });
         if (res.status !== 200) {
           await res.body?.cancel();
-          throw new Error(`HTTP ${res.status}`);
+          throw new FetchFailure(failureOfStatus(res.status) ?? "refused", `HTTP ${res.status}`);
         }
-        const list = parsePeerList(await res.json());
-        if (!list) throw new Error("unexpected body");
+        const list = parsePeerList(await res.json().catch(() => null));
+        if (!list) throw new FetchFailure("bad-response", "unexpected body");
         this.perChain.set(chainId, list);
         this.o.metrics?.peerListRefresh.inc({ result: "ok" });
+        this.o.health?.ok();
       } catch (e) {
         allOk = false;
+        this.o.health?.fail(failureKind(e), `${url}: ${(e as Error)?.message ?? String(e)}`);
         this.o.metrics?.peerListRefresh.inc({ result: "error" });
         if (!this.failing) this.log.warn("cannot fetch the Worker's peer list; keeping the last one", { chainId, url, err: e });
       }

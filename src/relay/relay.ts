@@ -8,6 +8,8 @@ import { createRelayMetrics, Gauge, type MetricsServer, type RelayMetrics } from
 import { createGossipNode, type GossipNode } from "./node.ts";
 import { nodeOptions, nodePeerKey, serveNodeMetrics, VALIDATION_RESULT, type NodeConfig, type NodeExtras } from "./node-setup.ts";
 import { PeerScores } from "./peer-scores.ts";
+import { startStatusLine, type StatusLine } from "./status-line.ts";
+import { WorkerHealth, type WorkerHealthStatus } from "./worker-health.ts";
 
 export interface RelayConfig extends NodeConfig {
   chainIds: bigint[];
@@ -24,6 +26,10 @@ export interface RelayConfig extends NodeConfig {
   invalidMessageWeight: number;
   banThreshold: number;
   banDurationMs: number;
+  /** how long requests to the Worker must keep failing before /healthz says so (worker-health.ts; default 30 s) */
+  workerFailingAfterMs?: number;
+  /** the periodic info line with counts; 0 or absent = none */
+  statusIntervalMs?: number;
 }
 
 /** In-process hooks (tests, and the end-to-end harness). */
@@ -43,13 +49,37 @@ export interface Relay {
   metricsServer?: MetricsServer;
   topics: string[];
   log: Logger;
+  /** the Worker's health as /healthz reports it */
+  health(): RelayHealth;
   stop(): Promise<void>;
 }
 
+/** /healthz's verdict on the Worker: failing when either kind of request has been failing for long. */
+export interface RelayHealth {
+  ok: boolean;
+  /** e.g. "worker-ingest-auth", "worker-peer-list-timeout"; absent when ok */
+  reason?: string;
+  /** what to do about it */
+  message?: string;
+  ingest: WorkerHealthStatus;
+  peerList: WorkerHealthStatus;
+}
+
+function relayHealth(ingest: WorkerHealth, peerList: WorkerHealth): RelayHealth {
+  const i = ingest.status();
+  const p = peerList.status();
+  const bad = i.state === "failing" ? { what: "ingest", s: i } : p.state === "failing" ? { what: "peer-list", s: p } : undefined;
+  if (!bad) return { ok: true, ingest: i, peerList: p };
+  return { ok: false, reason: `worker-${bad.what}-${bad.s.reason}`, message: `${bad.s.message} (${bad.s.consecutiveFailures} ${bad.what} requests failed in a row since ${new Date(bad.s.failingSinceMs!).toISOString()}; last: ${bad.s.detail})`, ingest: i, peerList: p };
+}
+
 export async function startRelay(config: RelayConfig, extras: RelayExtras = {}): Promise<Relay> {
-  const log = extras.log ?? createLogger({ level: config.logLevel, fields: { component: "relay", relayId: config.relayId } });
+  const log = extras.log ?? createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}), fields: { component: "relay", relayId: config.relayId } });
   const metrics = createRelayMetrics();
   const topics = config.chainIds.map((c) => crossSafeTopic(c));
+  const ingestHealth = new WorkerHealth({ windowMs: config.workerFailingAfterMs });
+  const peerListHealth = new WorkerHealth({ windowMs: config.workerFailingAfterMs });
+  const health = (): RelayHealth => relayHealth(ingestHealth, peerListHealth);
 
   const privateKey = await nodePeerKey(config, extras, log);
 
@@ -92,6 +122,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     ...(extras.onVerdict ? { onVerdict: extras.onVerdict } : {}),
     metrics,
     log,
+    health: ingestHealth,
     report: (msgId, source, verdict) => {
       if (gossip.libp2p.status === "started") gossip.pubsub.reportMessageValidationResult(msgId, source, VALIDATION_RESULT[verdict]);
     },
@@ -123,27 +154,57 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   }
   metrics.addGauge(new Gauge("op_follow_relay_banned_peers", "Peers currently banned.", () => gossip.bans.size));
   metrics.addGauge(new Gauge("op_follow_relay_worker_scored_peers", "Peers in the Worker's peer lists.", () => peerScores.size));
-  metrics.addGauge(new Gauge("op_follow_relay_worker_up", "1 unless the last ingest request failed in transport.", () => (forwarder.workerStatus.failing ? 0 : 1)));
+  metrics.addGauge(
+    new Gauge("op_follow_relay_worker_up", "0 while requests to the Worker have been failing for --worker-failing-after (at least 3 in a row, none succeeding), else 1.", () => (health().ok ? 1 : 0)),
+  );
+  metrics.addGauge(
+    new Gauge(
+      "op_follow_relay_worker_consecutive_failures",
+      "Requests to the Worker failed in a row, by request kind.",
+      () => [
+        { labels: { request: "ingest" }, value: ingestHealth.status().consecutiveFailures },
+        { labels: { request: "peer-list" }, value: peerListHealth.status().consecutiveFailures },
+      ],
+      ["request"],
+    ),
+  );
 
   const metricsServer = await serveNodeMetrics(config, gossip, metrics.registry, () => {
-    const ok = gossip.libp2p.status === "started";
+    const started = gossip.libp2p.status === "started";
+    const h = health();
+    const ok = started && h.ok;
     return {
       ok,
       body: {
         ok,
+        ...(!started ? { reason: "node-not-started", message: "the libp2p node is not running" } : h.ok ? {} : { reason: h.reason, message: h.message }),
         peerId: gossip.peerId,
         peers: gossip.libp2p.getPeers().length,
         mesh: Object.fromEntries(topics.map((t) => [t, gossip.pubsub.getMeshPeers(t).length])),
         queueDepth: forwarder.queueDepth,
         inFlight: forwarder.inFlightCount,
-        workerFailing: forwarder.workerStatus.failing,
-        lastWorkerOkMs: forwarder.workerStatus.lastOkMs || null,
+        workerFailing: !h.ok,
+        worker: { ingest: h.ingest, peerList: h.peerList },
+        lastWorkerOkMs: h.ingest.lastOkMs,
         lastPeerListOkMs: peerScores.lastRefreshOkMs || null,
         ...(discovery ? { discovery: { enr: discovery.enr(), udpPort: discovery.udpPort, ...discovery.stats() } } : {}),
       },
     };
   });
   peerScores.start();
+
+  // op-node-style progress at info level: what happened since the last line.
+  const count = (verdict: string): number => metrics.messages.sum({ verdict });
+  const statusLine: StatusLine | undefined = startStatusLine(log, "relay status", config.statusIntervalMs ?? 0, {
+    counters: { accepted: () => count("accept"), rejected: () => count("reject"), ignored: () => count("ignore"), retries: () => metrics.retries.sum({}) },
+    gauges: () => ({
+      peers: gossip.libp2p.getPeers().length,
+      mesh: topics.reduce((n, t) => n + gossip.pubsub.getMeshPeers(t).length, 0),
+      queue: forwarder.queueDepth,
+      banned: gossip.bans.size,
+      worker: ingestHealth.status().state,
+    }),
+  });
 
   log.info("relay started", {
     peerId: gossip.peerId,
@@ -165,9 +226,11 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     ...(metricsServer ? { metricsServer } : {}),
     topics,
     log,
+    health,
     stop() {
       stopping ??= (async () => {
         log.info("relay stopping");
+        statusLine?.stop();
         await peerScores.stop();
         await forwarder.stop();
         await gossip.stop();

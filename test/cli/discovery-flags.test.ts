@@ -35,14 +35,14 @@ async function problems(p: Promise<unknown>): Promise<string[]> {
 
 describe("discovery flags", () => {
   it("a known public chain: on by default, from op-node's whole bootnode list, on the --listen address and port", async () => {
-    expect(await relayDiscovery(relay("10"))).toEqual({
+    expect(await relayDiscovery(relay("10", "--data-dir", "/srv/relay"))).toEqual({
       bootnodes: [...new Set(OP_NODE_DEFAULT_BOOTNODES)],
       bindHost: "0.0.0.0",
-      udpPort: 9222,
-      dbFile: "op-follow-relay_discovery.json",
+      udpPort: 9224,
+      dbFile: "/srv/relay/discovery.json", // in the data directory, as the peer key and the bans
     });
-    const r = await parsePublishArgs(publish("8453"), PUB_ENV);
-    expect(!r.help && r.config.discovery).toMatchObject({ bindHost: "0.0.0.0", udpPort: 9223, dbFile: "op-follow-publisher_discovery.json" });
+    const r = await parsePublishArgs(publish("8453", "--data-dir", "/srv/publish"), PUB_ENV);
+    expect(!r.help && r.config.discovery).toMatchObject({ bindHost: "0.0.0.0", udpPort: 9223, dbFile: "/srv/publish/discovery.json" });
   });
 
   it("a devnet or private chain: off, unless --bootnodes is given or --discovery on", async () => {

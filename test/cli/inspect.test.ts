@@ -153,15 +153,24 @@ describe.concurrent("op-follow inspect: verdicts (exit 0)", () => {
     expect(await verdict([...args, "--jovian-time", String(now + 1)])).toMatchObject({ verdict: "reject", reason: "blob-gas-used-nonzero" });
   });
 
-  it("no --signer → ignore no-signer-configured; garbage input → a snappy rejection; both exit 0", async ({ expect }) => {
+  it("no --signer → ignore no-signer-configured, with what to do; garbage input → a snappy rejection; both exit 0", async ({ expect }) => {
     expect(await verdict(["--chain-id", "1301", "--now", String(uni.timestamp), vectorPath(`${UNI}.hex`)])).toMatchObject({
       verdict: "ignore",
       reason: "no-signer-configured",
+      detail: expect.stringContaining("pass --signer <address>"),
       signer: null,
       payloadHash: uni.payload_hash,
     });
     expect(await verdict(uniArgs, "not hex at all \x00\xff")).toMatchObject({ verdict: "reject", reason: expect.stringMatching(/^snappy-/) });
-    expect(await verdict(uniArgs, "")).toMatchObject({ verdict: "reject", reason: "snappy-bad-length" });
+  });
+
+  it("empty input: \"no input\", exit 2, no verdict", async ({ expect }) => {
+    for (const input of ["", " \n"]) {
+      const r = await run(uniArgs, input);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe("op-follow inspect: no input: stdin is empty\n");
+    }
   });
 });
 

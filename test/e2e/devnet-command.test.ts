@@ -5,33 +5,15 @@
 // (every process it started carries a marker in its environment, which we look for in /proc).
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LineRenderer, renderPanel, PLAIN, type ViewSnapshot } from "../../src/devnet/devnet-view.ts";
 import { parseDevnetArgs } from "../../src/devnet/devnet.ts";
+import { processesWith, waitNoneWith } from "../helpers/processes.ts";
 
 const BIN = join(import.meta.dirname, "../../bin/op-follow");
-
-/** Live (non-zombie) processes whose environment holds `marker`. */
-async function processesWith(marker: string): Promise<{ pid: number; cmd: string }[]> {
-  const out: { pid: number; cmd: string }[] = [];
-  for (const d of await readdir("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const env = await readFile(`/proc/${d}/environ`, "latin1");
-      if (!env.includes(marker)) continue;
-      const stat = await readFile(`/proc/${d}/stat`, "latin1");
-      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-      if (state === "Z" || state === "X") continue;
-      out.push({ pid: Number(d), cmd: (await readFile(`/proc/${d}/cmdline`, "latin1")).replace(/\0/g, " ").trim() });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return out;
-}
 
 describe("op-follow devnet", () => {
   it("parses its options", () => {
@@ -124,10 +106,10 @@ describe("op-follow devnet", () => {
     // The run had the devnet, wrangler and workerd processes; none is left.
     expect(during.some((p) => p.cmd.includes("workerd")), JSON.stringify(during)).toBe(true);
     expect(during.some((p) => p.cmd.includes("wrangler")), JSON.stringify(during)).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await processesWith(marker)).toEqual([]);
+    expect(await waitNoneWith(marker, 10_000)).toEqual([]);
 
     const log = await readFile(logFile, "utf8");
+    await rm(dir, { recursive: true, force: true });
     expect(log).toContain('"component":"publisher"');
     expect(log).toContain('"component":"wrangler"');
   }, 100_000);

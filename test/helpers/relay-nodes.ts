@@ -30,6 +30,8 @@ export function relayConfig(workerUrl: string, over: Partial<RelayConfig> = {}):
     invalidMessageWeight: -10,
     banThreshold: -100,
     banDurationMs: 60_000,
+    workerFailingAfterMs: 30_000,
+    statusIntervalMs: 0,
     maxConnections: 64,
     ...over,
   };

@@ -2,8 +2,8 @@
 // run through the CLI dispatcher in a child process that publishes to a peer, serves /healthz and
 // stops cleanly on SIGTERM.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
@@ -26,7 +26,10 @@ beforeAll(async () => {
   keyFile = join(dir, "signer.key");
   await writeFile(keyFile, KEY + "\n", { mode: 0o600 });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true }); // it holds a signer key
+});
 
 const base = () => ["--chain-id", "901", "--l2-rpc", server.urls.sequencerL2, "--rollup-rpc", server.urls.sequencerRollup];
 
@@ -50,6 +53,12 @@ describe("parsePublishArgs", () => {
     const e = await parsePublishArgs(base(), { OP_FOLLOW_PUBLISH_SIGNER_KEY: KEY, OP_FOLLOW_PUBLISH_METRICS_ADDR: "off" });
     if (e.help) throw new Error("unexpected");
     expect(e.config.metricsAddr).toBeUndefined();
+    // state files under one --data-dir, default ~/.op-follow/publish; a file's own flag wins
+    const home = join(homedir(), ".op-follow", "publish");
+    expect(e.config).toMatchObject({ dataDir: home, stateFile: join(home, "state.json"), keyFile: join(home, "p2p_priv.txt"), banFile: join(home, "bans.json") });
+    const d = await parsePublishArgs([...base(), "--data-dir", "/srv/pub", "--ban-file", "off"], { OP_FOLLOW_PUBLISH_SIGNER_KEY: KEY, OP_FOLLOW_PUBLISH_KEY_FILE: "/etc/k" });
+    if (d.help) throw new Error("unexpected");
+    expect([d.config.dataDir, d.config.stateFile, d.config.keyFile, d.config.banFile]).toEqual(["/srv/pub", "/srv/pub/state.json", "/etc/k", undefined]);
     expect((await parsePublishArgs(["--help"])).help).toBe(true);
     expect(publishUsage()).toContain("--signer-key-file");
   });
@@ -88,7 +97,7 @@ describe("op-follow publish (child process)", () => {
     let health: Record<string, unknown> | undefined;
     try {
       const r = await run(
-        ["publish", ...base(), "--signer-key-file", keyFile, "--state-file", stateFile, "--key-file", join(dir, "p2p.key"), "--listen", "/ip4/127.0.0.1/tcp/0", "--peer", tcpAddr(listener), "--metrics-addr", "127.0.0.1:0", "--poll-interval", "100ms", "--log-level", "debug"],
+        ["publish", ...base(), "--signer-key-file", keyFile, "--state-file", stateFile, "--key-file", join(dir, "p2p.key"), "--data-dir", join(dir, "data"), "--listen", "/ip4/127.0.0.1/tcp/0", "--peer", tcpAddr(listener), "--metrics-addr", "127.0.0.1:0", "--poll-interval", "100ms", "--log-level", "debug"],
         {},
         async (stderr, kill) => {
           await waitFor(() => got > 0 && stderr().includes('"msg":"published"'), 15_000, "a published block at the peer");

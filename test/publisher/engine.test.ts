@@ -3,7 +3,7 @@
 // restarts and an interrupted publication), republication from the fork point after an L2 reorg,
 // and the refusals (hash does not recompute, no longer canonical, not sent).
 import "../../src/node/keccak.ts";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -26,7 +26,10 @@ beforeAll(async () => {
   server = await startChainServer();
   dir = await mkdtemp(join(tmpdir(), "publisher-engine-"));
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
 beforeEach(() => {
   server.reset();
   server.faults.clear();

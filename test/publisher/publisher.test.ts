@@ -3,7 +3,7 @@
 // validation for what peers send it (a wrongly signed envelope is REJECTed and costs its sender score,
 // a valid one is accepted); and the state file survives a restart without a duplicate.
 import "../../src/node/keccak.ts";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +25,10 @@ beforeAll(async () => {
   server.advance(60);
   dir = await mkdtemp(join(tmpdir(), "publisher-gossip-"));
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 const chainId = () => server.chain.options.l2ChainId;
 const topic = () => crossSafeTopic(chainId());

@@ -3,7 +3,7 @@
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { BAN_FILE_VERSION, BanFileWriter, MAX_BAN_FILE_BYTES, readBanFile, writeBanFile } from "../../src/relay/ban-file.ts";
@@ -119,7 +119,7 @@ describe("ban file", () => {
 });
 
 describe("a relay with a ban file", () => {
-  it("keeps refusing a banned peer after a restart; --ban-file defaults to op-follow-relay_bans.json, off = in memory", async () => {
+  it("keeps refusing a banned peer after a restart; --ban-file defaults to <data-dir>/bans.json, off = in memory", async () => {
     const dir = await tempDir();
     const banFile = join(dir, "relay-bans.json");
     const stub = await startStub({ secrets: { [RELAY_ID]: SECRET } });
@@ -144,7 +144,8 @@ describe("a relay with a ban file", () => {
       if (r.help) throw new Error("help");
       return r.config;
     };
-    expect(await config()).toMatchObject({ banFile: "op-follow-relay_bans.json" });
+    expect(await config()).toMatchObject({ banFile: join(homedir(), ".op-follow", "relay", "bans.json") });
+    expect(await config("--data-dir", dir)).toMatchObject({ banFile: join(dir, "bans.json") });
     expect(await config("--ban-file", banFile)).toMatchObject({ banFile });
     expect(await config("--ban-file", "off")).not.toHaveProperty("banFile");
   });

@@ -1,8 +1,8 @@
 // (e) The relay CLI: --help, configuration from flags and environment, clear errors for bad
 // configuration, and a real run in a child process that serves /healthz and stops cleanly on SIGTERM.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
@@ -48,6 +48,7 @@ beforeAll(async () => {
   secretFile = join(dir, "secret");
   await writeFile(secretFile, SECRET + "\n");
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const base = () => ["--chain-id", "10", "--worker-url", "https://worker.example", "--relay-id", "r1", "--secret-file", secretFile];
 
@@ -61,10 +62,16 @@ describe("parseRelayArgs", () => {
       workerUrl: "https://worker.example",
       relayId: "r1",
       secret: SECRET,
-      listen: ["/ip4/0.0.0.0/tcp/9222"],
+      listen: ["/ip4/0.0.0.0/tcp/9224"],
       peers: [PEER],
       bootstrap: [],
-      metricsAddr: "127.0.0.1:7300",
+      metricsAddr: "127.0.0.1:7302",
+      dataDir: join(homedir(), ".op-follow", "relay"),
+      keyFile: join(homedir(), ".op-follow", "relay", "p2p_priv.txt"),
+      banFile: join(homedir(), ".op-follow", "relay", "bans.json"),
+      workerFailingAfterMs: 30_000,
+      statusIntervalMs: 60_000,
+      logFormat: "json",
       logLevel: "info",
       maxQueue: 512,
       concurrency: 8,
@@ -79,7 +86,7 @@ describe("parseRelayArgs", () => {
     const r = await parseRelayArgs(["--log-level", "debug"], {
       OP_FOLLOW_RELAY_CHAIN_ID: "10, 8453",
       OP_FOLLOW_RELAY_WORKER_URL: "http://127.0.0.1:8787",
-      OP_FOLLOW_RELAY_ID: "env-relay",
+      OP_FOLLOW_RELAY_RELAY_ID: "env-relay",
       OP_FOLLOW_RELAY_SECRET: SECRET,
       OP_FOLLOW_RELAY_LOG_LEVEL: "warn",
       OP_FOLLOW_RELAY_BOOTSTRAP: `${PEER},${PEER}`,
@@ -170,7 +177,7 @@ describe("op-follow relay (child process)", () => {
     let health: { status: number; body: { ok: boolean; peerId: string } } | undefined;
     let checking = false;
     const r = await run(
-      ["--chain-id", "901", "--worker-url", stub.url, "--relay-id", RELAY_ID, "--listen", "/ip4/127.0.0.1/tcp/0", "--metrics-addr", "127.0.0.1:0", "--key-file", keyFile],
+      ["--chain-id", "901", "--worker-url", stub.url, "--relay-id", RELAY_ID, "--listen", "/ip4/127.0.0.1/tcp/0", "--metrics-addr", "127.0.0.1:0", "--key-file", keyFile, "--data-dir", join(dir, "data")],
       { OP_FOLLOW_RELAY_SECRET: SECRET },
       (stderr, kill) => {
         const started = stderr.split("\n").find((l) => l.includes('"relay started"'));
