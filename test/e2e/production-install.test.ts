@@ -120,6 +120,8 @@ describe("README: production install of the relay", () => {
     // free ports instead of the defaults (9224, 7302) the unit relies on
     env["OP_FOLLOW_RELAY_LISTEN"] = "/ip4/127.0.0.1/tcp/0";
     env["OP_FOLLOW_RELAY_METRICS_ADDR"] = "127.0.0.1:0";
+    // the unit's chain is public, so discovery is on by default there; a test sends nothing off loopback
+    env["OP_FOLLOW_RELAY_DISCOVERY"] = "off";
 
     const child = spawn(exec[0]!, exec.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
