@@ -48,6 +48,11 @@ function haveCargo(): boolean {
   return spawnSync("cargo", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
+/** Whether the checker can run here: cargo to build it, or a binary built earlier. */
+export function opalloyCheckRunnable(): boolean {
+  return haveCargo() || existsSync(OPALLOY_BIN);
+}
+
 /**
  * Makes sure the binary is there and current: with cargo, `cargo build --locked` (a no-op when fresh);
  * without cargo, a binary built earlier is used as is. Returns why it cannot run, or undefined. Once per process.

@@ -5,8 +5,6 @@
 // (and so than us), the difference is pinned down explicitly below.
 import "../../src/node/keccak.ts";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bigintToBytes, concatBytes } from "../../src/protocol/bytes.ts";
 import { encodeSignedBytes } from "../../src/protocol/envelope.ts";
@@ -16,19 +14,18 @@ import { snappyEncode } from "../../src/protocol/snappy.ts";
 import { formatTopic } from "../../src/protocol/topic.ts";
 import type { BlockVersion, ExecutionPayload } from "../../src/protocol/types.ts";
 import { validateGossipMessage } from "../../src/protocol/validate.ts";
-import { decodeOurs, ensureOpalloyCheck, OPALLOY_BIN, runOpalloyCheck, type CheckDomain, type CheckInput, type CheckOutput } from "../helpers/opalloy-check.ts";
+import { decodeOurs, ensureOpalloyCheck, opalloyCheckRunnable, runOpalloyCheck, type CheckDomain, type CheckInput, type CheckOutput } from "../helpers/opalloy-check.ts";
 import { randomPayload, Rng, signRaw, validPayload, withValidBlockHash } from "../helpers/payload-gen.ts";
 import { ANVIL, GOSSIP_VECTORS, type GossipVector, readVectorHex, readVectorJson, versionOfTopic } from "../helpers/vectors.ts";
 
 const DOMAIN: Record<CheckDomain, Uint8Array> = { blocks: BLOCK_SIGNING_DOMAIN, "cross-safe": CROSS_SAFE_SIGNING_DOMAIN };
 
 // Locally, no cargo (and no binary built earlier) skips with a message; CI must run it (as the Chromium test).
-const haveCargo = spawnSync("cargo", ["--version"], { stdio: "ignore" }).status === 0;
-const runnable = haveCargo || existsSync(OPALLOY_BIN);
+const runnable = opalloyCheckRunnable();
 if (!runnable && process.env["CI"] === "true") throw new Error("CI=true but cargo is missing: the op-alloy cross-check cannot be built");
 if (!runnable) console.warn("skipping the op-alloy cross-check: cargo not found (install Rust to run it)");
 
-// The first build compiles ~110 crates (1.5–2 minutes on a busy 2-core machine); later runs are a no-op.
+// The first build compiles ~110 crates (about 100 s of CPU: 1.5–5.5 min on a busy 2-core machine); later runs are a no-op.
 const BUILD_TIMEOUT_MS = 20 * 60_000;
 function buildChecker(): void {
   const why = ensureOpalloyCheck();
