@@ -11,7 +11,7 @@ use std::io::{self, BufRead, BufWriter, Write};
 use alloy_primitives::{B256, hex, keccak256};
 use op_alloy_rpc_types_engine::{OpExecutionPayload, OpNetworkPayloadEnvelope};
 
-/// op-follow's cross-safe attestation domain (src/protocol/signature.ts CROSS_SAFE_SIGNING_DOMAIN): 31 zero
+/// op-follow's cross-safe attestation domain (src/protocol/signing-domain.ts CROSS_SAFE_SIGNING_DOMAIN): 31 zero
 /// bytes then 0x01. op-alloy's `PayloadHash::signature_message` hardcodes domain 0 (SigningDomainBlocksV1),
 /// so the cross-safe signing hash is computed here from op-alloy's payload hash, with the same formula.
 const CROSS_SAFE_DOMAIN: B256 = {
