@@ -1,6 +1,7 @@
 // Runs test/interop/opalloy-check (op-alloy's OpNetworkPayloadEnvelope decoder, the one kona uses) over
-// gossip messages. The crate is built with cargo on first use; its target dir lives outside the clone
-// (~/.cache/op-follow/cargo-target/opalloy-check, as test/interop/build.sh builds it) so a second run is quick.
+// gossip messages. Built with cargo on first use exactly as test/interop/build.sh builds every crate
+// there (`cargo build --release --locked`, target dir ~/.cache/op-follow/cargo-target, XDG_CACHE_HOME
+// respected), so after .ci/run's build step, or any earlier run, the build here is a no-op check.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
@@ -13,8 +14,8 @@ import type { BlockVersion } from "../../src/protocol/types.ts";
 import { PROJECT_ROOT } from "./vectors.ts";
 
 export const OPALLOY_CRATE = join(PROJECT_ROOT, "test/interop/opalloy-check");
-export const OPALLOY_TARGET_DIR = join(homedir(), ".cache/op-follow/cargo-target/opalloy-check");
-export const OPALLOY_BIN = join(OPALLOY_TARGET_DIR, "debug/opalloy-check");
+const CARGO_TARGET_DIR = join(process.env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "op-follow", "cargo-target");
+export const OPALLOY_BIN = join(CARGO_TARGET_DIR, "release", "opalloy-check");
 
 /** The signing domain the checker applies: op-alloy's own `signature_message` (domain 0), or 0x00…01. */
 export type CheckDomain = "blocks" | "cross-safe";
@@ -54,7 +55,7 @@ export function opalloyCheckRunnable(): boolean {
 }
 
 /**
- * Makes sure the binary is there and current: with cargo, `cargo build --locked` (a no-op when fresh);
+ * Makes sure the binary is there and current: with cargo, `cargo build --release --locked` (a no-op when fresh);
  * without cargo, a binary built earlier is used as is. Returns why it cannot run, or undefined. Once per process.
  */
 export function ensureOpalloyCheck(): string | undefined {
@@ -64,8 +65,8 @@ let ensured: { why: string | undefined } | undefined;
 
 function build(): string | undefined {
   if (!haveCargo()) return existsSync(OPALLOY_BIN) ? undefined : "cargo not found (install Rust to run the op-alloy cross-check)";
-  execFileSync("cargo", ["build", "--locked", "--quiet", "--manifest-path", join(OPALLOY_CRATE, "Cargo.toml")], {
-    env: { ...process.env, CARGO_TARGET_DIR: OPALLOY_TARGET_DIR },
+  execFileSync("cargo", ["build", "--release", "--locked", "--quiet", "--manifest-path", join(OPALLOY_CRATE, "Cargo.toml")], {
+    env: { ...process.env, CARGO_TARGET_DIR },
     stdio: ["ignore", "inherit", "inherit"],
   });
   return undefined;
