@@ -116,6 +116,18 @@ func (c *control) handle(req *request) (any, error) {
 			return nil, err
 		}
 		return n.publish(ctx, p)
+	case "prepare":
+		p, err := decode[publishParams](req.Params)
+		if err != nil {
+			return nil, err
+		}
+		return n.prepare(p)
+	case "publishPrepared":
+		p, err := decode[struct{ Handle int }](req.Params)
+		if err != nil {
+			return nil, err
+		}
+		return n.publishPrepared(ctx, p.Handle)
 	case "msgId":
 		p, err := decode[struct {
 			Topic string

@@ -3,7 +3,9 @@
 //
 // stdin, one command a line:  {"id": 1, "cmd": "start", "params": {...}}
 // stdout, one line each:      {"id": 1, "ok": true, "result": {...}} | {"id": 1, "ok": false, "error": "..."}
-//                             {"event": "message"|"duplicate"|"payload", ...} (unsolicited)
+//
+//	{"event": "message"|"duplicate"|"payload", ...} (unsolicited)
+//
 // stderr: op-node's logs. The process exits when stdin closes.
 //
 // Commands: start, connect {addr}, publish {topic, version, payload, key}, msgId {topic, data},

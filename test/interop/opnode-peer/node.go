@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/ethereum-optimism/optimism/op-node/metrics"
@@ -146,15 +147,15 @@ func p2pConfig(p *startParams) (*p2p.Config, error) {
 	conf := &p2p.Config{
 		Priv:                     priv.(*crypto.Secp256k1PrivateKey),
 		NoDiscovery:              true,
-		BanningEnabled:           true,              // --p2p.ban.peers
-		BanningThreshold:         -100,              // --p2p.ban.threshold
-		BanningDuration:          time.Hour,         // --p2p.ban.duration
+		BanningEnabled:           true,      // --p2p.ban.peers
+		BanningThreshold:         -100,      // --p2p.ban.threshold
+		BanningDuration:          time.Hour, // --p2p.ban.duration
 		ListenIP:                 net.IPv4(127, 0, 0, 1),
 		ListenTCPPort:            0,
 		HostSecurity:             []libp2p.Option{p2p.NoiseC()}, // --p2p.security noise
-		PeersLo:                  20,                // --p2p.peers.lo
-		PeersHi:                  30,                // --p2p.peers.hi
-		PeersGrace:               30 * time.Second,  // --p2p.peers.grace
+		PeersLo:                  20,                            // --p2p.peers.lo
+		PeersHi:                  30,                            // --p2p.peers.hi
+		PeersGrace:               30 * time.Second,              // --p2p.peers.grace
 		MeshD:                    p2p.DefaultMeshD,
 		MeshDLo:                  p2p.DefaultMeshDlo,
 		MeshDHi:                  p2p.DefaultMeshDhi,
@@ -209,12 +210,15 @@ func p2pConfig(p *startParams) (*p2p.Config, error) {
 
 // peerNode is a running op-node p2p stack.
 type peerNode struct {
-	node      *p2p.NodeP2P
-	cfg       *rollup.Config
-	conf      *p2p.Config
-	crossSafe *crossSafeTopic
-	log       log.Logger
-	sequencer common.Address
+	mu         sync.Mutex
+	prepared   map[int][]byte // publishPrepared handles
+	nextHandle int
+	node       *p2p.NodeP2P
+	cfg        *rollup.Config
+	conf       *p2p.Config
+	crossSafe  *crossSafeTopic
+	log        log.Logger
+	sequencer  common.Address
 }
 
 func startNode(ctx context.Context, p *startParams, lg log.Logger, emit func(event)) (*peerNode, error) {
@@ -226,7 +230,7 @@ func startNode(ctx context.Context, p *startParams, lg log.Logger, emit func(eve
 	if err != nil {
 		return nil, err
 	}
-	n := &peerNode{cfg: cfg, conf: conf, log: lg, sequencer: p.Sequencer}
+	n := &peerNode{cfg: cfg, conf: conf, log: lg, sequencer: p.Sequencer, prepared: map[int][]byte{}}
 	rc := &runtimeCfg{addr: func() common.Address { return n.sequencer }}
 	tr := &tracer{emit: emit}
 	s := &setup{Config: conf, tracer: tr}

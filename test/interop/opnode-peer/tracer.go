@@ -7,6 +7,7 @@ package main
 
 import (
 	"encoding/hex"
+	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -29,6 +30,7 @@ func (t *tracer) message(kind, result string, msg *pubsub.Message) {
 		"local":  msg.ReceivedFrom == t.self,
 		"result": result,
 		"bytes":  len(msg.Data),
+		"atUs":   time.Now().UnixMicro(),
 	})
 }
 
@@ -45,17 +47,17 @@ func (t *tracer) RejectMessage(msg *pubsub.Message, reason string) {
 }
 func (t *tracer) DuplicateMessage(msg *pubsub.Message) { t.message("duplicate", "", msg) }
 
-func (t *tracer) AddPeer(peer.ID, protocol.ID)              {}
-func (t *tracer) RemovePeer(peer.ID)                        {}
-func (t *tracer) OnNewOutboundStream(peer.ID, protocol.ID)  {}
-func (t *tracer) OnClosedOutboundStream(peer.ID)            {}
-func (t *tracer) Join(string)                               {}
-func (t *tracer) Leave(string)                              {}
-func (t *tracer) Graft(peer.ID, string)                     {}
-func (t *tracer) Prune(peer.ID, string)                     {}
-func (t *tracer) ValidateMessage(*pubsub.Message)           {}
-func (t *tracer) ThrottlePeer(peer.ID)                      {}
-func (t *tracer) RecvRPC(*pubsub.RPC)                       {}
-func (t *tracer) SendRPC(*pubsub.RPC, peer.ID)              {}
-func (t *tracer) DropRPC(*pubsub.RPC, peer.ID)              {}
-func (t *tracer) UndeliverableMessage(*pubsub.Message)      {}
+func (t *tracer) AddPeer(peer.ID, protocol.ID)             {}
+func (t *tracer) RemovePeer(peer.ID)                       {}
+func (t *tracer) OnNewOutboundStream(peer.ID, protocol.ID) {}
+func (t *tracer) OnClosedOutboundStream(peer.ID)           {}
+func (t *tracer) Join(string)                              {}
+func (t *tracer) Leave(string)                             {}
+func (t *tracer) Graft(peer.ID, string)                    {}
+func (t *tracer) Prune(peer.ID, string)                    {}
+func (t *tracer) ValidateMessage(*pubsub.Message)          {}
+func (t *tracer) ThrottlePeer(peer.ID)                     {}
+func (t *tracer) RecvRPC(*pubsub.RPC)                      {}
+func (t *tracer) SendRPC(*pubsub.RPC, peer.ID)             {}
+func (t *tracer) DropRPC(*pubsub.RPC, peer.ID)             {}
+func (t *tracer) UndeliverableMessage(*pubsub.Message)     {}
