@@ -3,9 +3,9 @@
 import * as signature from "../../../src/protocol/signature.ts";
 import { snappyEncode } from "../../../src/protocol/snappy.ts";
 
-/** The cross-safe attestation domain (0x00…01), as src/protocol/signature.ts exports it. */
+/** The cross-safe attestation domain (0x00…01). */
 export function crossSafeDomain(): Uint8Array {
-  return ((signature as Record<string, unknown>)["CROSS_SAFE_SIGNING_DOMAIN"] as Uint8Array | undefined) ?? signature.BLOCK_SIGNING_DOMAIN; // TODO(rebase): import it
+  return signature.CROSS_SAFE_SIGNING_DOMAIN;
 }
 
 /** snappy(signature ‖ signed bytes), signed under `domain`. */
