@@ -17,6 +17,7 @@ export interface MessageEvent {
   /** op-node's message id (BuildMsgIdFn), hex */
   msgId: string;
   from: string;
+  /** always false: pubsub does not trace a node's own messages to raw tracers */
   local: boolean;
   result: OpNodeResult | "";
   bytes: number;
@@ -172,7 +173,11 @@ export class OpNodePeer {
     await this.call("connect", { addr });
   }
 
-  /** Signs `signedBytes` (v4: parentBeaconBlockRoot ‖ SSZ payload) with op-node's signer and publishes it. */
+  /**
+   * Signs `signedBytes` (v4: parentBeaconBlockRoot ‖ SSZ payload) with op-node's signer and publishes
+   * it. Resolving means op-node's own validator ACCEPTed it (pubsub validates local messages before
+   * Publish returns; a REJECT or IGNORE is an error here, and local messages are not traced as events).
+   */
   async publish(topic: "blocks" | "cross-safe", version: number, signedBytes: Uint8Array, key: Hex): Promise<PublishResult> {
     return (await this.call("publish", { topic, version, payload: toHex(signedBytes), key })) as PublishResult;
   }
@@ -182,9 +187,12 @@ export class OpNodePeer {
     return (await this.call("prepare", { topic: "cross-safe", version, payload: toHex(signedBytes), key })) as { handle: number; msgId: string; bytes: number };
   }
 
-  /** Publishes a prepared message; t0Us = op-node's wall clock (µs) right before pubsub's Publish. */
-  async publishPrepared(handle: number): Promise<{ t0Us: number }> {
-    return (await this.call("publishPrepared", { handle })) as { t0Us: number };
+  /**
+   * Publishes a prepared message. op-node's wall clock (µs): t0Us right before pubsub's Publish, t1Us
+   * when it returned (after op-node's own validator ACCEPTed it, as the router takes it).
+   */
+  async publishPrepared(handle: number): Promise<{ t0Us: number; t1Us: number }> {
+    return (await this.call("publishPrepared", { handle })) as { t0Us: number; t1Us: number };
   }
 
   async msgId(topic: string, data: Uint8Array): Promise<string> {

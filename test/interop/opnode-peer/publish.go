@@ -179,11 +179,13 @@ func (n *peerNode) publishPrepared(ctx context.Context, handle int) (event, erro
 	if !ok {
 		return nil, fmt.Errorf("no prepared message %d", handle)
 	}
+	// Publish runs op-node's validator on the message before it returns (pubsub validates local
+	// messages too; raw tracers are not told about them), then hands it to the router: t1 is the wire's start.
 	t0 := time.Now().UnixMicro()
 	if err := n.crossSafe.topic.Publish(ctx, data); err != nil {
 		return nil, err
 	}
-	return event{"t0Us": t0}, nil
+	return event{"t0Us": t0, "t1Us": time.Now().UnixMicro()}, nil
 }
 
 // msgID is op-node's message id (gossip.go BuildMsgIdFn), hex.
