@@ -105,6 +105,10 @@ describe.skipIf(INTEROP_SKIP)("mixed mesh: 2 op-node peers, our relay and our pu
     const flood: string[] = [];
     const expected = new Map<bigint, string>(); // height → the message id of its block
     const start = Date.now();
+    const sample = async (): Promise<void> => {
+      for (const [name, p] of [["A", a], ["B", b]] as const) for (const s of await p.scores()) samples.push({ at: Date.now() - start, node: name, peer: s.peerId, score: s.score ?? 0 });
+    };
+    await sample();
     let nextScore = start + SCORE_EVERY_MS;
     const first = server.chain.heads().crossSafe;
     for (let i = 0; Date.now() - start < TRAFFIC_MS; i++) {
@@ -126,10 +130,12 @@ describe.skipIf(INTEROP_SKIP)("mixed mesh: 2 op-node peers, our relay and our pu
       }
       if (Date.now() >= nextScore) {
         nextScore += SCORE_EVERY_MS;
-        for (const [name, p] of [["A", a], ["B", b]] as const) for (const s of await p.scores()) samples.push({ at: Date.now() - start, node: name, peer: s.peerId, score: s.score ?? 0 });
+        await sample();
       }
       await new Promise((r) => setTimeout(r, 2_000));
     }
+    await new Promise((r) => setTimeout(r, Math.max(0, nextScore - Date.now())));
+    await sample(); // op-node's refresh after the last block
     const last = server.chain.heads().crossSafe;
     const heights: bigint[] = [];
     for (let n = first + 1n; n <= last; n++) heights.push(n);
@@ -158,15 +164,18 @@ describe.skipIf(INTEROP_SKIP)("mixed mesh: 2 op-node peers, our relay and our pu
     expect(heights.length).toBeGreaterThanOrEqual(50);
     for (const n of heights) expect(forwarded.get(expected.get(n)!), `relay forwards of block ${n}`).toBe(1);
     expect([...forwarded.values()].every((c) => c === 1)).toBe(true);
-    expect(verdicts.filter((v) => v.verdict !== "accept")).toEqual([]);
+    // (the block at the head when the publisher started may come before the Worker's first head: IGNOREd)
+    expect(verdicts.filter((v) => v.verdict !== "accept" && BigInt(v.response?.number ?? -1) > first).map((v) => v.reason)).toEqual([]);
     // both op-node peers delivered exactly those ids
     for (const p of [a, b]) for (const n of heights) expect(p.messages({ msgId: expected.get(n)!, event: "message" }).length, `block ${n}`).toBeLessThanOrEqual(1);
     expect(published.map((p) => p.number)).toEqual(expect.arrayContaining(heights));
 
     // scores: ≥ 2 minutes of samples; op-node never scored our relay or publisher below 0
-    expect(samples.at(-1)!.at - samples[0]!.at).toBeGreaterThanOrEqual(TRAFFIC_MS - 2 * SCORE_EVERY_MS);
+    expect(samples.at(-1)!.at - samples[0]!.at).toBeGreaterThanOrEqual(TRAFFIC_MS);
+    // per sample: A scores the relay and the publisher, B the relay (the publisher is not B's peer)
     const mine = samples.filter((s) => ours.includes(s.peer));
-    expect(mine.length).toBeGreaterThanOrEqual(2 * 8 * 2 - 4);
+    expect(mine.length).toBeGreaterThanOrEqual(3 * Math.floor(TRAFFIC_MS / SCORE_EVERY_MS));
+    console.log(`op-node scores of our relay and publisher over ${((samples.at(-1)!.at - samples[0]!.at) / 1000).toFixed(0)} s: min ${Math.min(...mine.map((s) => s.score))}, max ${Math.max(...mine.map((s) => s.score))} (${mine.length} samples)`);
     expect(mine.filter((s) => s.score < 0)).toEqual([]);
 
     // the flooder: every message REJECTed by both op-node peers (B only sees what the flooder sent it
