@@ -1,10 +1,12 @@
 // `npm run bench`, part 3 (issue #11): relay forward latency for a 1 MiB and a 9.5 MiB block, from
 // op-node's own p2p stack (test/interop/opnode-peer) and, in the same run and interleaved, from a js
 // peer. Each sample publishes a fresh block on the cross-safe topic to our relay, which forwards it to
-// a Worker stand-in (HMAC-checked ingest on loopback, accepts); the latency runs from the publish call
-// (op-node: right before pubsub's Publish, which first runs op-node's own validator on the message, as
-// a real op-node does) to the relay's verdict. Also shown: op-node from its local ACCEPT (the wire and
-// the relay only). Goal: op-node path ≤ 1.5× the js path. Printed, never asserted.
+// a Worker stand-in (HMAC-checked ingest on loopback, accepts); latency runs to the relay's verdict.
+// op-node's Publish first runs op-node's own validator on the message (as a real op-node does), so
+// two op-node figures: from the Publish call, and from when it returned (the message left its
+// pubsub: the wire and the relay only, like the js figure, which has no local validation). The goal
+// (op-node ≤ 1.5× js) is on the latter; both are printed, with arrival at the relay's gossipsub.
+// Printed, never asserted.
 import "../src/node/keccak.ts";
 import { crossSafeTopic } from "../src/protocol/topic.ts";
 import { DevChain } from "../src/devnet/chain.ts";
@@ -33,8 +35,12 @@ export interface InteropCase {
   /** op-node from its local ACCEPT (after its own validator): the wire and the relay */
   opnodeWire: PathStats;
   js: PathStats;
-  /** opnode.p50 / js.p50 */
+  /** the goal's ratio: opnodeWire.p50 / js.p50 (both from the message leaving the sender's pubsub) */
   ratio: number;
+  /** opnode.p50 / js.p50: op-node's own validation of what it publishes included */
+  endToEndRatio: number;
+  /** until the relay's gossipsub has the whole message (the wire alone) */
+  arrival: { opnode: PathStats; js: PathStats };
 }
 
 export type InteropBenchResult = { skipped: string } | { cases: InteropCase[]; goal: number; goalMet: boolean };
@@ -75,6 +81,9 @@ export async function runInteropBench(opts: { quick?: boolean; log?: (s: string)
   const relay = await launchRelay(stub.url, { chainIds: [chainId], requestTimeoutMs: 20_000 }, {
     onVerdict: (e: VerdictEvent) => verdictAt.set(Buffer.from(e.job.msgId, "base64").toString("hex"), nowUs()),
   });
+  // when the relay's gossipsub has the whole message (its forwarder takes it from this event too)
+  const arrivedAt = new Map<string, number>();
+  relay.node.pubsub.addEventListener("gossipsub:message", (e) => arrivedAt.set(Buffer.from(e.detail.msgId, "base64").toString("hex"), nowUs()));
   const opnode = await OpNodePeer.start({ chainConfig: chain.chainConfig, sequencer: chain.sequencerAddress, crossSafeDomain: domain }, helperBinary("opnode-peer"));
   const js = await gossipPeer([topic], { gossipOverrides: { asyncValidation: false } });
   try {
@@ -97,6 +106,8 @@ export async function runInteropBench(opts: { quick?: boolean; log?: (s: string)
       const op: number[] = [];
       const wire: number[] = [];
       const jsl: number[] = [];
+      const opArrive: number[] = [];
+      const jsArrive: number[] = [];
       for (let i = -1; i < n; i++) {
         // op-node: prepare (sign, encode) outside the timing, then publish
         const ob = bigBlock(c.bytes, height++, now - 60n);
@@ -113,10 +124,13 @@ export async function runInteropBench(opts: { quick?: boolean; log?: (s: string)
         op.push((t - r.t0Us) / 1000);
         wire.push((t - r.t1Us) / 1000);
         jsl.push((tj - t0) / 1000);
+        opArrive.push((arrivedAt.get(prepared.msgId)! - r.t1Us) / 1000);
+        jsArrive.push((arrivedAt.get(id)! - t0) / 1000);
       }
       const o = stats(op);
       const j = stats(jsl);
-      cases.push({ name: c.name, bytes: c.bytes, opnode: o, opnodeWire: stats(wire), js: j, ratio: o.p50Ms / j.p50Ms });
+      const w = stats(wire);
+      cases.push({ name: c.name, bytes: c.bytes, opnode: o, opnodeWire: w, js: j, ratio: w.p50Ms / j.p50Ms, endToEndRatio: o.p50Ms / j.p50Ms, arrival: { opnode: stats(opArrive), js: stats(jsArrive) } });
       log(`interop ${c.name}: op-node → relay p50 ${o.p50Ms.toFixed(1)} ms, js → relay p50 ${j.p50Ms.toFixed(1)} ms`);
     }
     return { cases, goal: INTEROP_GOAL, goalMet: cases.every((c) => c.ratio <= INTEROP_GOAL) };
@@ -131,12 +145,14 @@ export function printInterop(r: InteropBenchResult): void {
     return;
   }
   console.log("\nrelay forward latency (publish → relay's verdict from a loopback Worker stand-in), op-node's own p2p stack vs a js peer, same run, interleaved");
-  console.log("block     op-node p50 ms  (from its ACCEPT)  js p50 ms   op-node/js");
+  console.log("p50 ms    op-node: from Publish  from its ACCEPT  (arrived)   js: from publish  (arrived)   op-node/js  end to end");
   for (const c of r.cases) {
+    const f = (x: number, w: number) => x.toFixed(1).padStart(w);
     console.log(
-      `${c.name.padEnd(8)}  ${c.opnode.p50Ms.toFixed(1).padStart(13)}  ${c.opnodeWire.p50Ms.toFixed(1).padStart(17)}  ${c.js.p50Ms.toFixed(1).padStart(9)}   ${c.ratio.toFixed(2).padStart(6)}×  (goal ≤ ${r.goal}×)`,
+      `${c.name.padEnd(8)}  ${f(c.opnode.p50Ms, 21)}  ${f(c.opnodeWire.p50Ms, 15)}  ${f(c.arrival.opnode.p50Ms, 9)}  ${f(c.js.p50Ms, 17)}  ${f(c.arrival.js.p50Ms, 9)}  ${c.ratio.toFixed(2).padStart(9)}×  ${c.endToEndRatio.toFixed(2).padStart(9)}×`,
     );
   }
+  console.log(`goal: op-node/js ≤ ${r.goal}× (from the message leaving the sender's pubsub; "from Publish" adds op-node's own validation of what it publishes). ${r.goalMet ? "met" : "NOT met"}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

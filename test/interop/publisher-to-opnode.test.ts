@@ -10,15 +10,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ACCOUNTS } from "../../src/devnet/dev-accounts.ts";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
+import { encodeSignedBytes } from "../../src/protocol/envelope.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import { computeMessageId } from "../../src/protocol/message-id.ts";
 import { BLOCK_SIGNING_DOMAIN } from "../../src/protocol/signature.ts";
-import { snappyEncode } from "../../src/protocol/snappy.ts";
+import { bigintToBytes, bytesToBigint } from "../../src/protocol/bytes.ts";
+import { snappyDecode, snappyEncode } from "../../src/protocol/snappy.ts";
+import { validateGossipMessage } from "../../src/protocol/validate.ts";
 import { crossSafeTopic } from "../../src/protocol/topic.ts";
 import type { PublisherEvent } from "../../src/publisher/engine.ts";
 import { startPublisher, type Publisher } from "../../src/publisher/publisher.ts";
 import { silentLogger } from "../../src/relay/log.ts";
 import type { GossipNode } from "../../src/relay/node.ts";
+import { Rng, validPayload, withValidBlockHash } from "../helpers/payload-gen.ts";
 import { gossipPeer, stopAll, tcpAddr } from "../helpers/relay-nodes.ts";
 import { CROSS_SAFE_DOMAIN, INTEROP_SKIP, signedBytesOf, signWithDomain, startOpNodeFor, until } from "./harness/interop-env.ts";
 import type { OpNodePeer } from "./harness/opnode-peer.ts";
@@ -91,6 +95,45 @@ describe.skipIf(INTEROP_SKIP)("publisher → op-node", () => {
     const payloads = opnode.payloads("cross-safe");
     expect(payloads.map((x) => x.hash)).toEqual(published.map((p) => p.hash));
     expect(opnode.messages({ result: "REJECT" })).toEqual([]);
+  });
+
+  it("op-node's own encoder cannot publish a v4 block whose withdrawals root is the empty-trie root (it infers v3; ours encodes v4)", async () => {
+    // op-service/eth ssz.go inferVersion: BlockV4 only if WithdrawalsRoot != types.EmptyWithdrawalsHash.
+    // Isthmus blocks carry the L2ToL1MessagePasser storage root, never empty in practice; recorded here
+    // so a change on either side shows.
+    const EMPTY_TRIE_ROOT = fromHex("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+    const p = validPayload(new Rng(11), 4, { withdrawalsRoot: EMPTY_TRIE_ROOT, timestamp: BigInt(Math.floor(Date.now() / 1000) - 100), blockNumber: 7n });
+    const pbbr = new Uint8Array(32).fill(7);
+    const signed = encodeSignedBytes(withValidBlockHash(p, pbbr), 4, pbbr);
+    await expect(opnode.publish("cross-safe", 4, signed, server.chain.options.sequencerKey)).rejects.toThrow(/validation failed/);
+  });
+
+  it("a high-s twin of a valid attestation: op-node ACCEPTs and forwards it, op-follow's cross-safe validation REJECTs it", async () => {
+    // op-node recovers with geth's crypto.SigToPub, which takes high-s; op-follow's cross-safe topic
+    // refuses it (protocol decisions: low-s). So an op-node that relays cross-safe gossip would forward
+    // twins a relay rejects and scores it down for (README "Interop with op-node").
+    const chainId = server.chain.options.l2ChainId;
+    const b = server.chain.view("sequencer").blockByNumber(server.chain.heads().crossSafe - 25n)!;
+    const low = snappyDecode(signWithDomain(signedBytesOf(server.chain, b), chainId, fromHex(server.chain.options.sequencerKey), CROSS_SAFE_DOMAIN));
+    if (!low.ok) throw new Error("snappy");
+    const twin = low.data.slice();
+    const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    twin.set(bigintToBytes(N - bytesToBigint(twin.subarray(32, 64)), 32), 32);
+    twin[64] = twin[64]! ^ 1;
+    const data = snappyEncode(twin);
+    const id = toHex(await computeMessageId(topic, data)).slice(2);
+    const twinPeer = await gossipPeer([topic], { gossipOverrides: { asyncValidation: false } });
+    try {
+      await opnode.connect(tcpAddr(twinPeer));
+      await twinPeer.publishRaw(topic, data);
+      const m = await opnode.waitFor("op-node's verdict on the twin", (e) => e.event === "message" && e.msgId === id);
+      expect(m).toMatchObject({ from: twinPeer.peerId, result: "ACCEPT" });
+      await until("the twin at the observer", 10_000, () => atObserver.some((x) => x.id === id));
+      const v = await validateGossipMessage(data, { chainId, topic, kind: "cross-safe", version: 4, signer: server.chain.sequencerAddress, now: Math.floor(Date.now() / 1000) });
+      expect(v).toMatchObject({ verdict: "reject", reason: "signature-high-s" });
+    } finally {
+      await twinPeer.stop();
+    }
   });
 
   it("invalid messages from a js peer are REJECTed by op-node and not forwarded", async () => {
