@@ -23,8 +23,8 @@ export function goHelpers(): string[] {
   return readdirSync(INTEROP_DIR).filter((d) => existsSync(join(INTEROP_DIR, d, "go.mod")));
 }
 
-export function haveGo(): boolean {
-  return spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
+export function haveGo(env: NodeJS.ProcessEnv = process.env): boolean {
+  return spawnSync("go", ["version"], { stdio: "ignore", env }).status === 0;
 }
 
 /** Builds every helper (or the named ones) with build.sh; throws with its output on failure. */
@@ -40,7 +40,7 @@ export function buildHelpers(names: string[] = [], timeoutMs = 30 * 60_000): { m
  * OP_FOLLOW_REQUIRE_INTEROP=1) a missing toolchain is an error, as the Chromium test's is.
  */
 export function interopUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (haveGo()) return undefined;
+  if (haveGo(env)) return undefined;
   const why = "no Go toolchain on PATH (the op-node peer is built from github.com/ethereum-optimism/optimism with Go ≥ 1.26)";
   if (env["CI"] === "true" || env["OP_FOLLOW_REQUIRE_INTEROP"] === "1") throw new Error(`interop tests cannot be skipped in CI: ${why}`);
   return why;
