@@ -48,10 +48,8 @@ describe.skipIf(INTEROP_SKIP)("op-node → relay → Worker", () => {
     await opnode.connect(tcpAddr(relay.node));
     await opnode.connect(tcpAddr(js));
     await relay.node.waitForTopicPeers(topic, 1, 10_000, "subscribers");
-    await until("op-node to see the relay and the js peer on their topics", 10_000, async () => {
-      const t = await opnode.topicPeers();
-      return t[topic]?.includes(relay.node.peerId) && t[blocksTopic]?.includes(js.peerId);
-    });
+    // op-node publishes to its mesh (no flood publishing): wait for the GRAFTs (mutual)
+    await until("op-node in the relay's and the js peer's mesh", 15_000, () => relay.node.pubsub.getMeshPeers(topic).includes(opnode.peerId) && js.pubsub.getMeshPeers(blocksTopic).includes(opnode.peerId));
   });
 
   afterAll(async () => {

@@ -68,9 +68,11 @@ describe.skipIf(INTEROP_SKIP).each([["yamux"], ["mplex"]] as const)("TCP + noise
   });
 
   it("gossip flows over it: a block op-node publishes reaches both peers", async () => {
-    await until("op-node to see both peers on the topic", 10_000, async () => (await opnode.topicPeers())[topic]?.length === 2);
+    // op-node publishes to its mesh (flood publishing is off by default): wait until both peers have
+    // grafted it (a GRAFT is mutual)
+    await until("op-node in both peers' mesh", 15_000, () => [dialled, dialler].every((n) => n.pubsub.getMeshPeers(topic).includes(opnode.peerId)));
     const b = chain.view("sequencer").blockByNumber(chain.heads().crossSafe)!;
     await opnode.publish("cross-safe", 4, signedBytesOf(chain, b), sequencerKey(chain));
-    await until("the block at both js peers", 10_000, () => received.get(dialled) === 1 && received.get(dialler) === 1);
+    await until("the block at both js peers", 20_000, () => received.get(dialled) === 1 && received.get(dialler) === 1, () => JSON.stringify([...received.values()]));
   });
 });

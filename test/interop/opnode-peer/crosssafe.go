@@ -124,7 +124,7 @@ func joinCrossSafe(ctx context.Context, n *peerNode, p *crossSafeParams, emit fu
 		return opnode(ctx, from, msg)
 	}
 	if domain == opsigner.SigningDomainBlocksV1 {
-		alias = common.Address{}
+		// the blocks domain: op-node's validator exactly as on a blocks topic
 		validator = func(ctx context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 			mu.Lock()
 			defer mu.Unlock()

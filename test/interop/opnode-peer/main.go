@@ -8,8 +8,9 @@
 //
 // stderr: op-node's logs. The process exits when stdin closes.
 //
-// Commands: start, connect {addr}, publish {topic, version, payload, key}, msgId {topic, data},
-// scores, peers, ping {peer}, stop. See node.go, publish.go, control.go.
+// Commands: start, connect {addr}, publish {topic, version, payload, key}, prepare + publishPrepared
+// {handle} (the bench), msgId {topic, data}, scores, peers, topicPeers, ping {peer}, stop. See
+// node.go, crosssafe.go, publish.go, control.go.
 package main
 
 import (
