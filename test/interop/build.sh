@@ -25,7 +25,7 @@ for d in "${dirs[@]}"; do
   start=$SECONDS
   if [ -f "$d/go.mod" ]; then
     command -v go >/dev/null || { echo "build.sh: $name needs Go (not on PATH)" >&2; exit 1; }
-    (cd "$d" && go build -trimpath -o "$cache/bin/$name" .)
+    (cd "$d" && go build -o "$cache/bin/$name" .)
     echo "built $name (go) → $cache/bin/$name in $((SECONDS - start)) s"
   elif [ -f "$d/Cargo.toml" ]; then
     command -v cargo >/dev/null || { echo "build.sh: $name needs cargo (not on PATH)" >&2; exit 1; }
