@@ -11,9 +11,23 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/worker/**", "test/durable/**"],
+          exclude: ["test/worker/**", "test/durable/**", "test/interop/**"],
           environment: "node",
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // op-node's own p2p code (test/interop/opnode-peer, Go) as a live peer: built once by the
+          // global setup, which skips the project without Go locally and fails in CI.
+          name: "interop",
+          include: ["test/interop/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/interop/harness/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // each file runs its own op-node peers, relays and Workers: one file at a time
+          fileParallelism: false,
         },
       },
       {

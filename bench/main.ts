@@ -2,7 +2,9 @@
 // and the reference pipeline (see pipelines.ts), for ≈ 5 KB, ≈ 100 KB and ≈ 1 MB blocks, all measured
 // in this process. Issue #2's goals: ours ≤ 2× the floor and ≥ 3× faster than the reference on the
 // largest case. Printed, never asserted. `--json` prints one JSON line instead of the table;
-// `--quick` shortens the time budgets (for smoke runs).
+// `--quick` shortens the time budgets (for smoke runs). Then ingest through wrangler dev (ingest.ts,
+// `--no-ingest`) and relay forward latency from op-node's own p2p stack vs a js peer (interop.ts,
+// `--no-interop`; skipped without Go).
 import { ATTESTATION_OVERHEAD_GOAL, measureAttestationOverhead } from "./attestation-overhead.ts";
 import { keccakWasmBytes, secp256k1WasmBytes } from "../src/node/wasm.ts"; // installs the WASM keccak and secp256k1, as the Worker's entry does
 import { fromHex } from "../src/protocol/hex.ts";
@@ -11,6 +13,7 @@ import { installSecp256k1Wasm, secp256k1Backend, useJsSecp256k1 } from "../src/p
 import { CROSS_SAFE_SIGNING_DOMAIN, payloadHash, signingHash } from "../src/protocol/signature.ts";
 import { BENCH_CASES, buildEnvelopeFixture, DEFAULT_SEQUENCER_KEY, type EnvelopeFixture } from "./fixtures.ts";
 import { printIngest, runIngestBench } from "./ingest.ts";
+import { printInterop, runInteropBench } from "./interop.ts";
 import { measure, measureInterleaved, type MeasureOptions, type Stats } from "./measure.ts";
 import {
   keccakCandidates,
@@ -157,6 +160,9 @@ const goals = { floorRatioMax: 2, referenceSpeedupMin: 3 };
 const skipIngest = args.has("--no-ingest");
 const ingest = skipIngest ? null : await runIngestBench({ samples: quick ? 100 : 300, log });
 
+// Part 3 (issue #11): relay forward latency, op-node's own p2p stack vs a js peer (needs Go; skipped without).
+const interop = args.has("--no-interop") ? null : await runInteropBench({ quick, log });
+
 if (asJson) {
   const st = (s: Stats) => ({ medianMs: round(s.medianMs), p90Ms: round(s.p90Ms), minMs: round(s.minMs), iterations: s.iterations });
   console.log(
@@ -171,6 +177,14 @@ if (asJson) {
             ingestP99Ratio: round(ingest.p99Ratio),
             ingest: { samples: ingest.samples, healthz: ingest.healthz, ingest: ingest.ingest, wranglerStartMs: ingest.wranglerStartMs, wranglerObservability: ingest.wranglerObservability, phasesP50Ms: ingest.phasesP50Ms },
           }
+        : {}),
+      ...(interop
+        ? "skipped" in interop
+          ? { interop: { skipped: interop.skipped } }
+          : {
+              interopRatios: Object.fromEntries(interop.cases.map((c) => [c.name, round(c.ratio)])),
+              interop: { goal: interop.goal, goalMet: interop.goalMet, cases: interop.cases },
+            }
         : {}),
       goalsMet: last.floorRatio <= goals.floorRatioMax && last.referenceSpeedup >= goals.referenceSpeedupMin,
       goals,
@@ -239,4 +253,5 @@ if (asJson) {
   log("(each the fastest measured above); \"ours, JS …\" = ours with that one backend switched to pure JS (@noble/hashes keccak, @noble/curves recovery);");
   log("reference = snappyjs + @lodestar/types SSZ + @ethereumjs/trie tx root + @ethereumjs/block header hash + @ethereumjs/util ecrecover (pure-JS keccak).");
   if (ingest) printIngest(ingest);
+  if (interop) printInterop(interop);
 }
