@@ -18,10 +18,12 @@ export const REASONS = {
   "no-signer-configured": "ignore",
   "signature-invalid": "reject",
   "wrong-signer": "reject",
-  // cross-safe only: a malleated (high-s) signature (protocol notes §8.7), and the sequencer's
-  // unsafe-block signature where an attestation belongs (§8.8)
-  "signature-high-s": "reject",
+  // cross-safe only: the sequencer's unsafe-block signature where an attestation belongs (§8.8), and
+  // a malleated (high-s) signature (§8.7). The latter is IGNOREd, not REJECTed: op-node accepts and
+  // forwards high-s twins, so the peer that hands us one may be an honest op-node
+  // (docs/protocol-decisions.md §2).
   "block-domain-signature": "reject",
+  "signature-high-s": "ignore",
   // timestamps (steps 4, 5)
   "timestamp-too-old": "reject",
   "timestamp-in-future": "reject",

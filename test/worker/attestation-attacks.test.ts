@@ -49,12 +49,12 @@ describe("borrowed unsafe-block signatures (finding 1)", () => {
 });
 
 describe("replays that used to halt the head (finding 2)", () => {
-  it("a high-s twin of an accepted attestation is REJECTed (signature-high-s) and raises nothing", async () => {
+  it("a high-s twin of an accepted attestation is IGNOREd (signature-high-s) and raises nothing", async () => {
     const h = await heads();
     const a = await signed(h.crossSafe);
     expect((await ingest(a.message)).body.verdict).toBe("accept");
     const r = await ingest(highS(a.message), { peer: "12D3KooWMalleator" });
-    expect(r.body).toMatchObject({ verdict: "reject", reason: "signature-high-s" });
+    expect(r.body).toMatchObject({ verdict: "ignore", reason: "signature-high-s" });
     expect((await status())["alarm"]).toBeNull();
   });
 
