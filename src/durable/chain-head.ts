@@ -11,7 +11,8 @@ import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
 import type { Hash } from "../protocol/types.ts";
 import { settingsOf, type WorkerEnv } from "../worker/config.ts";
 import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../worker/pipeline.ts";
-import { ChainMachine, isGraylisted, SCORING, type AdmitInput, type Decision, type Outcome } from "./machine.ts";
+import { ChainMachine, isGraylisted, SCORING, type AdmitInput, type Decision, type NonceClaim, type Outcome } from "./machine.ts";
+import { evidencePage, summarise, type EvidencePage, type EvidenceRole, type EvidenceSummary } from "./evidence-page.ts";
 import { MachineStore } from "./storage.ts";
 import type { CrossSafeHead, PendingCandidate } from "./types.ts";
 
@@ -43,8 +44,11 @@ export type SettleCheck =
 
 export type SettleResponse =
   | { replay: true }
+  /** Nothing was recorded: every nonce slot holds an unexpired nonce (the Worker answers 503; relays retry). */
+  | { replay: false; refused: "nonce-table-full" }
   | (Decision & {
       replay: false;
+      refused?: undefined;
       /** Admitted, but no check was sent: nothing was recorded (nonce included); send it again with one. */
       needsCheck: boolean;
       /** The head's number after this call: the Worker's hint for which blocks are duplicates. */
@@ -78,6 +82,7 @@ export class ChainHead extends DurableObject<WorkerEnv> {
     // Past its nonce's lifetime a request could be a replay whose original's nonce is already
     // forgotten: refused (the Worker sizes the lifetime so an honest request never gets here).
     if (now >= req.nonceExpiresAt || m.nonceUsed(req.nonceKey, now)) return { replay: true };
+    if (!m.nonceRoom(now)) return this.#refuse("nonce-table-full");
     const a = m.admit(req, now);
     if (a.proceed && !req.check) {
       // The Worker guessed "duplicate" wrongly (e.g. a block conflicting with the head): undo the
@@ -95,6 +100,25 @@ export class ChainHead extends DurableObject<WorkerEnv> {
     this.#commit(); // one transaction: the nonce, the admission and the decision
     await this.#scheduleAlarm();
     return { replay: false, needsCheck: false, verdict: d.verdict, reason: d.reason, head: m.head?.number ?? null };
+  }
+
+  /**
+   * A request on a topic this deployment does not serve still uses up its nonce (in the object of
+   * a served chain): answered once, a replay of it is refused like any other.
+   */
+  claimNonce(chainId: string, key: string, expiresAt: number): NonceClaim {
+    this.#bind(chainId);
+    const now = Date.now();
+    const r = now >= expiresAt ? "replay" : this.#machine.claimNonce(key, expiresAt, now);
+    if (r === "full") this.#refuse("nonce-table-full");
+    else if (r === "claimed") this.#commit();
+    return r;
+  }
+
+  #refuse(reason: "nonce-table-full"): { replay: false; refused: typeof reason } {
+    this.#counters.set(`refused|${reason}`, (this.#counters.get(`refused|${reason}`) ?? 0) + 1);
+    this.#commit();
+    return { replay: false, refused: reason };
   }
 
   #apply(n: bigint, hash: Hash, c: SettleCheck, now: number): Decision {
@@ -127,12 +151,31 @@ export class ChainHead extends DurableObject<WorkerEnv> {
       pending: m.pending().map(({ raw: _raw, ...p }) => p),
       events: m.events().slice(-50).reverse(),
       alarm: m.alarm,
-      evidence: m.evidence().map((e) => ({ id: e.id, at: e.at, number: e.number, existing: e.existing.hash, conflicting: e.conflicting.hash, peer: e.conflicting.peer })),
+      // the newest 50, like the events: the full list is paged by evidencePage()
+      evidence: m
+        .evidence()
+        .slice(-50)
+        .map((e) => ({ id: e.id, at: e.at, number: e.number, existing: e.existing.hash, conflicting: e.conflicting.hash, peer: e.conflicting.peer })),
     };
   }
 
+  /** Every record with its raw messages: for tests and tools only, the read API pages (evidencePage). */
   evidence() {
     return this.#machine.evidence();
+  }
+
+  evidencePage(after: number, limit: number): EvidencePage {
+    return evidencePage(this.#machine.evidence(), after, limit);
+  }
+
+  evidenceSummary(id: number): EvidenceSummary | undefined {
+    const e = this.#machine.evidenceById(id);
+    return e && summarise(e);
+  }
+
+  /** One raw message of a record: undefined for no such record, null when it was not kept. */
+  evidenceMessage(id: number, role: EvidenceRole): Uint8Array | null | undefined {
+    return this.#machine.evidenceById(id)?.[role].raw;
   }
 
   peers() {
@@ -159,7 +202,14 @@ export class ChainHead extends DurableObject<WorkerEnv> {
       peers: peers.length,
       graylisted: peers.filter((p) => isGraylisted(p.score)).length,
       evidence: m.evidence().length,
+      nonces: m.nonceCount,
     };
+  }
+
+  purgePeers(peer?: string): number {
+    const n = this.#machine.purgePeers(Date.now(), peer);
+    this.#commit();
+    return n;
   }
 
   clearAlarm(note: string): boolean {

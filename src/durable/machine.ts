@@ -7,7 +7,8 @@
 //  - the head only moves forward, except by an explicit reorg rewind to a stored ancestor;
 //  - only a ConsolidatedCandidate can become the head;
 //  - evidence, once stored, is never dropped;
-//  - memory is bounded: history, pending, seen heights, peers, events and nonces are capped.
+//  - memory is bounded: history, pending, seen heights, peers (count and bytes), events and nonces
+//    are capped; a full nonce table refuses rather than forgets an unexpired nonce.
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { MAX_BLOCKS_PER_HEIGHT, SEEN_HEIGHTS } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
@@ -32,8 +33,17 @@ export const LIMITS = {
   inflightMs: 30_000, // a candidate in flight longer than this is assumed lost (Worker crashed)
   events: 200,
   peers: 2_000,
+  /** The peer table's size (ids + a record's fixed part): ids are checked at ingest, this holds regardless. */
+  peerBytes: 512 * 1024,
   nonces: 50_000,
 } as const;
+
+/** A peer record's size beyond its id, as counted against LIMITS.peerBytes (its JSON row is about this). */
+export const PEER_RECORD_BYTES = 96;
+const peerBytes = (id: string): number => id.length + PEER_RECORD_BYTES;
+
+/** claimNonce's answer. "full": every slot holds an unexpired nonce; evicting one would open a replay. */
+export type NonceClaim = "claimed" | "replay" | "full";
 
 export const SCORING = {
   reject: -10,
@@ -126,6 +136,7 @@ export class ChainMachine {
   readonly #pending = new Map<Hash, PendingCandidate>();
   readonly #evidence = new Map<number, Evidence>();
   readonly #peers = new Map<string, PeerScore>();
+  #peerBytes = 0; // Σ peerBytes(id) over #peers
   readonly #events: ChainEvent[] = [];
   readonly #nonces = new Map<string, number>(); // key → expiry ms
   readonly #seen = new Map<bigint, Map<Hash, SeenState>>(); // not persisted: op-node's is in memory too
@@ -145,11 +156,17 @@ export class ChainMachine {
     }
     for (const e of s.evidence) m.#evidence.set(e.id, e);
     // Copies: #score and tick() update peer records in place, which must not reach the snapshot.
-    for (const p of s.peers) m.#peers.set(p.peerId, { ...p });
+    // Over the bounds (a table filled before ids were checked): keep the strongest scores, delete the rest.
+    const byWeight = [...s.peers].sort((a, b) => Math.abs(b.score) - Math.abs(a.score));
+    for (const p of byWeight) {
+      if (m.#peers.size < LIMITS.peers && m.#peerBytes + peerBytes(p.peerId) <= LIMITS.peerBytes) {
+        m.#peers.set(p.peerId, { ...p });
+        m.#peerBytes += peerBytes(p.peerId);
+      } else m.#changes.peersDelete.push(p.peerId);
+    }
     m.#events.push(...s.events.slice(-LIMITS.events));
-    // Storage may hold more nonces than the machine kept (claimNonce's evictions are not reported as
-    // deletes) and returns them in key order: keep the ones expiring last, soonest first, so the bound
-    // holds and claimNonce's "drop the oldest" still drops the one that expires soonest.
+    // Storage may hold more nonces than the machine kept (expired ones linger there a minute, and
+    // tables written before the machine stopped evicting unexpired ones): keep the ones expiring last.
     for (const [k, v] of [...s.nonces].sort((a, b) => a[1] - b[1]).slice(-LIMITS.nonces)) m.#nonces.set(k, v);
     return m;
   }
@@ -235,18 +252,28 @@ export class ChainMachine {
     return exp !== undefined && exp > now;
   }
 
-  /** Claims a request nonce; false if it was used within its validity (a replay). */
-  claimNonce(key: string, expiresAt: number, now: number): boolean {
-    if (this.nonceUsed(key, now)) return false;
+  /**
+   * Whether a new nonce fits. An unexpired nonce is never evicted to make room: the request it
+   * guards could then be replayed. A full table refuses new requests instead (fail closed); relays
+   * retry them, and nonces expire within about a minute.
+   */
+  nonceRoom(now: number): boolean {
     if (this.#nonces.size >= LIMITS.nonces) this.#expireNonces(now);
-    if (this.#nonces.size >= LIMITS.nonces) {
-      // Still full of unexpired nonces: drop the oldest (it expires soonest; the window is ±30 s).
-      const oldest = this.#nonces.keys().next().value!;
-      this.#nonces.delete(oldest);
-    }
+    return this.#nonces.size < LIMITS.nonces;
+  }
+
+  /** Claims a request nonce: "replay" if it was used within its validity, "full" if there is no room. */
+  claimNonce(key: string, expiresAt: number, now: number): NonceClaim {
+    if (this.nonceUsed(key, now)) return "replay";
+    if (!this.nonceRoom(now)) return "full";
     this.#nonces.set(key, expiresAt);
     this.#changes.noncesPut.push(key);
-    return true;
+    return "claimed";
+  }
+
+  /** Nonces held (expired ones included until the next claim that needs room, or tick()). */
+  get nonceCount(): number {
+    return this.#nonces.size;
   }
 
   nonceExpiry(key: string): number | undefined {
@@ -459,6 +486,14 @@ export class ChainMachine {
     this.#event({ at: now, kind: "rewound", number: (target?.number ?? -1n).toString(), ...(target ? { hash: target.hash } : {}), reason });
   }
 
+  /** Forgets one peer's score, or every peer's (an operator's remedy for a polluted table). */
+  purgePeers(now: number, peer?: string): number {
+    const ids = peer === undefined ? [...this.#peers.keys()] : this.#peers.has(peer) ? [peer] : [];
+    for (const id of ids) this.#dropPeer(id);
+    if (ids.length) this.#event({ at: now, kind: "peers-purged", reason: `${ids.length} peer${ids.length === 1 ? "" : "s"} purged by operator` });
+    return ids.length;
+  }
+
   clearAlarm(now: number, note: string): boolean {
     if (!this.#alarm) return false;
     this.#alarm = null;
@@ -583,9 +618,11 @@ export class ChainMachine {
   #score(peerId: string, delta: number, now: number, what: "accepted" | "rejected"): void {
     let p = this.#peers.get(peerId);
     if (!p) {
-      if (this.#peers.size >= LIMITS.peers) this.#evictPeer(now);
+      if (peerBytes(peerId) > LIMITS.peerBytes) return; // cannot be one (ids are checked at ingest)
+      while (this.#peers.size >= LIMITS.peers || this.#peerBytes + peerBytes(peerId) > LIMITS.peerBytes) this.#evictPeer(now);
       p = { peerId, score: 0, accepted: 0, rejected: 0, updatedAt: now };
       this.#peers.set(peerId, p);
+      this.#peerBytes += peerBytes(peerId);
     }
     p.score = Math.min(SCORING.max, Math.max(SCORING.min, decayed(p, now) + delta));
     p.updatedAt = now;
@@ -599,10 +636,13 @@ export class ChainMachine {
     for (const p of this.#peers.values()) {
       if (!victim || Math.abs(decayed(p, now)) < Math.abs(decayed(victim, now))) victim = p;
     }
-    if (victim) {
-      this.#peers.delete(victim.peerId);
-      this.#changes.peersDelete.push(victim.peerId);
-    }
+    if (victim) this.#dropPeer(victim.peerId);
+  }
+
+  #dropPeer(id: string): void {
+    if (!this.#peers.delete(id)) return;
+    this.#peerBytes -= peerBytes(id);
+    this.#changes.peersDelete.push(id);
   }
 
   #event(e: ChainEvent): void {

@@ -46,7 +46,7 @@ export interface CrossSafeHead extends L2BlockRef {
   peer: string;
 }
 
-export type EventKind = "advanced" | "replaced" | "duplicate" | "ignored" | "rejected" | "pending" | "promoted" | "rewound" | "equivocation" | "alarm-cleared" | "stale";
+export type EventKind = "advanced" | "replaced" | "duplicate" | "ignored" | "rejected" | "pending" | "promoted" | "rewound" | "equivocation" | "alarm-cleared" | "peers-purged" | "stale";
 
 export interface ChainEvent {
   at: number;

@@ -1,7 +1,7 @@
 // Example-based tests of the per-chain state machine, one block per rule (issue 3, protocol notes
 // §8.2, §8.4, §8.6, §8.7). Pure code, run inside workerd (the runtime it ships in).
 import { describe, expect, it } from "vitest";
-import { ChainMachine, decayed, isGraylisted, LIMITS, SCORING } from "../../src/durable/machine.ts";
+import { ChainMachine, decayed, isGraylisted, LIMITS, PEER_RECORD_BYTES, SCORING } from "../../src/durable/machine.ts";
 import {
   advanceThrough,
   applyChanges,
@@ -566,33 +566,83 @@ describe("peer scores", () => {
     expect(peers.filter((p) => p.peerId.startsWith("bad"))).toHaveLength(Math.floor((LIMITS.peers + 50) / 2));
     expect(m.takeChanges().peersDelete.length).toBeGreaterThanOrEqual(51);
   });
+
+  it(`bounds the table in bytes too (LIMITS.peerBytes ${LIMITS.peerBytes}): 2,000 ids of 64 KB never add up`, () => {
+    const m = new ChainMachine();
+    const bytes = () => m.peers(T0).reduce((n, p) => n + p.peerId.length + PEER_RECORD_BYTES, 0);
+    for (let i = 0; i < 5; i++) m.admit({ peer: "villain", verdict: "reject", reason: "x" }, T0);
+    // longer than the whole budget: not recorded at all
+    m.admit({ peer: "x".repeat(LIMITS.peerBytes), verdict: "reject", reason: "x" }, T0);
+    expect(m.peers(T0).map((p) => p.peerId)).toEqual(["villain"]);
+    for (let i = 0; i < 2_000; i++) m.admit({ peer: `${i}-`.padEnd(65_536, "Q"), verdict: "reject", reason: "x" }, T0);
+    expect(bytes()).toBeLessThanOrEqual(LIMITS.peerBytes);
+    expect(m.peers(T0).length).toBeLessThan(10);
+    expect(m.peer("villain", T0)?.score).toBe(5 * SCORING.reject); // the strongest score stays
+    // a restore over a table filled before the bound: the strongest kept, the rest deleted from storage
+    const big = m.snapshot();
+    big.peers.push(...Array.from({ length: 2_000 }, (_, i) => ({ peerId: `old${i}-`.padEnd(65_536, "Q"), score: -1, accepted: 0, rejected: 1, updatedAt: T0 })));
+    const r = ChainMachine.restore(big);
+    expect(r.peers(T0).reduce((n, p) => n + p.peerId.length + PEER_RECORD_BYTES, 0)).toBeLessThanOrEqual(LIMITS.peerBytes);
+    expect(r.peer("villain", T0)).toBeDefined();
+    expect(r.takeChanges().peersDelete.length).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it("purges one peer or all of them on an operator's request, and says so once", () => {
+    const m = new ChainMachine();
+    for (const p of ["a", "b", "c"]) m.admit({ peer: p, verdict: "reject", reason: "x" }, T0);
+    m.takeChanges();
+    expect(m.purgePeers(T0 + 1, "b")).toBe(1);
+    expect(m.purgePeers(T0 + 1, "nobody")).toBe(0);
+    expect(m.peers(T0 + 1).map((p) => p.peerId).sort()).toEqual(["a", "c"]);
+    expect(m.purgePeers(T0 + 2)).toBe(2);
+    expect(m.peers(T0 + 2)).toEqual([]);
+    const c = m.takeChanges();
+    expect(c.peersDelete.sort()).toEqual(["a", "b", "c"]);
+    expect(c.events.map((e) => [e.kind, e.reason])).toEqual([
+      ["peers-purged", "1 peer purged by operator"],
+      ["peers-purged", "2 peers purged by operator"],
+    ]);
+    // the byte count follows: the table fills up again to the same bound
+    for (let i = 0; i < LIMITS.peers; i++) m.admit({ peer: `p${i}`, verdict: "reject", reason: "x" }, T0 + 3);
+    expect(m.peers(T0 + 3)).toHaveLength(LIMITS.peers);
+  });
 });
 
 describe("nonces", () => {
   it("rejects a replay within validity and accepts the key again after it expired", () => {
     const m = new ChainMachine();
     expect(m.nonceUsed("r1:n1", T0)).toBe(false);
-    expect(m.claimNonce("r1:n1", T0 + 31_000, T0)).toBe(true);
+    expect(m.claimNonce("r1:n1", T0 + 31_000, T0)).toBe("claimed");
     expect(m.nonceUsed("r1:n1", T0 + 30_999)).toBe(true);
-    expect(m.claimNonce("r1:n1", T0 + 31_000, T0 + 30_999)).toBe(false);
-    expect(m.claimNonce("r2:n1", T0 + 31_000, T0)).toBe(true); // per relay
+    expect(m.claimNonce("r1:n1", T0 + 31_000, T0 + 30_999)).toBe("replay");
+    expect(m.claimNonce("r2:n1", T0 + 31_000, T0)).toBe("claimed"); // per relay
     expect(m.nonceExpiry("r1:n1")).toBe(T0 + 31_000);
     expect(m.nonceUsed("r1:n1", T0 + 31_000)).toBe(false); // expired
-    expect(m.claimNonce("r1:n1", T0 + 62_000, T0 + 31_000)).toBe(true);
+    expect(m.claimNonce("r1:n1", T0 + 62_000, T0 + 31_000)).toBe("claimed");
     expect(m.nonceExpiry("r1:n1")).toBe(T0 + 62_000);
     expect(m.takeChanges().noncesPut).toEqual(["r1:n1", "r2:n1", "r1:n1"]);
   });
 
-  it(`is bounded by LIMITS.nonces (${LIMITS.nonces}): expired ones go first, then the oldest`, () => {
+  it(`is bounded by LIMITS.nonces (${LIMITS.nonces}): expired ones make room, an unexpired one is never evicted (full → refused)`, () => {
     const m = new ChainMachine();
-    for (let i = 0; i < LIMITS.nonces; i++) m.claimNonce(`k${i}`, i < 10 ? T0 + 1 : T0 + 60_000, T0);
-    expect(m.claimNonce("fresh1", T0 + 60_000, T0 + 2)).toBe(true); // the 10 expired ones are dropped
+    for (let i = 0; i < LIMITS.nonces; i++) expect(m.claimNonce(`k${i}`, i < 10 ? T0 + 1 : T0 + 60_000, T0)).toBe("claimed");
+    expect(m.nonceRoom(T0)).toBe(false);
+    expect(m.claimNonce("early", T0 + 60_000, T0)).toBe("full");
+    expect(m.claimNonce("fresh1", T0 + 60_000, T0 + 2)).toBe("claimed"); // the 10 expired ones are dropped
     expect(m.nonceExpiry("k0")).toBeUndefined();
+    for (let i = 0; i < 9; i++) expect(m.claimNonce(`more${i}`, T0 + 60_000, T0 + 2)).toBe("claimed");
+    // Full of unexpired nonces: refused, and the oldest stays (it once went, and its request could be replayed).
+    expect(m.nonceRoom(T0 + 2)).toBe(false);
+    const before = m.takeChanges().noncesPut.length;
+    expect(m.claimNonce("more9", T0 + 60_000, T0 + 2)).toBe("full");
+    expect(m.takeChanges().noncesPut).toHaveLength(0);
+    expect(before).toBe(LIMITS.nonces + 10);
     expect(m.nonceExpiry("k10")).toBe(T0 + 60_000);
-    for (let i = 0; i < 20; i++) m.claimNonce(`more${i}`, T0 + 60_000, T0 + 2);
-    expect(m.snapshot().nonces.length).toBeLessThanOrEqual(LIMITS.nonces);
-    expect(m.nonceExpiry("k10")).toBeUndefined(); // the oldest unexpired went once full
-    expect(m.nonceExpiry("more19")).toBe(T0 + 60_000);
+    expect(m.claimNonce("k10", T0 + 90_000, T0 + 2)).toBe("replay");
+    expect(m.snapshot().nonces).toHaveLength(LIMITS.nonces);
+    // once they expire there is room again
+    expect(m.claimNonce("more9", T0 + 120_000, T0 + 60_000)).toBe("claimed");
+    expect(m.nonceCount).toBe(1); // all the others had expired: dropped to make room
   });
 
   it("tick() expires nonces", () => {

@@ -88,7 +88,7 @@ describe("MachineStore: persist → load", () => {
       expect(new MachineStore(storage).counters()).toEqual(new Map([["accept|advanced", 13], ["reject|signature-invalid", 1]]));
       // the restored machine goes on as the original would
       const r = new MachineStore(storage).load();
-      expect(r.claimNonce("relay1:abc", now + 40_000, now + 1)).toBe(false);
+      expect(r.claimNonce("relay1:abc", now + 40_000, now + 1)).toBe("replay");
       expect(r.admit({ peer: "p9", verdict: "accept", reason: "valid", number: 16n, hash: hashOf(16) }, T0 + 8).reason).toBe("already-seen");
       expect(r.decide(consolidated(14), T0 + 9).reason).toBe("halted-equivocation");
     });
@@ -254,8 +254,8 @@ describe("MachineStore: persist → load", () => {
       store.persist(m, new Map());
       expect(storage.sql.exec<{ key: string }>("SELECT key FROM nonces ORDER BY key").toArray().map((r) => r.key)).toEqual(["live", "recent"]);
       const r = new MachineStore(storage).load();
-      expect(r.claimNonce("live", now + 60_000, now + 1)).toBe(false); // still a replay after a restart
-      expect(r.claimNonce("recent", now + 60_000, now + 1)).toBe(true);
+      expect(r.claimNonce("live", now + 60_000, now + 1)).toBe("replay"); // still a replay after a restart
+      expect(r.claimNonce("recent", now + 60_000, now + 1)).toBe("claimed");
     });
   });
 
@@ -266,16 +266,18 @@ describe("MachineStore: persist → load", () => {
       const m = store.load();
       // the shell persists after every claim; here every 1000 claims
       for (let i = 0; i < LIMITS.nonces + 100; i++) {
-        m.claimNonce(`k${i}`, now + 31_000 + i, now);
+        expect(m.claimNonce(`k${i}`, now + 31_000 + i, now)).toBe(i < LIMITS.nonces ? "claimed" : "full");
         if (i % 1000 === 999 || i === LIMITS.nonces + 99) store.persist(m, new Map());
       }
-      // once full, the machine evicted the oldest 100 without reporting a delete: storage still holds them
-      expect(count(storage, "nonces")).toBe(LIMITS.nonces + 100);
+      expect(count(storage, "nonces")).toBe(LIMITS.nonces);
+      // a table the machine wrote before it refused when full: it evicted without reporting deletes
+      for (let i = 0; i < 100; i++) storage.sql.exec("INSERT INTO nonces (key, exp) VALUES (?, ?)", `old${i}`, now + 1_000 + i);
       const r = new MachineStore(storage).load();
-      expect(r.snapshot().nonces.length).toBeLessThanOrEqual(LIMITS.nonces);
-      expect(r.nonceExpiry(`k${LIMITS.nonces + 99}`)).toBe(now + 31_000 + LIMITS.nonces + 99);
-      r.claimNonce("one-more", now + 31_000, now);
-      expect(r.snapshot().nonces.length).toBeLessThanOrEqual(LIMITS.nonces);
+      expect(r.snapshot().nonces.length).toBe(LIMITS.nonces);
+      expect(r.nonceExpiry("old99")).toBeUndefined(); // the ones expiring soonest stay out
+      expect(r.nonceExpiry(`k${LIMITS.nonces - 1}`)).toBe(now + 31_000 + LIMITS.nonces - 1);
+      expect(r.claimNonce("one-more", now + 31_000, now)).toBe("full");
+      expect(r.snapshot().nonces.length).toBe(LIMITS.nonces);
     });
   });
 

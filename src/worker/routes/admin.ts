@@ -1,8 +1,10 @@
-// Operator routes, protected by the ADMIN_TOKEN secret (Authorization: Bearer <token>).
+// Operator routes, protected by the ADMIN_TOKEN secret (Authorization: Bearer <token>). No CORS
+// here (read.ts leaves these paths out): a browser page on another origin gets no preflight answer.
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { forgetSigners } from "../pipeline.ts";
 import { forgetChainIdChecks } from "../rpc.ts";
+import { unauthorized } from "../unauthorized.ts";
 
 export const admin = new Hono<AppEnv>();
 
@@ -19,9 +21,9 @@ async function tokenMatches(given: string, expected: string): Promise<boolean> {
 
 admin.use("/v1/chains/:chainId/admin/*", async (c, next) => {
   const s = c.var.settings;
-  if (!s.adminToken) return c.json({ error: "unauthorized", reason: "admin-disabled" }, 401);
+  if (!s.adminToken) return unauthorized(c, "admin", "admin-disabled");
   const m = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "");
-  if (!m || !(await tokenMatches(m[1]!, s.adminToken))) return c.json({ error: "unauthorized", reason: "bad-token" }, 401);
+  if (!m || !(await tokenMatches(m[1]!, s.adminToken))) return unauthorized(c, "admin", m ? "bad-token" : "no-token");
   await next();
 });
 
@@ -33,6 +35,17 @@ admin.post("/v1/chains/:chainId/admin/clear-alarm", async (c) => {
 });
 
 /**
+ * Forgets peer scores: every peer's, or one (`?peer=<id>`, any text: a table filled before ids were
+ * checked holds ids that are not peer ids). Relays stop applying a purged peer's graylisting.
+ */
+admin.post("/v1/chains/:chainId/admin/purge-peers", async (c) => {
+  const ch = c.var.chain;
+  const peer = c.req.query("peer");
+  const purged = await ch.stub.purgePeers(peer);
+  return c.json({ purged });
+});
+
+/**
  * Forgets this isolate's cached unsafe-block signer and node chain-id checks, so a signer rotation
  * or a re-pointed RPC endpoint applies at once instead of within a minute or five.
  */
@@ -41,3 +54,8 @@ admin.post("/v1/chains/:chainId/admin/refresh", async (c) => {
   forgetChainIdChecks();
   return c.json({ refreshed: true });
 });
+
+/** Whether a path is an admin route's (`/v1/chains/<id>/admin/…`): these get no CORS headers. */
+export function isAdminPath(path: string): boolean {
+  return /^\/v1\/chains\/[^/]+\/admin(\/|$)/.test(path);
+}

@@ -3,7 +3,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { SettleCheck, SettleRequest, SettleResponse } from "../../durable/chain-head.ts";
-import { AUTH_WINDOW_SECONDS, verifyIngest, type IngestResponse } from "../../protocol/ingest-auth.ts";
+import { AUTH_WINDOW_SECONDS, H, verifyIngest, type IngestResponse } from "../../protocol/ingest-auth.ts";
+import { isPeerId } from "../../protocol/peer-id.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
 import { CROSS_SAFE_VERSION, parseTopic } from "../../protocol/topic.ts";
@@ -13,6 +14,8 @@ import { chainStub, withSettings, type AppEnv } from "../context.ts";
 import { chainRuntime, checkCandidate, resolveSigner } from "../pipeline.ts";
 import { RpcFault } from "../rpc.ts";
 import { ServerTiming } from "../server-timing.ts";
+import { unauthorized } from "../unauthorized.ts";
+import { claimUnservedNonce, nonceTableFull } from "../ingest-nonce.ts";
 
 export const ingest = new Hono<AppEnv>();
 
@@ -31,12 +34,19 @@ ingest.post(
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const nowMs = Date.now();
     const auth = await verifyIngest(s.relaySecrets, "POST", new URL(c.req.url).pathname, c.req.raw.headers, raw, Math.floor(nowMs / 1000));
-    if (!auth.ok) return c.json({ error: "unauthorized", reason: auth.reason }, 401);
+    if (!auth.ok) return unauthorized(c, "ingest", auth.reason, { relay: c.req.header(H.relay) });
     const { meta } = auth;
+    // Scores and events are keyed by it: checked before anything is recorded (issue 10).
+    if (!isPeerId(meta.peerId)) return c.json({ error: "bad-peer-id", message: `${H.peer} is not a libp2p peer id` }, 400);
 
     const topic = parseTopic(meta.topic);
     const chain = topic && topic.kind === "cross-safe" ? s.chains.get(topic.chainId.toString()) : undefined;
-    if (!topic || !chain) return c.json({ verdict: "ignore", reason: "chain-not-served", messageId: "" } satisfies IngestResponse);
+    if (!topic || !chain) {
+      const claim = await claimUnservedNonce(c.env, s, topic?.chainId, meta.relayId, auth.nonce, auth.timestamp);
+      if (claim === "replay") return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
+      if (claim === "full") return nonceTableFull(c);
+      return c.json({ verdict: "ignore", reason: "chain-not-served", messageId: "" } satisfies IngestResponse);
+    }
 
     const chainId = topic.chainId.toString();
     const stub = chainStub(c.env, chainId);
@@ -94,7 +104,7 @@ ingest.post(
     let d: SettleResponse;
     try {
       d = await settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
-      if (!d.replay && d.needsCheck) d = await settle({ ...req, check: await check() });
+      if (!d.replay && !d.refused && d.needsCheck) d = await settle({ ...req, check: await check() });
     } catch (e) {
       // The object failed (a storage write rolled back, an overload, a reset): nothing was recorded,
       // the nonce neither. 503 tells the relay to retry the message; it is not a verdict.
@@ -102,7 +112,8 @@ ingest.post(
       return c.json({ error: "unavailable", reason: "durable-object-failed" }, 503, { "retry-after": "1" });
     }
     c.header("Server-Timing", timing.header());
-    if (d.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
+    if (d.replay) return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
+    if (d.refused) return nonceTableFull(c);
     if (d.head === null) headHints.delete(chainId);
     else headHints.set(chainId, d.head);
     return c.json({ ...base, verdict: d.verdict, reason: d.reason } satisfies IngestResponse);

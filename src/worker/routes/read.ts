@@ -1,10 +1,12 @@
-// Public read API: the cross-safe head and its context. CORS on, cacheable for 1 s.
+// Public read API: the cross-safe head and its context. CORS on (except for the admin routes),
+// cacheable for 1 s.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { jsonSafe, type AppEnv } from "../context.ts";
 import { l2RefJson } from "../../protocol/block-ref.ts";
-import { toHex } from "../../protocol/hex.ts";
+import { EVIDENCE_PAGE, type EvidenceRole, type EvidenceSummary } from "../../durable/evidence-page.ts";
 import type { CrossSafeHead } from "../../durable/types.ts";
+import { isAdminPath } from "./admin.ts";
 
 export const read = new Hono<AppEnv>();
 
@@ -13,7 +15,8 @@ function headJson(head: CrossSafeHead) {
   return { ...l2RefJson(head), updatedAt: new Date(head.updatedAt).toISOString(), replaced: head.replaced !== false, replacement: head.replaced || null };
 }
 
-read.use("/v1/chains/:chainId/*", cors({ origin: "*", allowMethods: ["GET", "POST", "OPTIONS"] }));
+const publicCors = cors({ origin: "*", allowMethods: ["GET", "POST", "OPTIONS"] });
+read.use("/v1/chains/:chainId/*", (c, next) => (isAdminPath(c.req.path) ? next() : publicCors(c, next)));
 read.use("/v1/chains/:chainId/*", async (c, next) => {
   await next();
   if (c.req.method === "GET" && c.res.status === 200 && !c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "public, max-age=1");
@@ -47,17 +50,40 @@ read.get("/v1/chains/:chainId/peers", async (c) => {
   return c.json(await ch.stub.peers());
 });
 
+// Equivocation evidence: summaries in pages (`?cursor=<next>&limit=<1…100>`), then each gossip
+// message on its own, as the raw bytes received (snappy-compressed; `op-follow inspect` reads them).
 read.get("/v1/chains/:chainId/evidence", async (c) => {
   const ch = c.var.chain;
-  const ev = await ch.stub.evidence();
-  const hex = (b: Uint8Array | null) => (b ? toHex(b) : null);
-  return c.json({
-    evidence: ev.map((e) => ({
-      id: e.id,
-      at: new Date(e.at).toISOString(),
-      number: e.number.toString(),
-      existing: { hash: e.existing.hash, messageId: e.existing.messageId, message: hex(e.existing.raw) },
-      conflicting: { hash: e.conflicting.hash, messageId: e.conflicting.messageId, peer: e.conflicting.peer, message: hex(e.conflicting.raw) },
-    })),
-  });
+  const cursor = c.req.query("cursor") ?? "0";
+  const limit = c.req.query("limit") ?? String(EVIDENCE_PAGE.default);
+  if (!/^\d{1,15}$/.test(cursor)) return c.json({ error: "bad-request", message: "cursor: expected the `next` of a previous page" }, 400);
+  if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1) return c.json({ error: "bad-request", message: `limit: expected 1…${EVIDENCE_PAGE.max}` }, 400);
+  const page = await ch.stub.evidencePage(Number(cursor), Number(limit));
+  return c.json({ evidence: page.evidence.map((e) => evidenceJson(ch.id, e)), next: page.next === null ? null : String(page.next) });
 });
+
+read.get("/v1/chains/:chainId/evidence/:id{[0-9]{1,15}}", async (c) => {
+  const ch = c.var.chain;
+  const e = await ch.stub.evidenceSummary(Number(c.req.param("id")));
+  if (!e) return c.json({ error: "not-found", message: "no such evidence" }, 404);
+  return c.json(evidenceJson(ch.id, e));
+});
+
+read.get("/v1/chains/:chainId/evidence/:id{[0-9]{1,15}}/messages/:role{existing|conflicting}", async (c) => {
+  const ch = c.var.chain;
+  const raw = await ch.stub.evidenceMessage(Number(c.req.param("id")), c.req.param("role") as EvidenceRole);
+  if (raw === undefined) return c.json({ error: "not-found", message: "no such evidence" }, 404);
+  if (raw === null) return c.json({ error: "not-found", message: "not kept: the block's message was no longer stored when the conflict was seen" }, 404);
+  return c.body(raw as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/octet-stream" });
+});
+
+function evidenceJson(chainId: string, e: EvidenceSummary) {
+  const base = `/v1/chains/${chainId}/evidence/${e.id}/messages`;
+  return {
+    id: e.id,
+    at: new Date(e.at).toISOString(),
+    number: e.number.toString(),
+    existing: { ...e.existing, message: e.existing.bytes === null ? null : `${base}/existing` },
+    conflicting: { ...e.conflicting, message: `${base}/conflicting` },
+  };
+}
