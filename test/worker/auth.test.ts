@@ -1,12 +1,34 @@
-// Relay authentication on POST /v1/ingest: every failure is a 401 (or 413 for size) and changes nothing.
+// Relay authentication on POST /v1/ingest: every failure is a 401 (or 413 for size) and changes
+// nothing. A 401 says only "unauthorized" (a reason would tell an outsider which relay ids exist);
+// the reason is in the Worker's log.
 import { SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MAX_GOSSIP_SIZE } from "../../src/protocol/snappy.ts";
 import { H } from "../../src/protocol/ingest-auth.ts";
-import { control, crossSafe, heads, ingest, peers, signed, status } from "./harness.ts";
+import { TEST_RELAY_ID } from "./secrets.ts";
+import { admin, CHAIN_ID, control, crossSafe, heads, ingest, peers, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 freshWorld();
+
+/** What `f` made the Worker log as unauthorized requests (its console is this isolate's). */
+async function unauthorizedLogs(f: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const spy = vi.spyOn(console, "log");
+  try {
+    await f();
+    return spy.mock.calls.flatMap(([line]) => {
+      try {
+        const j = JSON.parse(String(line));
+        return j?.msg === "unauthorized" ? [j] : [];
+      } catch {
+        return [];
+      }
+    });
+  } finally {
+    spy.mockRestore();
+  }
+}
 
 /** Peer records with scores to whole points: scores decay continuously, a penalty is 10 points. */
 async function peerState() {
@@ -31,7 +53,7 @@ describe("ingest authentication", () => {
     ["unknown relay", (m) => ingest(m, { relay: "stranger" }), "unknown-relay"],
     ["wrong secret", (m) => ingest(m, { secret: "not-the-secret-0123456789abcdef012345" }), "bad-signature"],
     ["tampered body", (m) => ingest(m, { sendBody: Uint8Array.from(m, (b, i) => (i === 10 ? b ^ 1 : b)) }), "bad-signature"],
-    ["tampered peer id (would get an honest peer penalised)", (m) => ingest(m, { headers: (h) => void (h[H.peer] = "12D3KooWVictim") }), "bad-signature"],
+    ["tampered peer id (would get an honest peer penalised)", (m) => ingest(m, { headers: (h) => void (h[H.peer] = testPeerId("Victim")) }), "bad-signature"],
     ["tampered topic", (m) => ingest(m, { headers: (h) => void (h[H.topic] = "/optimism/10/0/cross-safe-blocks") }), "bad-signature"],
     ["tampered receive time", (m) => ingest(m, { headers: (h) => void (h[H.received] = "1") }), "bad-signature"],
     ["timestamp 31 s in the past", (m) => ingest(m, { nowSeconds: Math.floor(Date.now() / 1000) - 31 }), "stale"],
@@ -44,9 +66,11 @@ describe("ingest authentication", () => {
     it(`${name} → 401 ${reason}`, async () => {
       const h = await heads();
       const b = await signed(h.crossSafe);
-      const r = await unchanged(() => send(b.message));
+      let r!: Awaited<ReturnType<typeof send>>;
+      const logs = await unauthorizedLogs(async () => void (r = await unchanged(() => send(b.message))));
       expect(r.status).toBe(401);
-      expect(r.body).toEqual({ error: "unauthorized", reason });
+      expect(r.body).toEqual({ error: "unauthorized" });
+      expect(logs).toEqual([expect.objectContaining({ level: "warn", route: "ingest", reason })]);
     });
   }
 
@@ -55,8 +79,10 @@ describe("ingest authentication", () => {
     const b = await signed(h.crossSafe);
     const nonce = "00112233445566778899aabbccddeeff";
     expect((await ingest(b.message, { nonce })).body.verdict).toBe("accept");
-    const r = await unchanged(() => ingest(b.message, { nonce }));
-    expect({ status: r.status, body: r.body }).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
+    let r!: Awaited<ReturnType<typeof ingest>>;
+    const logs = await unauthorizedLogs(async () => void (r = await unchanged(() => ingest(b.message, { nonce }))));
+    expect({ status: r.status, body: r.body }).toEqual({ status: 401, body: { error: "unauthorized" } });
+    expect(logs).toEqual([expect.objectContaining({ reason: "replayed-nonce", relay: TEST_RELAY_ID })]);
   });
 
   it("a replay still being checked when the signing window closes is refused: the nonce outlives the checks", async () => {
@@ -69,8 +95,10 @@ describe("ingest authentication", () => {
       const nowSeconds = Math.floor(Date.now() / 1000) - 29; // the window closes in about a second
       const nonce = "0123456789abcdef0123456789abcdef";
       expect((await ingest(b.message, { nonce, nowSeconds })).body).toMatchObject({ verdict: "ignore", reason: "rpc-timeout:l2" });
-      const r = await unchanged(() => ingest(b.message, { nonce, nowSeconds }));
-      expect({ status: r.status, body: r.body }).toEqual({ status: 401, body: { error: "unauthorized", reason: "replayed-nonce" } });
+      let r!: Awaited<ReturnType<typeof ingest>>;
+      const logs = await unauthorizedLogs(async () => void (r = await unchanged(() => ingest(b.message, { nonce, nowSeconds }))));
+      expect({ status: r.status, body: r.body }).toEqual({ status: 401, body: { error: "unauthorized" } });
+      expect(logs).toEqual([expect.objectContaining({ reason: "replayed-nonce" })]);
     } finally {
       await control({ op: "faults.clear" });
     }
@@ -78,8 +106,8 @@ describe("ingest authentication", () => {
 
   it("a replayed nonce on a rejected message is refused too (the peer is not penalised twice)", async () => {
     const nonce = "ffeeddccbbaa99887766554433221100";
-    expect((await ingest(Uint8Array.of(1, 2, 3), { nonce, peer: "12D3KooWX" })).body.verdict).toBe("reject");
-    const r = await unchanged(() => ingest(Uint8Array.of(1, 2, 3), { nonce, peer: "12D3KooWX" }));
+    expect((await ingest(Uint8Array.of(1, 2, 3), { nonce, peer: testPeerId("X") })).body.verdict).toBe("reject");
+    const r = await unchanged(() => ingest(Uint8Array.of(1, 2, 3), { nonce, peer: testPeerId("X") }));
     expect(r.status).toBe(401);
   });
 
@@ -92,13 +120,24 @@ describe("ingest authentication", () => {
     expect(await res.json()).toMatchObject({ error: "too-large" });
   });
 
-  it("a message on a topic this deployment does not serve is ignored", async () => {
+  it("a message on a topic this deployment does not serve is ignored, once: its nonce is used up", async () => {
     const h = await heads();
     const b = await signed(h.crossSafe);
-    for (const topic of ["/optimism/10/0/cross-safe-blocks", "/optimism/901/3/blocks", "nonsense"]) {
-      const r = await unchanged(() => ingest(b.message, { topic }));
+    for (const [i, topic] of ["/optimism/10/0/cross-safe-blocks", `/optimism/${CHAIN_ID}/3/blocks`, "nonsense"].entries()) {
+      const nonce = `${i}`.repeat(32);
+      const r = await unchanged(() => ingest(b.message, { topic, nonce }));
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ verdict: "ignore", reason: "chain-not-served" });
+      // a replay of it is refused like any other
+      const again = await unchanged(() => ingest(b.message, { topic, nonce }));
+      expect({ status: again.status, body: again.body }).toEqual({ status: 401, body: { error: "unauthorized" } });
     }
+  });
+
+  it("admin routes answer 401 without a reason too", async () => {
+    let r!: Response;
+    const logs = await unauthorizedLogs(async () => void (r = await admin("refresh", "z".repeat(40))));
+    expect({ status: r.status, body: await r.json() }).toEqual({ status: 401, body: { error: "unauthorized" } });
+    expect(logs).toEqual([expect.objectContaining({ route: "admin", reason: "bad-token" })]);
   });
 });

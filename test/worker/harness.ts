@@ -5,6 +5,7 @@ import { inject } from "vitest";
 import { fromHex } from "../../src/protocol/hex.ts";
 import { signIngest } from "../../src/protocol/ingest-auth.ts";
 import { TEST_ADMIN_TOKEN, TEST_RELAY_ID, TEST_RELAY_SECRET } from "./secrets.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 export const chain = inject("workerChain");
 export const CHAIN_ID = chain.chainId;
@@ -64,7 +65,7 @@ export interface IngestOpts {
 }
 
 export async function ingest(message: Uint8Array, o: IngestOpts = {}): Promise<IngestResult> {
-  const meta = { relayId: o.relay ?? TEST_RELAY_ID, topic: o.topic ?? TOPIC, peerId: o.peer ?? "12D3KooWPeerA", receivedMs: Date.now() };
+  const meta = { relayId: o.relay ?? TEST_RELAY_ID, topic: o.topic ?? TOPIC, peerId: o.peer ?? testPeerId("PeerA"), receivedMs: Date.now() };
   const h = await signIngest(o.secret ?? TEST_RELAY_SECRET, meta, message, { ...(o.nowSeconds ? { nowSeconds: o.nowSeconds } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
   o.headers?.(h);
   const res = await SELF.fetch("http://follower/v1/ingest", { method: "POST", headers: { ...h, "content-type": "application/octet-stream" }, body: o.sendBody ?? message });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { control, crossSafe, heads, ingest, NOT_SEQUENCER_KEY, peers, runAlarm, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 freshWorld();
 
@@ -27,7 +28,7 @@ describe("ingest", () => {
     const h = await heads();
     const b = await signed(h.crossSafe);
     expect((await ingest(b.message)).body.verdict).toBe("accept");
-    const dup = await ingest(b.message, { peer: "12D3KooWPeerB" });
+    const dup = await ingest(b.message, { peer: testPeerId("PeerB") });
     expect(dup.body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
     expect(dup.timing).toMatch(/^settle;dur=\d+$/); // answered without the RPC checks
     expect((await crossSafe())!.number).toBe(Number(h.crossSafe));
@@ -68,11 +69,11 @@ describe("ingest", () => {
     const height = h.crossSafe - 1n; // cross-safe on the chain, but not yet in this follower's head
     const conflict = await control<{ hash: string }>({ op: "conflictingBlock", height: height.toString() });
     const bad = await signed(conflict.hash);
-    const r = await ingest(bad.message, { peer: "12D3KooWLiar" });
+    const r = await ingest(bad.message, { peer: testPeerId("Liar") });
     expect(r.body.verdict).toBe("reject");
     expect(r.body.reason).toMatch(/^consolidation-mismatch:/);
     expect(await crossSafe()).toBeNull();
-    const p = (await peers()).peers.find((x) => x.peerId === "12D3KooWLiar")!;
+    const p = (await peers()).peers.find((x) => x.peerId === testPeerId("Liar"))!;
     expect(p.score).toBeLessThan(0);
     expect(p.rejected).toBe(1);
   });
@@ -80,12 +81,12 @@ describe("ingest", () => {
   it("rejects a block not signed by the unsafe-block signer (read from L1 SystemConfig) and downscores the peer", async () => {
     const h = await heads();
     const forged = await signed(h.crossSafe, { privateKey: NOT_SEQUENCER_KEY });
-    const r = await ingest(forged.message, { peer: "12D3KooWForger" });
+    const r = await ingest(forged.message, { peer: testPeerId("Forger") });
     expect(r.body).toMatchObject({ verdict: "reject", reason: "wrong-signer" });
     expect(await crossSafe()).toBeNull();
-    const before = (await peers()).peers.find((x) => x.peerId === "12D3KooWForger")!.score;
-    for (let i = 0; i < 4; i++) await ingest(forged.message, { peer: "12D3KooWForger" });
-    const p = (await peers()).peers.find((x) => x.peerId === "12D3KooWForger")!;
+    const before = (await peers()).peers.find((x) => x.peerId === testPeerId("Forger"))!.score;
+    for (let i = 0; i < 4; i++) await ingest(forged.message, { peer: testPeerId("Forger") });
+    const p = (await peers()).peers.find((x) => x.peerId === testPeerId("Forger"))!;
     expect(p.score).toBeLessThan(before);
     expect(p.graylisted).toBe(true);
     // The real block still goes through from an honest peer.

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { TEST_ADMIN_TOKEN } from "./secrets.ts";
 import { admin, chainStub, control, crossSafe, getJson, heads, ingest, runAlarm, signed, status, CHAIN_ID } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 freshWorld();
 
@@ -16,7 +17,7 @@ describe("equivocation", () => {
     const st = await control<{ equivocations: { equivocating: string }[] }>({ op: "status" });
     const second = await signed(st.equivocations[0]!.equivocating);
 
-    const r = await ingest(second.message, { peer: "12D3KooWHonestRelayer" });
+    const r = await ingest(second.message, { peer: testPeerId("HonestRelayer") });
     // The relaying peer did nothing wrong: ignore, not reject.
     expect(r.body).toMatchObject({ verdict: "ignore", reason: "equivocation" });
     const s = await status();
@@ -93,8 +94,8 @@ describe("L2 reorg", () => {
 describe("persistence", () => {
   it("a restarted Durable Object resumes with the same head, history, scores and events", async () => {
     const h = await heads();
-    await ingest((await signed(h.crossSafe - 1n)).message, { peer: "12D3KooWGood" });
-    await ingest(Uint8Array.of(1, 2, 3), { peer: "12D3KooWBad" });
+    await ingest((await signed(h.crossSafe - 1n)).message, { peer: testPeerId("Good") });
+    await ingest(Uint8Array.of(1, 2, 3), { peer: testPeerId("Bad") });
     const before = { head: await crossSafe(), status: await status(), peers: (await getJson(`/v1/chains/${CHAIN_ID}/peers`)).body };
     await evictDurableObject(chainStub());
     const after = { head: await crossSafe(), status: await status(), peers: (await getJson(`/v1/chains/${CHAIN_ID}/peers`)).body };

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { admin, control, crossSafe, heads, ingest, runAlarm, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 freshWorld();
 
@@ -28,7 +29,7 @@ describe("RPC faults", () => {
     const b = await signed(h.crossSafe);
     expect((await ingest(b.message)).body).toMatchObject({ verdict: "accept", reason: "advanced" });
     for (const endpoint of ["l1", "l2", "rollup"]) await control({ op: "faults.add", rule: { endpoint, fault: { kind: "http-status", status: 500 } } });
-    expect((await ingest(b.message, { peer: "12D3KooWPeerB" })).body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
+    expect((await ingest(b.message, { peer: testPeerId("PeerB") })).body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
     expect((await ingest((await signed(h.crossSafe - 1n)).message)).body).toMatchObject({ verdict: "ignore", reason: "below-history" });
     // a block above the head does need them
     expect((await ingest((await signed(h.crossSafe + 1n)).message)).body).toMatchObject({ verdict: "ignore", reason: /^rpc-http-error:/ });
