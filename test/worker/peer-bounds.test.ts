@@ -2,9 +2,12 @@
 // anyone fill the table with 2,000 ids of 64 KB, after which /peers answered 503 for good. Peer ids
 // are now checked as libp2p peer ids before anything changes, the table is bounded in bytes as well
 // as in count, and an operator can purge it.
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { peerToJson } from "../../src/durable/codec.ts";
+import { LIMITS, PEER_RECORD_BYTES } from "../../src/durable/machine.ts";
 import { TEST_ADMIN_TOKEN } from "./secrets.ts";
-import { admin, CHAIN_ID, getJson, heads, ingest, peers, signed, status } from "./harness.ts";
+import { admin, CHAIN_ID, chainStub, getJson, heads, ingest, peers, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
 
@@ -15,7 +18,8 @@ describe("peer ids from relays", () => {
     const h = await heads();
     const honest = testPeerId("honest");
     expect((await ingest((await signed(h.crossSafe)).message, { peer: honest })).body.verdict).toBe("accept");
-    const before = { peers: await peers(), events: (await status())["events"] };
+    const table = async () => (await peers()).peers.map(({ peerId, accepted, rejected }) => ({ peerId, accepted, rejected })); // scores decay
+    const before = { peers: await table(), events: (await status())["events"] };
     const junk = Uint8Array.of(1, 2, 3); // a reject would cost the peer: the worst case for the table
     const statuses = new Map<number, number>();
     for (let batch = 0; batch < 40; batch++) {
@@ -27,7 +31,8 @@ describe("peer ids from relays", () => {
     expect(Object.fromEntries(statuses)).toEqual({ 400: 2000 });
     const r = await getJson<{ peers: { peerId: string }[] }>(`/v1/chains/${CHAIN_ID}/peers`);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual(before.peers);
+    expect(r.body.peers.map((p) => p.peerId)).toEqual([honest]);
+    expect(await table()).toEqual(before.peers);
     expect((await status())["events"]).toEqual(before.events);
   });
 
@@ -43,6 +48,27 @@ describe("peer ids from relays", () => {
     ];
     for (const peer of forms) expect((await ingest(Uint8Array.of(1, 2, 3), { peer })).body.verdict).toBe("reject");
     expect((await peers()).peers.map((p) => p.peerId).sort()).toEqual([...forms].sort());
+  });
+});
+
+describe("a peer table filled before ids were checked", () => {
+  it("is cut to its byte bound when the object restarts: /peers answers again", async () => {
+    const stub = chainStub();
+    await stub.peers(); // creates the object and its tables
+    await runInDurableObject(stub, (_i: unknown, state: DurableObjectState) => {
+      for (let i = 0; i < 600; i++) {
+        const peerId = `${i}-`.padEnd(65_536, "Q");
+        state.storage.sql.exec("INSERT INTO peers (peer_id, json) VALUES (?, ?)", peerId, peerToJson({ peerId, score: -10, accepted: 0, rejected: 1, updatedAt: Date.now() }));
+      }
+    });
+    await abortAllDurableObjects();
+    const r = await getJson<{ peers: { peerId: string }[] }>(`/v1/chains/${CHAIN_ID}/peers`);
+    expect(r.status).toBe(200);
+    expect(r.body.peers.reduce((n, p) => n + p.peerId.length + PEER_RECORD_BYTES, 0)).toBeLessThanOrEqual(LIMITS.peerBytes);
+    // the rest is deleted from storage with the next write (here: the operator's purge)
+    expect(await (await admin("purge-peers", TEST_ADMIN_TOKEN)).json()).toEqual({ purged: r.body.peers.length });
+    const rows = await runInDurableObject(chainStub(), (_i: unknown, state: DurableObjectState) => state.storage.sql.exec<{ c: number }>("SELECT COUNT(*) AS c FROM peers").one().c);
+    expect(rows).toBe(0);
   });
 });
 
