@@ -64,6 +64,9 @@ export class IngestStub {
   readonly rejectsByPeer = new Map<string, number>();
   /** answer every ingest with this status instead (e.g. 503 while "restarting") */
   failWith: number | undefined;
+  /** the body and headers of those answers */
+  failBody: unknown = { error: "unavailable" };
+  failHeaders: Record<string, string> = {};
   /** delay before answering, ms */
   delayMs = 0;
   /** override the verdict */
@@ -122,7 +125,7 @@ export class IngestStub {
       return send(200, { peers, graylistThreshold: -40 });
     }
     if (req.method !== "POST" || url.pathname !== INGEST_PATH) return send(404, { error: "not found" });
-    if (this.failWith) return send(this.failWith, { error: "unavailable" });
+    if (this.failWith) return send(this.failWith, this.failBody, this.failHeaders);
     const headers = { get: (n: string) => (req.headers[n.toLowerCase()] as string | undefined) ?? null };
     const v = await verifyIngest(this.o.secrets, "POST", url.pathname, headers, body, Math.floor(Date.now() / 1000));
     if (!v.ok) {

@@ -116,6 +116,23 @@ describe("forwarder", () => {
     expect(stub.received.length).toBe(1);
   });
 
+  it("retries the Worker's fail-closed 503 (its nonce table is full) until it has room, then delivers", async () => {
+    const f = make();
+    stub.failWith = 503;
+    stub.failBody = { error: "unavailable", reason: "nonce-table-full" }; // src/worker/ingest-nonce.ts
+    stub.failHeaders = { "retry-after": "1" };
+    const j = await job("accept", "nonces-full");
+    f.submit(j);
+    await waitFor(() => stub.requests.length >= 2, 5_000, "two refusals");
+    expect(reports).toEqual([]); // no verdict while refused: nothing was decided
+    stub.failWith = undefined;
+    await f.idle();
+    expect(reports).toEqual([{ msgId: j.msgId, source: PEER, verdict: "accept" }]);
+    expect(events[0]).toMatchObject({ source: "worker", verdict: "accept" });
+    expect(metrics.retries.get({ cause: "5xx" })).toBeGreaterThanOrEqual(2);
+    expect(stub.received.length).toBe(1);
+  });
+
   it("treats 401 as a transport failure: never REJECTs, IGNOREs at the deadline", async () => {
     const f = make({ secret: "wrong-secret-0123456789", deadlineMs: 600 });
     const j = await job("reject", "bad-auth");

@@ -25,6 +25,11 @@ ops.get("/metrics", async (c) => {
     "# HELP op_follow_messages_total Gossip messages decided, by verdict and reason.",
     "# TYPE op_follow_messages_total counter",
   ];
+  // "refused|<reason>" counters: requests answered 503 without a decision (relays retry them)
+  const refused: string[] = [
+    "# HELP op_follow_ingest_refused_total Ingest requests refused undecided with a 503 (the relay retries), by reason.",
+    "# TYPE op_follow_ingest_refused_total counter",
+  ];
   const gauges: Record<string, { help: string; rows: string[] }> = {
     op_follow_cross_safe_head: { help: "Cross-safe head block number.", rows: [] },
     op_follow_local_safe: { help: "Last local-safe block number seen from the follower's op-node.", rows: [] },
@@ -34,12 +39,17 @@ ops.get("/metrics", async (c) => {
     op_follow_peers: { help: "Peers with a score.", rows: [] },
     op_follow_peers_graylisted: { help: "Peers below the graylist threshold.", rows: [] },
     op_follow_evidence: { help: "Stored equivocation evidence records.", rows: [] },
+    op_follow_nonces: { help: "Request nonces held (replay protection); at the table's bound new requests are refused.", rows: [] },
   };
   for (const id of s.chains.keys()) {
     const m = await chainStub(c.env, id).metrics();
     const chain = `chain="${label(id)}"`;
     for (const [k, v] of Object.entries(m.counters)) {
       const [verdict, reason] = k.split("|");
+      if (verdict === "refused") {
+        refused.push(`op_follow_ingest_refused_total{${chain},reason="${label(reason ?? "")}"} ${v}`);
+        continue;
+      }
       lines.push(`op_follow_messages_total{${chain},verdict="${label(verdict ?? "")}",reason="${label(reason ?? "")}"} ${v}`);
     }
     const put = (name: string, v: bigint | number | null) => v !== null && gauges[name]!.rows.push(`${name}{${chain}} ${v}`);
@@ -51,7 +61,9 @@ ops.get("/metrics", async (c) => {
     put("op_follow_peers", m.peers);
     put("op_follow_peers_graylisted", m.graylisted);
     put("op_follow_evidence", m.evidence);
+    put("op_follow_nonces", m.nonces);
   }
+  lines.push(...refused);
   for (const [name, g] of Object.entries(gauges)) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, ...g.rows);
   return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
 });
