@@ -6,8 +6,11 @@
 // OP_FOLLOW_<COMMAND>_FOO_BAR (envNameOf); a secret read from a file (--x-file) may instead be given
 // itself in OP_FOLLOW_<COMMAND>_X. Names that broke the rule are still read, with a warning. Values are checked through `Flags`, which collects every problem so that
 // one CliConfigError tells the operator everything that is wrong at once.
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { readBoundedFile } from "../node/bounded-file.ts";
+
+/** A secret (relay secret, signer key) is a line of text: a larger file is not one. */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 export interface FlagSpec {
   name: string;
@@ -225,9 +228,11 @@ export class Flags {
     if (file && inEnv) this.problem(`give the ${noun} either with --${fileFlag} or in ${envName}, not both`);
     else if (file) {
       try {
-        return { text: (await readFile(file, "utf8")).replace(/\r?\n$/, ""), where: `--${fileFlag} ${file}` };
+        const f = await readBoundedFile(file, MAX_SECRET_FILE_BYTES, `--${fileFlag}`);
+        if (f) return { text: f.bytes.toString("utf8").replace(/\r?\n$/, ""), where: `--${fileFlag} ${file}` };
+        this.problem(`--${fileFlag}: cannot read ${file}: ENOENT`);
       } catch (e) {
-        this.problem(`--${fileFlag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        this.problem((e as Error).message);
       }
     } else if (inEnv) return { text: inEnv, where: envName };
     else this.problem(`a ${noun} is required: --${fileFlag} <path> or ${envName}`);

@@ -4,13 +4,15 @@
 // At-most-once: a block is recorded as `inflight` *before* it is handed to gossipsub and confirmed
 // after. A crash in between leaves it recorded, so it is never published a second time; the cost is
 // that a block might not go out at all, which followers tolerate (the next one advances their head).
-import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../node/atomic-write.ts";
+import { readBoundedFile } from "../node/bounded-file.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { HeadRef } from "./sync-status.ts";
 
 /** Published blocks remembered (duplicate check and reorg fork-point search). */
 export const PUBLISHED_MEMORY = 512;
+/** 512 published blocks are ~60 KB as written: a larger file is not ours. */
+export const MAX_STATE_FILE_BYTES = 1024 * 1024;
 
 export interface PublisherState {
   chainId: bigint;
@@ -49,13 +51,24 @@ interface StateJson {
 
 const refJson = (r: HeadRef | null): { number: string; hash: string } | null => (r ? { number: r.number.toString(), hash: r.hash } : null);
 
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * A decimal uint64 (block numbers and chain ids are uint64 in op-node): a larger number would be
+ * accepted here and then fail every poll, so it is refused on load.
+ */
+function parseUint64(v: unknown, what: string): bigint {
+  if (typeof v !== "string" || !/^\d{1,20}$/.test(v)) throw new Error(`${what}: expected a decimal string of at most 20 digits`);
+  const n = BigInt(v);
+  if (n > UINT64_MAX) throw new Error(`${what}: ${v} does not fit in 64 bits`);
+  return n;
+}
+
 function parseRef(v: unknown, what: string): HeadRef | null {
   if (v === null || v === undefined) return null;
   const r = v as { number?: unknown; hash?: unknown };
-  if (typeof r.number !== "string" || !/^\d+$/.test(r.number) || typeof r.hash !== "string" || !/^0x[0-9a-f]{64}$/.test(r.hash)) {
-    throw new Error(`${what}: expected {number: "<decimal>", hash: "0x<64 hex>"}`);
-  }
-  return { number: BigInt(r.number), hash: r.hash as Hash };
+  if (typeof r !== "object" || typeof r.hash !== "string" || !/^0x[0-9a-f]{64}$/.test(r.hash)) throw new Error(`${what}: expected {number: "<decimal>", hash: "0x<64 hex>"}`);
+  return { number: parseUint64(r.number, `${what}.number`), hash: r.hash as Hash };
 }
 
 export function stateToJson(s: PublisherState): string {
@@ -77,26 +90,21 @@ export function stateFromJson(text: string): PublisherState {
     throw new Error(`not JSON (${(e as Error).message})`);
   }
   if (typeof j !== "object" || j === null || j.version !== 1) throw new Error("unknown format (expected version 1)");
-  if (typeof j.chainId !== "string" || !/^\d+$/.test(j.chainId)) throw new Error("chainId: expected a decimal string");
+  const chainId = parseUint64(j.chainId, "chainId");
   if (!Array.isArray(j.published)) throw new Error("published: expected an array");
   const published = j.published.map((p, i) => {
     if (!Array.isArray(p)) throw new Error(`published[${i}]: expected [number, hash]`);
     return parseRef({ number: p[0], hash: p[1] }, `published[${i}]`)!;
   });
-  return { chainId: BigInt(j.chainId), cursor: parseRef(j.cursor, "cursor"), published, inflight: parseRef(j.inflight, "inflight") };
+  return { chainId, cursor: parseRef(j.cursor, "cursor"), published, inflight: parseRef(j.inflight, "inflight") };
 }
 
 /** The saved state, or null when the file does not exist. Throws (naming the file) when it is unreadable or malformed. */
 export async function loadState(path: string): Promise<PublisherState | null> {
-  let text: string;
+  const file = await readBoundedFile(path, MAX_STATE_FILE_BYTES, "state file");
+  if (file === undefined) return null;
   try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new Error(`state file ${path}: ${(e as Error).message}`);
-  }
-  try {
-    return stateFromJson(text);
+    return stateFromJson(file.bytes.toString("utf8"));
   } catch (e) {
     throw new Error(`state file ${path}: ${(e as Error).message}`);
   }

@@ -2,13 +2,13 @@
 // peerstore under --p2p.peerstore.path). A small JSON file — {"version":1,"bans":{"<peer id>":<ban end,
 // ms since epoch>}} — read at start and rewritten whole (src/node/atomic-write.ts: a crash or power
 // loss leaves the old or the new file, never half of one) shortly after a ban and at shutdown.
-import { peerIdFromString } from "@libp2p/peer-id";
-import { readFile, stat } from "node:fs/promises";
+import { readBoundedFile } from "../node/bounded-file.ts";
 import { writeFileAtomic } from "../node/atomic-write.ts";
 import { CoalescedWriter } from "../node/coalesced-writer.ts";
+import { isPeerId } from "../protocol/peer-id.ts";
 
 export const BAN_FILE_VERSION = 1;
-/** A file larger than this was not written by us (8192 bans are ~0.6 MB): it is not read. */
+/** A file larger than this was not written by us (8192 bans are ~0.6 MB): the relay refuses to start. */
 export const MAX_BAN_FILE_BYTES = 8 * 2 ** 20;
 
 export interface BanFileContents {
@@ -18,17 +18,15 @@ export interface BanFileContents {
   warning?: string;
 }
 
-/** Reads a ban file; a missing file is no bans. Never throws for bad content: it is skipped with a warning. */
+/**
+ * Reads a ban file; a missing file is no bans. Bad content is skipped with a warning (the file is
+ * rewritten on the next ban); a file that is not a regular file of at most MAX_BAN_FILE_BYTES, or
+ * cannot be read, throws: that is not our file, and an operator should look.
+ */
 export async function readBanFile(path: string, now: number = Date.now()): Promise<BanFileContents> {
-  let text: string;
-  try {
-    const size = (await stat(path)).size;
-    if (size > MAX_BAN_FILE_BYTES) return { bans: [], warning: `ban file ${path} is ${size} bytes, more than ${MAX_BAN_FILE_BYTES}; starting with no bans` };
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { bans: [] };
-    return { bans: [], warning: `cannot read ban file ${path}: ${(e as Error).message}; starting with no bans` };
-  }
+  const file = await readBoundedFile(path, MAX_BAN_FILE_BYTES, "ban file");
+  if (file === undefined) return { bans: [] };
+  const text = file.bytes.toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -46,14 +44,6 @@ export async function readBanFile(path: string, now: number = Date.now()): Promi
     else if (until > now) bans.push([peer, until]);
   }
   return invalid ? { bans, warning: `ban file ${path}: skipped ${invalid} invalid entr${invalid === 1 ? "y" : "ies"}` } : { bans };
-}
-
-function isPeerId(s: string): boolean {
-  try {
-    return peerIdFromString(s).toString() === s;
-  } catch {
-    return false;
-  }
 }
 
 /** Writes the bans atomically (temp file in the same directory, then rename). */

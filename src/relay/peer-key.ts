@@ -3,8 +3,12 @@
 // op-node key. Created on first run with mode 0600; never logged.
 import { generateKeyPair, privateKeyFromRaw } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { readBoundedFile } from "../node/bounded-file.ts";
+
+/** The hex of 32 bytes and a line end, with room for whitespace: anything larger is not a key file. */
+export const MAX_KEY_FILE_BYTES = 4096;
 
 export interface LoadedKey {
   key: PrivateKey;
@@ -14,14 +18,9 @@ export interface LoadedKey {
 }
 
 export async function loadOrCreatePeerKey(path: string): Promise<LoadedKey> {
-  let text: string | undefined;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`cannot read key file ${path}: ${(e as Error).message}`);
-  }
-  if (text !== undefined) {
-    const hex = text.trim().replace(/^0x/i, "");
+  const file = await readBoundedFile(path, MAX_KEY_FILE_BYTES, "key file");
+  if (file !== undefined) {
+    const hex = file.bytes.toString("utf8").trim().replace(/^0x/i, "");
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`key file ${path}: expected the hex of a 32-byte secp256k1 private key`);
     let key: PrivateKey;
     try {
@@ -29,7 +28,7 @@ export async function loadOrCreatePeerKey(path: string): Promise<LoadedKey> {
     } catch (e) {
       throw new Error(`key file ${path}: not a valid secp256k1 private key (${(e as Error).message})`);
     }
-    const mode = (await stat(path)).mode & 0o777;
+    const mode = file.mode;
     const out: LoadedKey = { key, created: false };
     if (mode & 0o077) out.permissionWarning = `key file ${path} has mode ${mode.toString(8)}; 600 is expected`;
     return out;
