@@ -28,6 +28,8 @@ export interface IngestBenchResult {
 
 const RELAY = "bench-relay";
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+/** A valid libp2p peer id (the Worker refuses anything else): an Ed25519 one, as a relay would report. */
+const PEER = "12D3KooWNczqYkqRLXerJEUg9UepnDSF3qtUodM7PNQerwSZU5DS";
 
 function summary(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
@@ -57,7 +59,7 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
 
     const phases = new Map<string, number[]>();
     const ingestOnce = async (message: Uint8Array): Promise<number> => {
-      const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: "12D3KooWBench", receivedMs: Date.now() }, message);
+      const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: PEER, receivedMs: Date.now() }, message);
       const t = performance.now();
       const res = await fetch(`${worker.url}/v1/ingest`, { method: "POST", headers: { ...headers, "content-type": "application/octet-stream" }, body: message as Uint8Array<ArrayBuffer> });
       const body = (await res.json()) as { verdict?: string; reason?: string };

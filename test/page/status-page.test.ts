@@ -9,10 +9,12 @@ import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.
 import { startWorkerDev, type WorkerDev } from "../../src/devnet/worker-dev.ts";
 import { chainConfigToJson } from "../../src/protocol/chain-config.ts";
 import { signIngest } from "../../src/protocol/ingest-auth.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const RELAY = "page-relay";
 const SECRET = "page-secret-0123456789abcdef0123456789abcdef";
+const PEER = testPeerId("page");
 
 let server: ChainServer;
 let worker: WorkerDev;
@@ -22,7 +24,7 @@ async function ingest(height: bigint): Promise<void> {
   const chain = server.chain;
   const block = chain.view("follower").blockByNumber(height)!;
   const { topic, message } = signedGossipMessage(chain, block);
-  const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: "12D3KooWPage", receivedMs: Date.now() }, message);
+  const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: PEER, receivedMs: Date.now() }, message);
   const res = await fetch(`${worker.url}/v1/ingest`, { method: "POST", headers, body: message as Uint8Array<ArrayBuffer> });
   const body = (await res.json()) as { verdict: string };
   if (body.verdict !== "accept") throw new Error(`ingest ${height}: ${JSON.stringify(body)}`);
@@ -62,7 +64,7 @@ describe.skipIf(!haveChromium)("status page", () => {
     expect(await page.getByTestId("local-safe").textContent()).toBe(String(server.chain.heads().localSafe));
     expect(Number(await page.getByTestId("lag").textContent())).toBe(Number(server.chain.heads().localSafe - (crossSafe - 10n)));
     expect(await page.locator("text=advanced").count()).toBeGreaterThan(0);
-    expect(await page.locator("text=12D3KooWPa").count()).toBeGreaterThan(0); // the peer table
+    expect(await page.locator(`text=${PEER.slice(0, 10)}`).count()).toBeGreaterThan(0); // the peer table
 
     // Blocks keep coming: the page updates itself, no reload.
     for (const d of [7n, 4n, 0n]) {
