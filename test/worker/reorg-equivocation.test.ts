@@ -1,5 +1,5 @@
 // Equivocation (two sequencer-signed blocks at a cross-safe height) and local L2 reorgs.
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TEST_ADMIN_TOKEN } from "./secrets.ts";
 import { admin, chainStub, control, crossSafe, getJson, heads, ingest, runAlarm, signed, status, CHAIN_ID } from "./harness.ts";
@@ -26,8 +26,10 @@ describe("equivocation", () => {
     expect(ev).toHaveLength(1);
     expect(ev[0]!.existing.hash).toBe(first.blockHash);
     expect(ev[0]!.conflicting.hash).toBe(second.blockHash);
-    expect(ev[0]!.existing.message).toBe("0x" + [...first.message].map((b) => b.toString(16).padStart(2, "0")).join(""));
-    expect(ev[0]!.conflicting.message).toBe("0x" + [...second.message].map((b) => b.toString(16).padStart(2, "0")).join(""));
+    // both gossip messages, exactly as received, one request each
+    const message = async (path: string) => new Uint8Array(await (await SELF.fetch(`http://follower${path}`)).arrayBuffer());
+    expect(await message(ev[0]!.existing.message)).toEqual(first.message);
+    expect(await message(ev[0]!.conflicting.message)).toEqual(second.message);
 
     // Head frozen: a valid next block is held, not applied.
     await control({ op: "advanceBlocks", count: 2 });
