@@ -9,6 +9,7 @@ import { EVIDENCE_PAGE } from "../../src/durable/evidence-page.ts";
 import type { Outcome } from "../../src/durable/machine.ts";
 import { RPC_LIMITS } from "../../src/worker/routes/rpc.ts";
 import { consolidated, hashOf, mismatch, ref } from "../durable/fixtures.ts";
+import { TEST_ADMIN_TOKEN } from "./secrets.ts";
 import { CHAIN_ID, chainStub, getJson, heads, ingest, signed } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
@@ -152,6 +153,13 @@ describe("CORS", () => {
       for (const h of ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers"]) expect(r.headers.get(h), `${path} ${h}`).toBeNull();
       const p = await SELF.fetch(`http://follower/v1/chains/${CHAIN_ID}/${path}`, { method: "POST", headers: { origin: "https://evil.example" } });
       expect(p.headers.get("access-control-allow-origin"), path).toBeNull();
+    }
+    // an encoded path reaches the admin routes only as an admin path (Hono matches the decoded path)
+    for (const path of ["%61dmin/refresh", "admin%2Frefresh", "Admin/refresh", "admin//refresh"]) {
+      const r = await SELF.fetch(`http://follower/v1/chains/${CHAIN_ID}/${path}`, { method: "POST", headers: { origin: "https://evil.example", authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      const body = await r.text();
+      if (r.status === 200) expect({ path, acao: r.headers.get("access-control-allow-origin") }).toEqual({ path, acao: null });
+      else expect({ path, body }).toEqual({ path, body: expect.not.stringContaining("refreshed") });
     }
   });
 });
