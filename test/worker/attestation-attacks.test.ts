@@ -7,6 +7,7 @@ import { toHex } from "../../src/protocol/hex.ts";
 import { snappyDecode, snappyEncode } from "../../src/protocol/snappy.ts";
 import { control, crossSafe, heads, ingest, runAlarm, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 freshWorld();
 
@@ -26,7 +27,7 @@ describe("borrowed unsafe-block signatures (finding 1)", () => {
   it("the sequencer's unsafe-block signature on the cross-safe topic is REJECTed, even for a local-safe block", async () => {
     const h = await heads();
     const unsafe = await signed(h.crossSafe, { domain: "block" });
-    const r = await ingest(unsafe.message, { peer: "12D3KooWBorrower" });
+    const r = await ingest(unsafe.message, { peer: testPeerId("Borrower") });
     expect(r.body).toMatchObject({ verdict: "reject", reason: "block-domain-signature" });
     expect(await crossSafe()).toBeNull();
     // the real attestation of the same block is accepted
@@ -40,7 +41,7 @@ describe("borrowed unsafe-block signatures (finding 1)", () => {
     const rep = await control<{ original: { hash: string }; replacement: { hash: string } }>({ op: "replace", height: height.toString(), variant: "spec" });
     // The original was gossiped as an unsafe block before the supervisor invalidated it: public.
     const original = await signed(rep.original.hash, { domain: "block" });
-    expect((await ingest(original.message, { peer: "12D3KooWRacer" })).body).toMatchObject({ verdict: "reject", reason: "block-domain-signature" });
+    expect((await ingest(original.message, { peer: testPeerId("Racer") })).body).toMatchObject({ verdict: "reject", reason: "block-domain-signature" });
     expect((await crossSafe())!.number).toBe(Number(height - 1n));
     const r = await ingest((await signed(rep.replacement.hash)).message);
     expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced-replaced-spec" });
@@ -53,7 +54,7 @@ describe("replays that used to halt the head (finding 2)", () => {
     const h = await heads();
     const a = await signed(h.crossSafe);
     expect((await ingest(a.message)).body.verdict).toBe("accept");
-    const r = await ingest(highS(a.message), { peer: "12D3KooWMalleator" });
+    const r = await ingest(highS(a.message), { peer: testPeerId("Malleator") });
     expect(r.body).toMatchObject({ verdict: "ignore", reason: "signature-high-s" });
     expect((await status())["alarm"]).toBeNull();
   });
@@ -74,7 +75,7 @@ describe("replays that used to halt the head (finding 2)", () => {
     // Now every old attestation is public and validly signed, and conflicts with a cross-safe height.
     for (const m of old) {
       for (const raw of [m.message, highS(m.message)]) {
-        const r = await ingest(raw, { peer: "12D3KooWReplayer" });
+        const r = await ingest(raw, { peer: testPeerId("Replayer") });
         // rejected (it does not consolidate, or is malleated), or ignored below what the object remembers
         expect(r.body.verdict, JSON.stringify(r.body)).not.toBe("accept");
         expect(r.body.reason).toMatch(/^(consolidation-mismatch:|signature-high-s|below-history|at-or-below-head)/);
@@ -95,7 +96,7 @@ describe("replays that used to halt the head (finding 2)", () => {
     expect((await ingest((await signed(h.crossSafe)).message)).body.verdict).toBe("accept");
     for (let i = 0; i < 3; i++) {
       const conflict = await control<{ hash: string }>({ op: "conflictingBlock", height: h.crossSafe.toString() });
-      const r = await ingest((await signed(conflict.hash)).message, { peer: `12D3KooWStale${i}` });
+      const r = await ingest((await signed(conflict.hash)).message, { peer: testPeerId(`Stale${i}`) });
       expect(r.body).toMatchObject({ verdict: "reject" });
       expect(r.body.reason).toMatch(/^consolidation-mismatch:/);
     }

@@ -7,6 +7,7 @@ import { addressOfPrivateKey } from "../../src/protocol/signature.ts";
 import { fromHex } from "../../src/protocol/hex.ts";
 import { admin, chainStub, control, crossSafe, heads, ingest, NOT_SEQUENCER_KEY, runAlarm, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 
 freshWorld();
 
@@ -29,7 +30,7 @@ describe("failure modes", () => {
     expect((await ingest((await signed(h.crossSafe - 1n)).message)).body.verdict).toBe("accept");
     await control({ op: "setSigner", address: addressOfPrivateKey(fromHex(NOT_SEQUENCER_KEY)) });
     expect((await admin("refresh")).status).toBe(200); // the operator applies the rotation at once
-    const old = await ingest((await signed(h.crossSafe)).message, { peer: "12D3KooWOldKey" });
+    const old = await ingest((await signed(h.crossSafe)).message, { peer: testPeerId("OldKey") });
     expect(old.body).toMatchObject({ verdict: "reject", reason: "wrong-signer" });
     const rotated = await ingest((await signed(h.crossSafe, { privateKey: NOT_SEQUENCER_KEY })).message);
     expect(rotated.body).toMatchObject({ verdict: "accept", reason: "advanced" });

@@ -6,9 +6,8 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SettleRequest } from "../../src/durable/chain-head.ts";
 import { EVIDENCE_PAGE } from "../../src/durable/evidence-page.ts";
-import type { Outcome } from "../../src/durable/machine.ts";
 import { RPC_LIMITS } from "../../src/worker/routes/rpc.ts";
-import { consolidated, hashOf, mismatch, ref } from "../durable/fixtures.ts";
+import { consolidated, hashOf, ref, replacement } from "../durable/fixtures.ts";
 import { TEST_ADMIN_TOKEN } from "./secrets.ts";
 import { CHAIN_ID, chainStub, getJson, heads, ingest, signed } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
@@ -56,7 +55,7 @@ describe("JSON-RPC bounds", () => {
   });
 });
 
-/** Makes `count` equivocation records in the chain's object (the settle call the Worker makes), each conflicting message `bytes` long. */
+/** Makes `count` equivocation records in the chain's object (the settle calls the Worker makes), each conflicting message `bytes` long. */
 async function seedEvidence(count: number, bytes: number): Promise<Uint8Array[]> {
   const stub = chainStub();
   let nonce = 0;
@@ -71,12 +70,13 @@ async function seedEvidence(count: number, bytes: number): Promise<Uint8Array[]>
     hash: h,
     check,
   });
-  for (let n = 1; n <= count; n++) await stub.settle(req(n, hashOf(n), { kind: "outcome", outcome: consolidated(n), localSafe: ref(count) }));
+  for (let n = 1; n <= count; n++) await stub.settle(req(n, hashOf(n), { kind: "outcome", outcome: consolidated(n, hashOf(n), { peer: testPeerId("seed") }), localSafe: ref(count) }));
   const messages: Uint8Array[] = [];
   for (let n = 1; n <= count; n++) {
     const raw = new Uint8Array(bytes).fill(n % 251);
     messages.push(raw);
-    const d = await stub.settle(req(n, hashOf(n, 1), { kind: "outcome", outcome: { ...(mismatch(n, hashOf(n, 1), hashOf(n), testPeerId("seed")) as Extract<Outcome, { kind: "mismatch" }>), raw }, localSafe: ref(count) }));
+    // a second attestation at a cross-safe height that consolidates too: the sequencer's equivocation
+    const d = await stub.settle(req(n, hashOf(n, 1), { kind: "outcome", outcome: replacement(n, testPeerId("seed"), 1, raw), localSafe: ref(count) }));
     expect(d).toMatchObject({ reason: "equivocation" });
   }
   return messages;
