@@ -5,10 +5,11 @@
 //   current time in milliseconds for the same reason);
 // - the records of the nodes in the routing table, to seed it again at start (geth's table seeds
 //   itself from the database, db.QuerySeeds) rather than depend on the bootnodes alone.
-// A small JSON file, {"version":1,"seq":"<decimal>","nodes":["enr:…",…]}, read defensively (a bad file
-// or entry is skipped with a warning, never fatal) and written whole through writeFileAtomic.
-import { readFile, stat } from "node:fs/promises";
+// A small JSON file, {"version":1,"seq":"<decimal>","nodes":["enr:…",…]}, read defensively (bad content
+// or a bad entry is skipped with a warning) and written whole through writeFileAtomic. A path that is not
+// a regular file of at most MAX_DB_BYTES stops the process (src/node/bounded-file.ts): a FIFO would hang it.
 import { writeFileAtomic } from "../node/atomic-write.ts";
+import { readBoundedFile } from "../node/bounded-file.ts";
 import { MAX_RECORD_SIZE } from "./enr.ts";
 
 export const DISCOVERY_DB_VERSION = 1;
@@ -29,18 +30,15 @@ export interface DiscoveryDbContents {
   warning?: string;
 }
 
-/** Reads the database; a missing file is an empty one. Never throws for bad content. */
+/**
+ * Reads the database; a missing file is an empty one. Never throws for bad content; throws (naming the
+ * file) for a path that is not a regular file of at most MAX_DB_BYTES, or cannot be read.
+ */
 export async function readDiscoveryDb(path: string): Promise<DiscoveryDbContents> {
   const fresh = (why: string): DiscoveryDbContents => ({ nodes: [], warning: `discovery database ${path} ${why}; starting afresh (it is rewritten)` });
-  let text: string;
-  try {
-    const size = (await stat(path)).size;
-    if (size > MAX_DB_BYTES) return fresh(`is ${size} bytes, more than ${MAX_DB_BYTES}`);
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { nodes: [] };
-    return fresh(`cannot be read (${(e as Error).message})`);
-  }
+  const file = await readBoundedFile(path, MAX_DB_BYTES, "discovery database");
+  if (file === undefined) return { nodes: [] };
+  const text = file.bytes.toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);

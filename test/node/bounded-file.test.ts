@@ -1,4 +1,4 @@
-// Files read at startup (issue 10): a state, key, ban or secret file that is a FIFO or /dev/zero once
+// Files read at startup (issue 10): a state, key, ban, discovery-database or secret file that is a FIFO or /dev/zero once
 // hung the process or read ~512 MB, and a publisher cursor beyond 64 bits was accepted and then
 // failed every poll. Each is now refused at once with an error naming the file.
 import { execFileSync } from "node:child_process";
@@ -11,6 +11,7 @@ import { loadState, MAX_STATE_FILE_BYTES } from "../../src/publisher/state.ts";
 import { parsePublishArgs } from "../../src/publisher/cli.ts";
 import { MAX_BAN_FILE_BYTES, readBanFile } from "../../src/relay/ban-file.ts";
 import { parseRelayArgs } from "../../src/relay/cli.ts";
+import { readDiscoveryDb } from "../../src/relay/discovery-db.ts";
 import { loadOrCreatePeerKey, MAX_KEY_FILE_BYTES } from "../../src/relay/peer-key.ts";
 
 let dir: string;
@@ -101,6 +102,11 @@ describe("files read at startup", () => {
     const f = join(dir, "bans.json");
     await writeFile(f, " ".repeat(MAX_BAN_FILE_BYTES + 1));
     await expect(readBanFile(f)).rejects.toThrow(`ban file ${f}: is ${MAX_BAN_FILE_BYTES + 1} bytes`);
+  });
+
+  it("the discovery database", async () => {
+    await expect(soon(readDiscoveryDb(fifo))).rejects.toThrow(`discovery database ${fifo}: is a FIFO, not a regular file`);
+    await expect(soon(readDiscoveryDb("/dev/zero"))).rejects.toThrow("discovery database /dev/zero: is a character device");
   });
 
   it("secret files (--secret-file, --signer-key-file) are refused with the flag and the file named", async () => {

@@ -56,11 +56,11 @@ describe("discovery node database", () => {
     }
   });
 
-  it("does not read a file larger than MAX_DB_BYTES, or one it cannot read", async () => {
+  it("refuses a file larger than MAX_DB_BYTES, or one that is not a regular file (test/node/bounded-file.test.ts)", async () => {
     const big = join(dir, "big.json");
     await writeFile(big, " ".repeat(MAX_DB_BYTES + 1));
-    expect((await readDiscoveryDb(big)).warning).toMatch(/more than/);
-    expect((await readDiscoveryDb(dir)).warning).toMatch(/cannot be read/); // a directory
+    await expect(readDiscoveryDb(big)).rejects.toThrow(`discovery database ${big}: is ${MAX_DB_BYTES + 1} bytes, more than`);
+    await expect(readDiscoveryDb(dir)).rejects.toThrow(/is a directory, not a regular file/);
   });
 
   it("skips invalid entries and those over the limit, keeping the rest", async () => {
