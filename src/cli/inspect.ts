@@ -72,7 +72,8 @@ function readInput(file: string | undefined, io: InspectIo, err: (s: string) => 
   const buf = fromStdin ? (io.stdin ?? (() => new Uint8Array(readFileSync(0))))() : new Uint8Array(readFileSync(file));
   const text = new TextDecoder("latin1").decode(buf).trim();
   if (text.length === 0) throw new UsageError(`no input: ${fromStdin ? "stdin" : file} is empty`, false);
-  if (/^(0x)?([0-9a-fA-F]{2})+$/.test(text)) return fromHex(text);
+  // no capturing groups: V8's regexp stack overflows on them past 4 MiB (a 10 MiB message is 20 MB of hex)
+  if (/^(?:0x)?(?:[0-9a-fA-F]{2})+$/.test(text)) return fromHex(text);
   return buf;
 }
 

@@ -21,13 +21,14 @@ import type { ChainConfig } from "../protocol/chain-config.ts";
 import { optimisticBlockDepositTx, outputV0Preimage } from "../protocol/consolidate.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
-import { decodeDepositTx, DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
+import { DA_FOOTPRINT_GAS_SCALAR_DEFAULT, decodeDepositTx, DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
+import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
 import type { Address, ExecutionPayload, Hash, Hex } from "../protocol/types.ts";
 import type { BaseFeeParams, BlockId, DepositTxRecord, L1Block, L2Block, ReplacementVariant } from "./block.ts";
 import { DEV_ACCOUNTS, DEV_ROLES } from "./dev-accounts.ts";
 import { buildL1Block, type L1Params } from "./l1.ts";
-import { attributeDeposits, buildL2Block, buildL2Genesis, type L2Attributes, type L2Params } from "./l2.ts";
+import { attributeDeposits, bigBlockNeeds, buildL2Block, buildL2Genesis, type L2Attributes, type L2Params } from "./l2.ts";
 import { Rng } from "./rng.ts";
 
 export type { BlockId, L1Block, L2Block, ReplacementVariant } from "./block.ts";
@@ -70,6 +71,8 @@ export interface DevChainOptions {
   eip1559?: { elasticity: number; denominator: number; denominatorCanyon: number };
   /** Jovian minimum base fee (wei). Default 1_000_000. */
   minBaseFee?: bigint;
+  /** SystemConfig daFootprintGasScalar (Jovian; 0 = the default 400, 1 = effectively off). Default 0. */
+  daFootprintGasScalar?: number;
   lags?: Partial<HeadLags>;
   l1Lags?: Partial<L1Lags>;
   /** The sequencer only adopts L1 origins this many blocks behind the L1 head (op-node --sequencer.l1-confs). Default 0. */
@@ -173,6 +176,7 @@ function resolve(o: DevChainOptions): ResolvedOptions {
     gasLimit: o.gasLimit ?? 30_000_000n,
     eip1559: o.eip1559 ?? { elasticity: 6, denominator: 50, denominatorCanyon: 250 },
     minBaseFee: o.minBaseFee ?? 1_000_000n,
+    daFootprintGasScalar: o.daFootprintGasScalar ?? 0,
     lags: { localSafe: 6, crossSafe: 2, finalized: 10, ...o.lags },
     l1Lags: { safe: 4, finalized: 8, ...o.l1Lags },
     sequencerL1Confs: o.sequencerL1Confs ?? 0,
@@ -204,6 +208,8 @@ export class DevChain {
   private readonly l2Salts = new Map<bigint, number>();
   private saltCounter = 0;
   private readonly pending = new Map<bigint, PendingReplacement>();
+  /** Heights planned as big blocks (bigBlocks): calldata bytes, kept across rebuilds of the height. */
+  private readonly calldataPlan = new Map<bigint, number>();
   private readonly replacementLog: PendingReplacement[] = [];
   private readonly equivocationLog: { canonical: L2Block; equivocating: L2Block }[] = [];
   private readonly signerHistory: { fromL1Block: bigint; address: Address }[] = [];
@@ -256,7 +262,7 @@ export class DevChain {
       blobBaseFeeScalar: 810949,
       operatorFeeScalar: 0,
       operatorFeeConstant: 0n,
-      daFootprintGasScalar: 0,
+      daFootprintGasScalar: o.daFootprintGasScalar ?? 0,
       messagePasserRoot: this.rng.bytes32("l2-message-passer-storage-root"),
       users: DEV_ROLES.l2Users,
       userTxs: o.userTxsPerBlock,
@@ -357,15 +363,39 @@ export class DevChain {
 
   private attributes(parent: L2Block, timestamp: bigint, salt: number): L2Attributes {
     const { origin, seq } = this.selectOrigin(parent, timestamp);
+    const bulk = this.calldataPlan.get(parent.number + 1n);
     return {
       timestamp,
       origin,
       sequenceNumber: seq,
       deposits: attributeDeposits(this.l2Params, origin, seq, timestamp),
       userTxs: true,
+      ...(bulk ? { calldataBytes: bulk } : {}),
       kind: "normal",
       salt,
     };
+  }
+
+  /**
+   * Makes the next `count` L2 blocks big: instead of transfers, user transactions carrying `bytes`
+   * of incompressible calldata in all (l2.ts BULK_TX_CALLDATA per transaction). Refused, with the
+   * setting to change, when such a block would not fit the chain's gas limit (EIP-7623 floor: 40
+   * gas per non-zero byte), its Jovian DA footprint, or a gossip envelope (MAX_GOSSIP_SIZE, before
+   * and after snappy). Returns the heights.
+   */
+  bigBlocks(bytes: number, count = 1): bigint[] {
+    const need = bigBlockNeeds(bytes, this.options.daFootprintGasScalar || DA_FOOTPRINT_GAS_SCALAR_DEFAULT);
+    const limit = this.options.gasLimit;
+    if (!Number.isSafeInteger(count) || count < 1 || count > 64) throw new Error(`bigBlocks: count must be 1..64, got ${count}`);
+    if (need.envelopeBytes > MAX_GOSSIP_SIZE)
+      throw new Error(`bigBlocks: ${bytes} bytes of calldata make an envelope of up to ${need.envelopeBytes} bytes, over the gossip limit of ${MAX_GOSSIP_SIZE}`);
+    if (need.gas > limit) throw new Error(`bigBlocks: ${bytes} bytes of calldata need up to ${need.gas} gas, over the devnet's gas limit ${limit} (reset it with a larger gasLimit, at most SystemConfig's 500000000)`);
+    if (this.options.jovian && need.daFootprint > limit)
+      throw new Error(`bigBlocks: ${bytes} bytes of incompressible calldata have a Jovian DA footprint of up to ${need.daFootprint}, over the gas limit ${limit} (lower daFootprintGasScalar)`);
+    const tip = this.l2Tip().number;
+    const heights = Array.from({ length: count }, (_, i) => tip + 1n + BigInt(i));
+    for (const h of heights) this.calldataPlan.set(h, bytes);
+    return heights;
   }
 
   private buildNext(parent: L2Block, kind: "normal", salt?: number): L2Block {

@@ -49,6 +49,8 @@ export function controlClient(controlUrl: string, fetchImpl: typeof fetch = fetc
     resyncL2: () => op<{ from: string | null }>({ op: "resyncL2" }),
     reorgL2: (from: Num) => op<{ from: string; orphaned: string[] }>({ op: "reorgL2", from: n(from) }),
     equivocate: (height: Num) => op<{ equivocating: BlockSummary; canonical: BlockSummary }>({ op: "equivocate", height: n(height) }),
+    /** The next `count` L2 blocks carry `bytes` of calldata each (DevChain.bigBlocks); returns their heights. */
+    bigBlocks: (bytes: number, count = 1) => op<{ heights: string[] }>({ op: "bigBlocks", bytes, count }).then((r) => r.heights.map(BigInt)),
     conflictingBlock: (height: Num) => op<BlockSummary>({ op: "conflictingBlock", height: n(height) }),
     setSigner: (address: string) => op<ControlStatus>({ op: "setSigner", address }),
     addFault: (rule: FaultRule) => op<{ id: string }>({ op: "faults.add", rule }).then((r) => r.id),

@@ -180,17 +180,23 @@ function fixedHex(v: unknown, bytes: number, typeName: string): string {
 export const hashArg = { parse: (v: unknown): string => fixedHex(v, 32, "common.Hash") } satisfies ArgSpec<string>;
 export const addressArg = { parse: (v: unknown): string => fixedHex(v, 20, "common.Address") } satisfies ArgSpec<string>;
 
-/** hexutil.Uint64 (a JSON string quantity). */
-export const uint64Arg: ArgSpec<bigint> = {
-  parse(v) {
-    if (typeof v !== "string") throw new ArgError("json: cannot unmarshal non-string into Go value of type hexutil.Uint64");
-    try {
-      return decodeUint64(v);
-    } catch (e) {
-      throw new ArgError(`json: cannot unmarshal ${(e as Error).message} into Go value of type hexutil.Uint64`);
-    }
-  },
-};
+/** A hexutil quantity type (a JSON string); hexutil.Uint has Uint64's range on 64-bit platforms. */
+function hexUintArg(typeName: string): ArgSpec<bigint> {
+  return {
+    parse(v) {
+      if (typeof v !== "string") throw new ArgError(`json: cannot unmarshal non-string into Go value of type ${typeName}`);
+      try {
+        return decodeUint64(v);
+      } catch (e) {
+        throw new ArgError(`json: cannot unmarshal ${(e as Error).message} into Go value of type ${typeName}`);
+      }
+    },
+  };
+}
+
+export const uint64Arg = hexUintArg("hexutil.Uint64");
+/** hexutil.Uint (transaction indexes). */
+export const uintArg = hexUintArg("hexutil.Uint");
 
 /** A plain JSON string argument (e.g. eth_getStorageAt's hexKey). */
 export const stringArg: ArgSpec<string> = {
@@ -216,7 +222,7 @@ export const callArgsArg: ArgSpec<CallArgs> = {
     if (o["input"] !== undefined && o["data"] !== undefined && o["input"] !== o["data"])
       throw new ArgError('both "data" and "input" are set and not equal. Please use "input" to pass transaction call data');
     if (input !== undefined && input !== null) {
-      if (typeof input !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(input)) throw new ArgError("json: cannot unmarshal invalid hex string into Go struct field TransactionArgs.input of type hexutil.Bytes");
+      if (typeof input !== "string" || !/^0x(?:[0-9a-fA-F]{2})*$/.test(input)) throw new ArgError("json: cannot unmarshal invalid hex string into Go struct field TransactionArgs.input of type hexutil.Bytes");
       out.input = input.toLowerCase();
     }
     return out;

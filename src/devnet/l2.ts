@@ -37,17 +37,20 @@ import {
   type UserTxRecord,
 } from "./block.ts";
 import { DEV_ACCOUNTS } from "./dev-accounts.ts";
-import type { Rng } from "./rng.ts";
+import { daUsageEstimate } from "./fastlz.ts";
+import { streamBytes, type Rng } from "./rng.ts";
 import { signDynamicFeeTx } from "./tx.ts";
 
 /** predeploys.SequencerFeeVaultAddr */
 export const SEQUENCER_FEE_VAULT: Address = "0x4200000000000000000000000000000000000011";
 export const L2_GENESIS_BASE_FEE = 1_000_000_000n;
 
-/** Fjord/Jovian DA size estimate constants (specs protocol/fjord/exec-engine.md, jovian/exec-engine.md). */
-const MIN_TRANSACTION_SIZE = 100n;
-const FASTLZ_INTERCEPT = -42_585_600n;
-const FASTLZ_COEF = 836_500n;
+/**
+ * Calldata per transaction of a big block: under op-geth's txpool limit of 128 KiB per transaction
+ * (core/txpool/legacypool txMaxSize = 4 × txSlotSize of 32 KiB), so the block is one a sequencer
+ * could really have built from its mempool.
+ */
+export const BULK_TX_CALLDATA = 120_000;
 
 export interface L2Params {
   chainConfig: ChainConfig;
@@ -77,6 +80,8 @@ export interface L2Attributes {
   deposits: { deposit: DepositTx; role: DepositRole }[];
   /** false: deposits only. */
   userTxs: boolean;
+  /** Instead of transfers, user transactions carrying this many bytes of calldata in all (a big block). */
+  calldataBytes?: number;
   kind: L2BlockKind;
   salt: number;
   replaces?: L2Block;
@@ -147,10 +152,10 @@ export function buildL2Block(rng: Rng, p: L2Params, parent: L2Block, a: L2Attrib
     const raw = encodeDepositTx(deposit);
     return { type: DEPOSIT_TX_TYPE, role, deposit, raw, hash: toHex(keccak256(raw)), depositNonce: bump(deposit.from), gasUsed: depositGasUsed(role, deposit), logs: [] };
   });
+  const jovian = p.feeParams.minBaseFee !== undefined;
   let daFootprint = 0n;
   if (a.userTxs) {
-    const n = rng.range(p.userTxs[0], p.userTxs[1], "l2-user-tx-count", number, a.salt);
-    for (let i = 0; i < n; i++) {
+    for (const [i, u] of userTxShapes(rng, p, number, a).entries()) {
       const fromIdx = p.users[(Number(number) + i) % p.users.length]!;
       const toIdx = p.users[(Number(number) + i + 1) % p.users.length]!;
       const sender = DEV_ACCOUNTS[fromIdx]!;
@@ -161,20 +166,25 @@ export function buildL2Block(rng: Rng, p: L2Params, parent: L2Block, a: L2Attrib
           nonce: bump(sender.address),
           maxPriorityFeePerGas: tip,
           maxFeePerGas: baseFee * 2n + tip,
-          gas: 21_000n,
+          gas: u.gas,
           to: DEV_ACCOUNTS[toIdx]!.address,
           value: (1n + rng.int(1_000_000n, "l2-value", number, a.salt, i)) * 1_000_000_000n,
-          input: new Uint8Array(0),
+          input: u.input,
         },
         sender.privateKey,
       );
-      const tx: UserTxRecord = { ...signed, gasUsed: 21_000n, logs: [] };
+      const tx: UserTxRecord = { ...signed, gasUsed: u.gas, logs: [] };
       txs.push(tx);
-      daFootprint += daSizeEstimate(tx.raw);
+      // Jovian's DA footprint: the Fjord estimate of each non-deposit transaction (specs jovian/exec-engine.md).
+      if (jovian) daFootprint += daUsageEstimate(tx.raw);
     }
   }
-  const jovian = p.feeParams.minBaseFee !== undefined;
   const r = receiptsOf(txs);
+  const daFootprintGas = jovian ? daFootprint * BigInt(p.daFootprintGasScalar || DA_FOOTPRINT_GAS_SCALAR_DEFAULT) : 0n;
+  // An honest block fits its gas limit, and from Jovian on its DA footprint too (chain.ts bigBlocks
+  // checks both before planning a big block; this is the backstop).
+  if (r.gasUsed > p.gasLimit) throw new Error(`devnet: block ${number} would use ${r.gasUsed} gas, over the gas limit ${p.gasLimit}`);
+  if (daFootprintGas > p.gasLimit) throw new Error(`devnet: block ${number} has a DA footprint of ${daFootprintGas}, over the gas limit ${p.gasLimit}`);
   const transactions = txs.map((t) => t.raw);
   const stateRoot = keccak256(concatBytes(parent.payload.stateRoot, ...txs.map((t) => fromHex(t.hash))));
   const sealed = seal(
@@ -194,7 +204,7 @@ export function buildL2Block(rng: Rng, p: L2Params, parent: L2Block, a: L2Attrib
       transactions,
       withdrawals: [],
       // Jovian: blobGasUsed carries the DA footprint (specs jovian/exec-engine.md); before it, 0.
-      blobGasUsed: jovian ? daFootprint * BigInt(p.daFootprintGasScalar || DA_FOOTPRINT_GAS_SCALAR_DEFAULT) : 0n,
+      blobGasUsed: daFootprintGas,
       excessBlobGas: 0n,
       withdrawalsRoot: p.messagePasserRoot,
     },
@@ -223,15 +233,51 @@ export function buildL2Block(rng: Rng, p: L2Params, parent: L2Block, a: L2Attrib
 }
 
 /**
- * Fjord's per-transaction DA size estimate, max(100, (intercept + fastlzCoef·fastlzSize) / 1e6).
- * Our transfers are < 150 bytes; FastLZ output is at most len + len/32 + 2, so the estimate is the
- * 100-byte floor exactly (the bound is checked, not assumed).
+ * Upper bounds for a block whose user transactions carry `bytes` of incompressible calldata: gas
+ * (every byte non-zero, EIP-7623 floor; deposits get a generous allowance), Jovian DA footprint
+ * (FastLZ emits 33 bytes per 32 of incompressible input), and the signed envelope (signature,
+ * parent beacon root, SSZ payload with a 4-byte offset per transaction) before and after snappy
+ * (whose literal runs add at most a few bytes per 64 KiB block).
  */
-function daSizeEstimate(raw: Uint8Array): bigint {
-  const fastlzUpperBound = BigInt(raw.length + Math.ceil(raw.length / 32) + 2);
-  const estimate = (FASTLZ_INTERCEPT + FASTLZ_COEF * fastlzUpperBound) / 1_000_000n;
-  if (estimate >= MIN_TRANSACTION_SIZE) throw new Error(`devnet: transaction of ${raw.length} bytes needs a real FastLZ size for the Jovian DA footprint`);
-  return MIN_TRANSACTION_SIZE;
+export function bigBlockNeeds(bytes: number, daFootprintGasScalar: number): { gas: bigint; daFootprint: bigint; envelopeBytes: number } {
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new Error(`bigBlocks: bytes must be a positive integer, got ${bytes}`);
+  const txs = Math.ceil(bytes / BULK_TX_CALLDATA);
+  const DEPOSIT_ALLOWANCE = 5_000_000n;
+  const gas = 21_000n * BigInt(txs) + 40n * BigInt(bytes) + DEPOSIT_ALLOWANCE;
+  const flz = BigInt(Math.ceil((bytes * 33) / 32) + 64 * txs);
+  const daFootprint = ((836_500n * flz) / 1_000_000n + 100n * 4n) * BigInt(daFootprintGasScalar);
+  const TX_OVERHEAD = 200; // RLP framing, fees, to, value, signature of one transaction
+  const FIXED = 16_384; // signature, header fields, extraData, the deposits
+  const envelopeBytes = FIXED + bytes + txs * (TX_OVERHEAD + 4) + 8 * Math.ceil(bytes / 65_536);
+  return { gas, daFootprint, envelopeBytes };
+}
+
+/**
+ * Gas of a call carrying `data` to an account without code: EIP-2028 calldata gas with EIP-7623's
+ * floor (Prague, part of Isthmus): max(21000 + 4·zero + 16·nonzero, 21000 + 10·(zero + 4·nonzero)).
+ */
+export function calldataTxGas(data: Uint8Array): bigint {
+  let zero = 0;
+  for (const b of data) if (b === 0) zero++;
+  const nonzero = data.length - zero;
+  const standard = 21_000 + 4 * zero + 16 * nonzero;
+  const floor = 21_000 + 10 * (zero + 4 * nonzero);
+  return BigInt(Math.max(standard, floor));
+}
+
+/** The user transactions of a block: 21000-gas transfers, or (a big block) calldata in ≤ BULK_TX_CALLDATA pieces. */
+function userTxShapes(rng: Rng, p: L2Params, number: bigint, a: L2Attributes): { input: Uint8Array; gas: bigint }[] {
+  if (a.calldataBytes) {
+    const out: { input: Uint8Array; gas: bigint }[] = [];
+    for (let at = 0, i = 0; at < a.calldataBytes; at += BULK_TX_CALLDATA, i++) {
+      // Incompressible bytes: the worst case for the wire (snappy) and the DA footprint (FastLZ).
+      const input = streamBytes(rng, Math.min(BULK_TX_CALLDATA, a.calldataBytes - at), "l2-calldata", number, a.salt, i);
+      out.push({ input, gas: calldataTxGas(input) });
+    }
+    return out;
+  }
+  const n = rng.range(p.userTxs[0], p.userTxs[1], "l2-user-tx-count", number, a.salt);
+  return Array.from({ length: n }, () => ({ input: new Uint8Array(0), gas: 21_000n }));
 }
 
 /** The L2 genesis block: no transactions, L1 origin = the L1 genesis block. */

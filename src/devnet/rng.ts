@@ -51,3 +51,37 @@ export class Rng {
     return Number(this.int(1_000_000n, ...parts)) < Math.round(p * 1_000_000);
   }
 }
+
+/**
+ * `n` pseudo-random bytes named by `parts`: keccak256 gives the 128-bit seed, xoshiro128** (Blackman
+ * & Vigna, https://prng.di.unimi.it/xoshiro128starstar.c) expands it — keccak per 32 bytes would cost
+ * seconds for the megabytes of calldata a big devnet block carries. Deterministic like the rest.
+ */
+export function streamBytes(rng: Rng, n: number, ...parts: Part[]): Uint8Array {
+  const k = rng.bytes32("stream", ...parts);
+  const v = new DataView(k.buffer, k.byteOffset, 16);
+  let a = v.getUint32(0) | 1; // xoshiro's state must not be all zero
+  let b = v.getUint32(4);
+  let c = v.getUint32(8);
+  let d = v.getUint32(12);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 4) {
+    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
+    out[i] = r & 0xff;
+    if (i + 1 < n) out[i + 1] = (r >>> 8) & 0xff;
+    if (i + 2 < n) out[i + 2] = (r >>> 16) & 0xff;
+    if (i + 3 < n) out[i + 3] = r >>> 24;
+  }
+  return out;
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}

@@ -1,7 +1,10 @@
 // The JSON-RPC methods each endpoint of the chain server answers, with the argument lists and
 // results of the real nodes:
 // - geth/op-geth `eth` namespace (internal/ethapi/api.go): eth_chainId, eth_blockNumber,
-//   eth_getBlockByNumber(number|tag, fullTx), eth_getBlockByHash(hash, fullTx), eth_call(args,
+//   eth_getBlockByNumber(number|tag, fullTx), eth_getBlockByHash(hash, fullTx) (fullTx false: the
+//   transactions as hashes), eth_getTransactionByBlockNumberAndIndex(number|tag, index) and
+//   eth_getTransactionByBlockHashAndIndex(hash, index) (L2: the block's RPCTransaction, null for an
+//   unknown block or an index past its end, as newRPCTransactionFromBlockIndex), eth_call(args,
 //   block?), eth_getStorageAt(address, key, blockNumberOrHash), eth_syncing; net_version;
 //   web3_clientVersion. An unknown block gives a null result, as geth does.
 // - op-node `optimism` namespace (op-node/node/api.go): optimism_syncStatus(), optimism_rollupConfig(),
@@ -27,8 +30,9 @@ import {
   type BlockNumberOrHash,
   type BlockSelector,
   type CallArgs,
+  uintArg,
 } from "./jsonrpc.ts";
-import { blockToJson, syncStatusToJson, word } from "./rpc-json.ts";
+import { blockToJson, syncStatusToJson, txToJson, word } from "./rpc-json.ts";
 
 export const CLIENT_VERSION = "op-follow-devnet/v0.1.0";
 
@@ -153,7 +157,19 @@ const L2_METHODS: Methods = {
       return b ? blockToJson(b, full as boolean) : null;
     },
   },
+  eth_getTransactionByBlockNumberAndIndex: {
+    args: [blockNumberArg, uintArg],
+    run: (ctx, [sel, i]) => txAt(l2BySelector(viewOf(ctx), sel as BlockSelector), i as bigint),
+  },
+  eth_getTransactionByBlockHashAndIndex: {
+    args: [hashArg, uintArg],
+    run: (ctx, [h, i]) => txAt(viewOf(ctx).blockByHash(h as string), i as bigint),
+  },
 };
+
+function txAt(b: L2Block | undefined, index: bigint): unknown {
+  return b && index < BigInt(b.txs.length) ? txToJson(b.txs[Number(index)]!, b, Number(index)) : null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // op-node

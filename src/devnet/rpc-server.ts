@@ -314,6 +314,10 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         const r = chain.reorgL2(big(o["from"], "from"));
         return { from: r.from.toString(), orphaned: r.orphaned.map((b) => b.hash) };
       }
+      case "bigBlocks": {
+        const heights = chain.bigBlocks(Number(big(o["bytes"], "bytes")), o["count"] === undefined ? 1 : Number(big(o["count"], "count")));
+        return { heights: heights.map(String) };
+      }
       case "conflictingBlock":
         return blockSummary(chain.conflictingBlock(big(o["height"], "height")));
       case "equivocate": {

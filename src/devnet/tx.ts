@@ -7,7 +7,7 @@ import { bytesToBigint, concatBytes } from "../protocol/bytes.ts";
 import { fromHex, toHex } from "../protocol/hex.ts";
 import { keccak256 } from "../protocol/keccak/index.ts";
 import { rlpEncode, rlpUint } from "../protocol/rlp.ts";
-import { rpcTransactionToRaw } from "../protocol/rpc-block.ts";
+import { rpcTransactionToRaw } from "../protocol/rpc-tx-raw.ts";
 import { addressOfPrivateKey, signHash } from "../protocol/signature.ts";
 import type { Address, Hash, Hex } from "../protocol/types.ts";
 

@@ -24,7 +24,7 @@ import { bytesToBigint, concatBytes, equalBytes } from "./bytes.ts";
 import { fromHex, toHex } from "./hex.ts";
 import { keccak256 } from "./keccak/index.ts";
 import { encodeDepositTx, invalidatedBlockSourceHash } from "./l1-info.ts";
-import { DEPOSIT_TX_TYPE, type RpcBlock } from "./rpc-block.ts";
+import { DEPOSIT_TX_TYPE, type RpcBlock, type RpcBlockHeader } from "./rpc-block.ts";
 import { EMPTY_TRIE_ROOT } from "./trie.ts";
 import type { Address, ExecutionPayload, Hash, Hex } from "./types.ts";
 
@@ -54,7 +54,16 @@ export type ConsolidationResult =
   | { kind: "match-deposits-only"; variant: "spec" | "op-node" }
   | { kind: "mismatch"; field: string; expected: string; got: string };
 
-type Mismatch = Extract<ConsolidationResult, { kind: "mismatch" }>;
+export type Mismatch = Extract<ConsolidationResult, { kind: "mismatch" }>;
+
+/**
+ * What consolidation reads of the local block besides its transactions: header members and the
+ * body's withdrawals list. Both `eth_getBlockByNumber` forms (full transactions or hashes) carry them.
+ */
+export type LocalHeader = Pick<
+  RpcBlockHeader,
+  "hash" | "parentHash" | "timestamp" | "mixHash" | "gasLimit" | "miner" | "extraData" | "stateRoot" | "withdrawalsRoot" | "parentBeaconBlockRoot" | "withdrawals"
+>;
 
 /** Sender of the replacement block's "optimistic block" deposit (attributes.go l.18). */
 export const OPTIMISTIC_BLOCK_DEPOSIT_SENDER: Address = "0xdeaddeaddeaddeaddeaddeaddeaddeaddead0002";
@@ -135,20 +144,39 @@ function decodeExtraData(f: ConsolidationForks, extra: Uint8Array): FeeParams | 
 // Matching
 
 /** The "attributes" side, built from the local block. */
-interface Expected {
+export interface Expected {
   parentHash: Hash;
   timestamp: bigint;
   prevRandao: Hash;
   txHashes: readonly Hash[];
   gasLimit: bigint;
-  local: RpcBlock;
+  local: LocalHeader;
+}
+
+/** The attributes of a local block, with the transaction list each attempt sets. */
+export function expectedOf(local: LocalHeader): Omit<Expected, "txHashes"> {
+  return { parentHash: local.parentHash, timestamp: local.timestamp, prevRandao: local.mixHash, gasLimit: local.gasLimit, local };
+}
+
+/**
+ * The received transactions' hashes, computed once on first use; or SAME_BLOCK when the caller knows
+ * the received block *is* the local one (equal block hashes: the header commits to the transactions
+ * root), so the transaction step has nothing to compare and nothing needs hashing.
+ */
+export type ReceivedTxHashes = (() => Hex[]) | typeof SAME_BLOCK;
+export const SAME_BLOCK = "same-block";
+
+export function receivedTxHashes(received: ReceivedBlock): () => Hex[] {
+  let cached: Hex[] | undefined;
+  return () => (cached ??= received.payload.transactions.map((tx) => toHex(keccak256(tx))));
 }
 
 const lower = (h: string): string => h.toLowerCase();
 const show = (b: Uint8Array | undefined): string => (b === undefined ? "absent" : toHex(b));
 const miss = (field: string, expected: string, got: string): Mismatch => ({ kind: "mismatch", field, expected, got });
 
-function matchBlock(f: ConsolidationForks, want: Expected, received: ReceivedBlock, receivedTxHashes: () => Hex[]): Mismatch | undefined {
+/** op-node AttributesMatchBlock: the first differing field in its order, or undefined when all match. */
+export function matchBlock(f: ConsolidationForks, want: Expected, received: ReceivedBlock, rxHashes: ReceivedTxHashes): Mismatch | undefined {
   const p = received.payload;
   const local = want.local;
 
@@ -161,11 +189,13 @@ function matchBlock(f: ConsolidationForks, want: Expected, received: ReceivedBlo
   // 4. l.41-61 transactions: the count, then each EIP-2718 encoding, deposits included. op-node
   //    compares bytes; we compare keccak256 of the received bytes with the hash op-geth reports for
   //    the local one, which is the same test. (kona decodes both sides and compares envelopes.)
-  if (want.txHashes.length !== p.transactions.length)
-    return miss("transactions.length", want.txHashes.length.toString(), p.transactions.length.toString());
-  const got = receivedTxHashes();
-  for (let i = 0; i < want.txHashes.length; i++) {
-    if (lower(want.txHashes[i]!) !== got[i]) return miss(`transactions[${i}]`, lower(want.txHashes[i]!), got[i]!);
+  if (rxHashes !== SAME_BLOCK) {
+    if (want.txHashes.length !== p.transactions.length)
+      return miss("transactions.length", want.txHashes.length.toString(), p.transactions.length.toString());
+    const got = rxHashes();
+    for (let i = 0; i < want.txHashes.length; i++) {
+      if (lower(want.txHashes[i]!) !== got[i]) return miss(`transactions[${i}]`, lower(want.txHashes[i]!), got[i]!);
+    }
   }
   // 5. l.62-67 gasLimit (op-node first requires attrs.GasLimit != nil; a local block always has one)
   if (want.gasLimit !== p.gasLimit) return miss("gasLimit", want.gasLimit.toString(), p.gasLimit.toString());
@@ -183,7 +213,7 @@ function matchBlock(f: ConsolidationForks, want: Expected, received: ReceivedBlo
   return checkExtraData(f, local, p.extraData);
 }
 
-function checkWithdrawals(f: ConsolidationForks, local: RpcBlock, received: ReceivedBlock): Mismatch | undefined {
+function checkWithdrawals(f: ConsolidationForks, local: LocalHeader, received: ReceivedBlock): Mismatch | undefined {
   const rw = received.payload.withdrawals;
   if (f.canyon) {
     // l.162 block withdrawals non-nil and empty, then l.165 the attributes' (= local block's)
@@ -204,7 +234,7 @@ function checkWithdrawals(f: ConsolidationForks, local: RpcBlock, received: Rece
   return undefined;
 }
 
-function checkExtraData(f: ConsolidationForks, local: RpcBlock, got: Uint8Array): Mismatch | undefined {
+function checkExtraData(f: ConsolidationForks, local: LocalHeader, got: Uint8Array): Mismatch | undefined {
   if (!f.holocene) {
     // l.140-143 pre-Holocene attributes carry no EIP1559Params and the block's extraData must be empty.
     // (kona returns Match here without looking at extraData.)
@@ -243,24 +273,26 @@ function checkExtraData(f: ConsolidationForks, local: RpcBlock, got: Uint8Array)
  *      Isthmus, otherwise this variant is not tried).
  *    Either → `match-deposits-only` with the variant.
  * 3. Otherwise `mismatch` with the first differing field of the *full* attempt (step 1).
+ *
+ * This form reads the local block with every transaction (`eth_getBlockByNumber(n, true)`);
+ * consolidate-hashes.ts decides the same from its header and transaction hashes.
  */
 export function consolidate(received: ReceivedBlock, local: RpcBlock, cfg: ConsolidationConfig): ConsolidationResult {
   const f = forksAt(cfg, received.payload.timestamp); // op-node evaluates forks at block.Timestamp
-  let cached: Hex[] | undefined;
-  const receivedTxHashes = (): Hex[] => (cached ??= received.payload.transactions.map((tx) => toHex(keccak256(tx))));
-  const base = { parentHash: local.parentHash, timestamp: local.timestamp, prevRandao: local.mixHash, gasLimit: local.gasLimit, local };
+  const rx = receivedTxHashes(received);
+  const base = expectedOf(local);
 
-  const full = matchBlock(f, { ...base, txHashes: local.transactions.map((tx) => tx.hash) }, received, receivedTxHashes);
+  const full = matchBlock(f, { ...base, txHashes: local.transactions.map((tx) => tx.hash) }, received, rx);
   if (full === undefined) return { kind: "match" };
 
   const deposits = local.transactions.filter((tx) => tx.type === DEPOSIT_TX_TYPE).map((tx) => tx.hash);
   // Only a block with exactly these many transactions can be a replacement; skip the work otherwise.
   const n = received.payload.transactions.length;
-  if (n === deposits.length && matchBlock(f, { ...base, txHashes: deposits }, received, receivedTxHashes) === undefined)
+  if (n === deposits.length && matchBlock(f, { ...base, txHashes: deposits }, received, rx) === undefined)
     return { kind: "match-deposits-only", variant: "spec" };
   if (n === deposits.length + 1) {
     const extra = optimisticBlockDepositTx(local);
-    if (extra !== undefined && matchBlock(f, { ...base, txHashes: [...deposits, toHex(keccak256(extra))] }, received, receivedTxHashes) === undefined)
+    if (extra !== undefined && matchBlock(f, { ...base, txHashes: [...deposits, toHex(keccak256(extra))] }, received, rx) === undefined)
       return { kind: "match-deposits-only", variant: "op-node" };
   }
   return full;

@@ -4,10 +4,26 @@ import type { Hex } from "./types.ts";
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+const DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const ASCII = new TextDecoder();
+
 export function toHex(bytes: Uint8Array): Hex {
-  let s = "0x";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s as Hex;
+  if (bytes.length <= 64) {
+    let s = "0x";
+    for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+    return s as Hex;
+  }
+  // Large values (megabyte calldata, whole envelopes): one ASCII buffer decoded once. Appending per
+  // byte builds a rope of millions of pieces that costs seconds of garbage collection at 10 MB.
+  const out = new Uint8Array(2 + 2 * bytes.length);
+  out[0] = 0x30;
+  out[1] = 0x78;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    out[2 + 2 * i] = DIGITS[b >> 4]!;
+    out[3 + 2 * i] = DIGITS[b & 15]!;
+  }
+  return ASCII.decode(out) as Hex;
 }
 
 function nibble(c: number): number {
@@ -38,5 +54,7 @@ export function toQuantity(v: bigint | number): Hex {
 }
 
 export function isHex(s: string): s is Hex {
-  return /^0x([0-9a-fA-F]{2})*$/.test(s);
+  // No capturing group: V8 keeps backtrack state per captured iteration and overflows its regexp
+  // stack ("Maximum call stack size exceeded") on values over 4 MiB; this form does not.
+  return /^0x(?:[0-9a-fA-F]{2})*$/.test(s);
 }

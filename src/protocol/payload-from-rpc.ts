@@ -2,7 +2,8 @@
 // sequencer's publisher signs. The inverse of op-node's payload → block conversion; the block hash
 // check in tests proves it loses nothing.
 import { fromHex } from "./hex.ts";
-import { rawTransactionsOf, type RpcBlock } from "./rpc-block.ts";
+import type { RpcBlock } from "./rpc-block.ts";
+import { rawTransactionsOf } from "./rpc-tx-raw.ts";
 import type { BlockVersion, ExecutionPayload } from "./types.ts";
 
 export interface PayloadWithRoot {

@@ -1,5 +1,7 @@
-// op-geth's block JSON (`eth_getBlockByNumber(n, true)`) as types, a validating parser that never
-// throws, and the re-serialisation of each RPC transaction object to its exact EIP-2718 bytes.
+// op-geth's block JSON as types, and validating parsers that never throw (built from rpc-parse.ts):
+// `eth_getBlockByNumber(n, true)` with transaction objects (parseRpcBlock), `(n, false)` with the
+// transactions' hashes (parseRpcBlockHashes), and one transaction object (parseRpcTransaction, e.g.
+// from eth_getTransactionByBlockHashAndIndex). Their exact EIP-2718 bytes: rpc-tx-raw.ts.
 //
 // Shape read from op-geth `internal/ethapi/api.go` (ethereum-optimism/op-geth @ 7b56c731, 2024-10):
 // `RPCMarshalHeader` (l.1490) and `RPCMarshalBlock` (l.1533) for the block, `RPCTransaction` (l.1569)
@@ -14,21 +16,33 @@
 //   receipt and their `v`/`r`/`s`/`gasPrice` are zero or, on pre-Regolith nodes, null. None of those
 //   is part of the deposit's bytes.
 // - the 1559-style `gasPrice` is the effective price, not a transaction field.
-//
-// The bytes follow op-geth `core/types`: tx_legacy.go, tx_access_list.go, tx_dynamic_fee.go, tx_blob.go
-// (without sidecar, as in blocks), tx_setcode.go (EIP-7702: not yet in that op-geth snapshot; checked
-// against a go-ethereum-signed type-4 vector and against viem) and deposit_tx.go (`DepositTx`: SourceHash,
-// From, To `rlp:"nil"`, Mint `rlp:"nil"`, Value, Gas, IsSystemTransaction, Data; encoded by
-// l1-info.ts `encodeDepositTx`). keccak256 of the result must equal the object's `hash`; the tests
-// prove it on real blocks.
-import { rlpEncode, rlpUint, type RlpItem } from "./rlp.ts";
-import { fromHex, toHex } from "./hex.ts";
-import { keccak256 } from "./keccak/index.ts";
-import { equalBytes } from "./bytes.ts";
-import { DEPOSIT_TX_TYPE, encodeDepositTx } from "./l1-info.ts";
+
+import { DEPOSIT_TX_TYPE } from "./l1-info.ts";
+import {
+  address,
+  array,
+  data,
+  describe,
+  Fail,
+  field,
+  guard,
+  hash,
+  isObj,
+  nullable,
+  object,
+  optionalField,
+  own,
+  quantity,
+  u256,
+  u64,
+  type Obj,
+  type RpcParseResult,
+} from "./rpc-parse.ts";
 import type { Address, Hash, Hex } from "./types.ts";
 
 export { DEPOSIT_TX_TYPE };
+export type { RpcBlockError, RpcParseResult } from "./rpc-parse.ts";
+export { rawTransactionsOf, rpcTransactionToRaw, verifyTransactionHashes, type RawTransactionFields } from "./rpc-tx-raw.ts";
 
 export interface RpcAccessListEntry {
   address: Address;
@@ -132,8 +146,8 @@ export interface RpcWithdrawal {
   amount: bigint;
 }
 
-/** op-geth `RPCMarshalBlock(block, inclTx=true, fullTx=true)`. Hex strings are lowercase. */
-export interface RpcBlock {
+/** op-geth `RPCMarshalBlock` without its transactions: the header members and the body's uncles and withdrawals. Hex strings are lowercase. */
+export interface RpcBlockHeader {
   number: bigint;
   hash: Hash;
   parentHash: Hash;
@@ -159,91 +173,21 @@ export interface RpcBlock {
   /** Isthmus (`requestsHash`; op-geth builds before Prague called it `requestsRoot`). */
   requestsHash?: Hash;
   uncles: Hash[];
-  transactions: RpcTransaction[];
   withdrawals?: RpcWithdrawal[];
 }
 
-/** Where parsing failed (a JSON path such as `transactions[3].r`) and why. */
-export interface RpcBlockError {
-  path: string;
-  message: string;
+/** op-geth `RPCMarshalBlock(block, inclTx=true, fullTx=true)`. */
+export interface RpcBlock extends RpcBlockHeader {
+  transactions: RpcTransaction[];
 }
 
-export type RpcParseResult<T> = { ok: true; value: T } | { ok: false; error: RpcBlockError };
+/** op-geth `RPCMarshalBlock(block, inclTx=true, fullTx=false)`: each transaction as its hash. */
+export interface RpcBlockHashes extends RpcBlockHeader {
+  transactions: Hash[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
-
-class Fail extends Error {
-  readonly path: string;
-  constructor(path: string, message: string) {
-    super(message);
-    this.path = path;
-  }
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-const own = (o: Obj, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
-
-// geth hexutil: quantities are 0x-prefixed, non-empty and without leading zeros ("0x0" for zero).
-const QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;
-const DATA = /^0x([0-9a-fA-F]{2})*$/;
-
-function describe(v: unknown): string {
-  if (v === undefined) return "missing";
-  if (v === null) return "null";
-  if (typeof v === "string") return v.length > 80 ? `"${v.slice(0, 77)}..."` : `"${v}"`;
-  return typeof v;
-}
-
-function quantity(v: unknown, path: string, bits: number): bigint {
-  if (typeof v !== "string" || !QUANTITY.test(v)) throw new Fail(path, `expected a hex quantity, got ${describe(v)}`);
-  if ((v.length - 2) * 4 > bits + 3) throw new Fail(path, `exceeds ${bits} bits`);
-  const x = BigInt(v);
-  if (x >> BigInt(bits) !== 0n) throw new Fail(path, `exceeds ${bits} bits`);
-  return x;
-}
-
-function data(v: unknown, path: string, bytes?: number): Hex {
-  if (typeof v !== "string" || !DATA.test(v)) throw new Fail(path, `expected 0x-prefixed hex bytes, got ${describe(v)}`);
-  if (bytes !== undefined && v.length !== 2 + 2 * bytes) throw new Fail(path, `expected ${bytes} bytes, got ${(v.length - 2) / 2}`);
-  return v.toLowerCase() as Hex;
-}
-
-const hash = (v: unknown, path: string): Hash => data(v, path, 32);
-const address = (v: unknown, path: string): Address => data(v, path, 20);
-const u64 = (v: unknown, path: string): bigint => quantity(v, path, 64);
-const u256 = (v: unknown, path: string): bigint => quantity(v, path, 256);
-
-function field<T>(o: Obj, key: string, base: string, parse: (v: unknown, path: string) => T): T {
-  return parse(own(o, key), `${base}.${key}`);
-}
-
-function optionalField<T>(o: Obj, key: string, base: string, parse: (v: unknown, path: string) => T): T | undefined {
-  const v = own(o, key);
-  return v === undefined ? undefined : parse(v, `${base}.${key}`);
-}
-
-/** Present-but-null and absent both give null (op-geth's `*T` fields serialise nil as null). */
-function nullable<T>(o: Obj, key: string, base: string, parse: (v: unknown, path: string) => T): T | null {
-  const v = own(o, key);
-  return v === undefined || v === null ? null : parse(v, `${base}.${key}`);
-}
-
-function array<T>(v: unknown, path: string, item: (v: unknown, path: string) => T): T[] {
-  if (!Array.isArray(v)) throw new Fail(path, `expected an array, got ${describe(v)}`);
-  return v.map((x, i) => item(x, `${path}[${i}]`));
-}
-
-function object(v: unknown, path: string): Obj {
-  if (!isObj(v)) throw new Fail(path, `expected an object, got ${describe(v)}`);
-  return v;
-}
 
 function accessListEntry(v: unknown, path: string): RpcAccessListEntry {
   const o = object(v, path);
@@ -383,14 +327,9 @@ function withdrawal(v: unknown, path: string): RpcWithdrawal {
   };
 }
 
-function block(v: unknown): RpcBlock {
-  const base = "block";
-  if (v === null) throw new Fail(base, "block not found (null result)");
-  const o = object(v, base);
-  const txs = own(o, "transactions");
-  if (Array.isArray(txs) && txs.some((t) => typeof t === "string"))
-    throw new Fail(`${base}.transactions`, "transactions are hashes; fetch the block with full transaction objects (eth_getBlockByNumber(n, true))");
-  const out: RpcBlock = {
+/** The header members, with `transactions` parsed between the required and the optional ones (the order errors are found in). */
+function withHeader<T>(o: Obj, base: string, transactions: () => T): RpcBlockHeader & { transactions: T } {
+  const out: RpcBlockHeader & { transactions: T } = {
     number: field(o, "number", base, u64),
     hash: field(o, "hash", base, hash),
     parentHash: field(o, "parentHash", base, hash),
@@ -408,7 +347,7 @@ function block(v: unknown): RpcBlock {
     transactionsRoot: field(o, "transactionsRoot", base, hash),
     receiptsRoot: field(o, "receiptsRoot", base, hash),
     uncles: optionalField(o, "uncles", base, (x, p) => array(x, p, hash)) ?? [],
-    transactions: array(txs, `${base}.transactions`, transaction),
+    transactions: transactions(),
   };
   const baseFee = optionalField(o, "baseFeePerGas", base, u256);
   if (baseFee !== undefined) out.baseFeePerGas = baseFee;
@@ -427,14 +366,25 @@ function block(v: unknown): RpcBlock {
   return out;
 }
 
-function guard<T>(f: () => T): RpcParseResult<T> {
-  try {
-    return { ok: true, value: f() };
-  } catch (e) {
-    if (e instanceof Fail) return { ok: false, error: { path: e.path, message: e.message } };
-    // Defensive: hostile inputs (getters, proxies) must not escape as exceptions either.
-    return { ok: false, error: { path: "", message: `unexpected input: ${e instanceof Error ? e.message : String(e)}` } };
-  }
+function blockObject(v: unknown): Obj {
+  if (v === null) throw new Fail("block", "block not found (null result)");
+  return object(v, "block");
+}
+
+function block(v: unknown): RpcBlock {
+  const o = blockObject(v);
+  const txs = own(o, "transactions");
+  if (Array.isArray(txs) && txs.some((t) => typeof t === "string"))
+    throw new Fail("block.transactions", "transactions are hashes; fetch the block with full transaction objects (eth_getBlockByNumber(n, true))");
+  return withHeader(o, "block", () => array(txs, "block.transactions", transaction));
+}
+
+function blockHashes(v: unknown): RpcBlockHashes {
+  const o = blockObject(v);
+  const txs = own(o, "transactions");
+  if (Array.isArray(txs) && txs.some((t) => isObj(t)))
+    throw new Fail("block.transactions", "transactions are objects; expected their hashes (eth_getBlockByNumber(n, false))");
+  return withHeader(o, "block", () => array(txs, "block.transactions", hash));
 }
 
 /**
@@ -446,172 +396,10 @@ export function parseRpcBlock(json: unknown): RpcParseResult<RpcBlock> {
   return guard(() => block(json));
 }
 
-// ---------------------------------------------------------------------------------------------
-// EIP-2718 encoding
-
-/** The fields each encoding reads: a full RpcTransaction fits, and so does a hand-built one. */
-export type RawTransactionFields =
-  | Pick<RpcLegacyTransaction, "type" | "nonce" | "gasPrice" | "gas" | "to" | "value" | "input" | "v" | "r" | "s">
-  | Pick<RpcAccessListTransaction, "type" | "chainId" | "nonce" | "gasPrice" | "gas" | "to" | "value" | "input" | "accessList" | "yParity" | "r" | "s">
-  | Pick<
-      RpcDynamicFeeTransaction,
-      "type" | "chainId" | "nonce" | "maxPriorityFeePerGas" | "maxFeePerGas" | "gas" | "to" | "value" | "input" | "accessList" | "yParity" | "r" | "s"
-    >
-  | Pick<
-      RpcBlobTransaction,
-      | "type"
-      | "chainId"
-      | "nonce"
-      | "maxPriorityFeePerGas"
-      | "maxFeePerGas"
-      | "gas"
-      | "to"
-      | "value"
-      | "input"
-      | "accessList"
-      | "maxFeePerBlobGas"
-      | "blobVersionedHashes"
-      | "yParity"
-      | "r"
-      | "s"
-    >
-  | Pick<
-      RpcSetCodeTransaction,
-      | "type"
-      | "chainId"
-      | "nonce"
-      | "maxPriorityFeePerGas"
-      | "maxFeePerGas"
-      | "gas"
-      | "to"
-      | "value"
-      | "input"
-      | "accessList"
-      | "authorizationList"
-      | "yParity"
-      | "r"
-      | "s"
-    >
-  | Pick<RpcDepositTransaction, "type" | "sourceHash" | "from" | "to" | "mint" | "value" | "gas" | "isSystemTx" | "input">;
-
-const toItem = (to: Address | null): Uint8Array => (to === null ? new Uint8Array(0) : fromHex(to));
-
-function accessListItem(list: readonly RpcAccessListEntry[]): RlpItem[] {
-  return list.map((e) => [fromHex(e.address), e.storageKeys.map((k) => fromHex(k))]);
-}
-
-function typedTx(type: number, fields: RlpItem[]): Uint8Array {
-  const body = rlpEncode(fields);
-  const out = new Uint8Array(1 + body.length);
-  out[0] = type;
-  out.set(body, 1);
-  return out;
-}
-
 /**
- * The exact EIP-2718 bytes of a transaction object: the RLP list for legacy, `type ‖ rlp(fields)`
- * otherwise. Blob transactions are encoded without sidecar (the network form is not what blocks and
- * the transactions trie hold). keccak256 of the result is the transaction hash.
+ * Validates op-geth's `eth_getBlockByNumber(n, false)` result: the same header members, checked the
+ * same way, and `transactions` a list of 32-byte hashes (nothing else). Never throws.
  */
-export function rpcTransactionToRaw(tx: RawTransactionFields): Uint8Array {
-  switch (tx.type) {
-    case 0: // core/types/tx_legacy.go: [nonce, gasPrice, gas, to, value, data, v, r, s]; v already holds EIP-155's chainId*2+35+parity
-      return rlpEncode([rlpUint(tx.nonce), rlpUint(tx.gasPrice), rlpUint(tx.gas), toItem(tx.to), rlpUint(tx.value), fromHex(tx.input), rlpUint(tx.v), rlpUint(tx.r), rlpUint(tx.s)]);
-    case 1: // tx_access_list.go
-      return typedTx(1, [
-        rlpUint(tx.chainId),
-        rlpUint(tx.nonce),
-        rlpUint(tx.gasPrice),
-        rlpUint(tx.gas),
-        toItem(tx.to),
-        rlpUint(tx.value),
-        fromHex(tx.input),
-        accessListItem(tx.accessList),
-        rlpUint(tx.yParity),
-        rlpUint(tx.r),
-        rlpUint(tx.s),
-      ]);
-    case 2: // tx_dynamic_fee.go
-      return typedTx(2, [
-        rlpUint(tx.chainId),
-        rlpUint(tx.nonce),
-        rlpUint(tx.maxPriorityFeePerGas),
-        rlpUint(tx.maxFeePerGas),
-        rlpUint(tx.gas),
-        toItem(tx.to),
-        rlpUint(tx.value),
-        fromHex(tx.input),
-        accessListItem(tx.accessList),
-        rlpUint(tx.yParity),
-        rlpUint(tx.r),
-        rlpUint(tx.s),
-      ]);
-    case 3: // tx_blob.go (no sidecar)
-      return typedTx(3, [
-        rlpUint(tx.chainId),
-        rlpUint(tx.nonce),
-        rlpUint(tx.maxPriorityFeePerGas),
-        rlpUint(tx.maxFeePerGas),
-        rlpUint(tx.gas),
-        fromHex(tx.to),
-        rlpUint(tx.value),
-        fromHex(tx.input),
-        accessListItem(tx.accessList),
-        rlpUint(tx.maxFeePerBlobGas),
-        tx.blobVersionedHashes.map((h) => fromHex(h)),
-        rlpUint(tx.yParity),
-        rlpUint(tx.r),
-        rlpUint(tx.s),
-      ]);
-    case 4: // tx_setcode.go; each authorization is [chainId, address, nonce, yParity, r, s]
-      return typedTx(4, [
-        rlpUint(tx.chainId),
-        rlpUint(tx.nonce),
-        rlpUint(tx.maxPriorityFeePerGas),
-        rlpUint(tx.maxFeePerGas),
-        rlpUint(tx.gas),
-        fromHex(tx.to),
-        rlpUint(tx.value),
-        fromHex(tx.input),
-        accessListItem(tx.accessList),
-        tx.authorizationList.map((a) => [rlpUint(a.chainId), fromHex(a.address), rlpUint(a.nonce), rlpUint(a.yParity), rlpUint(a.r), rlpUint(a.s)]),
-        rlpUint(tx.yParity),
-        rlpUint(tx.r),
-        rlpUint(tx.s),
-      ]);
-    case DEPOSIT_TX_TYPE:
-      // op-geth core/types/deposit_tx.go `DepositTx`, encoded by l1-info.ts: a nil To/Mint is the empty
-      // string (`rlp:"nil"`), as is a zero Mint; IsSystemTransaction is an RLP bool (0x80 / 0x01).
-      return encodeDepositTx({
-        sourceHash: tx.sourceHash,
-        from: tx.from,
-        to: tx.to,
-        mint: tx.mint ?? 0n,
-        value: tx.value,
-        gas: tx.gas,
-        isSystemTx: tx.isSystemTx,
-        data: fromHex(tx.input),
-      });
-  }
-}
-
-/** The block's transactions as EIP-2718 bytes, in block order (what the transactions trie and SSZ payload hold). */
-export function rawTransactionsOf(block: Pick<RpcBlock, "transactions">): Uint8Array[] {
-  return block.transactions.map(rpcTransactionToRaw);
-}
-
-/**
- * Checks keccak256(rpcTransactionToRaw(tx)) == tx.hash for every transaction; returns the first
- * failure (path and the two hashes) or undefined. A failure means the node's JSON carries something
- * this encoder does not reproduce, so its bytes must not be trusted.
- */
-export function verifyTransactionHashes(block: Pick<RpcBlock, "transactions">): RpcBlockError | undefined {
-  for (let i = 0; i < block.transactions.length; i++) {
-    const tx = block.transactions[i]!;
-    const got = keccak256(rpcTransactionToRaw(tx));
-    if (!equalBytes(got, fromHex(tx.hash))) {
-      return { path: `block.transactions[${i}]`, message: `re-encoded transaction hashes to ${toHex(got)}, node says ${tx.hash}` };
-    }
-  }
-  return undefined;
+export function parseRpcBlockHashes(json: unknown): RpcParseResult<RpcBlockHashes> {
+  return guard(() => blockHashes(json));
 }

@@ -4,10 +4,13 @@
 // yields "hold" (IGNORE on the wire, retried later): the peer did nothing wrong.
 import type { Outcome } from "../durable/machine.ts";
 import type { L2BlockRef } from "../protocol/block-ref.ts";
-import { consolidate } from "../protocol/consolidate.ts";
+import type { ConsolidationResult } from "../protocol/consolidate.ts";
+import { consolidateOnHashes, settleDepositsEnd } from "../protocol/consolidate-hashes.ts";
 import { toHex, toQuantity } from "../protocol/hex.ts";
+import { keccak256 } from "../protocol/keccak/index.ts";
 import { decodeL1InfoDeposit } from "../protocol/l1-info.ts";
-import { parseRpcBlock } from "../protocol/rpc-block.ts";
+import { parseRpcBlockHashes, parseRpcTransaction, type RpcBlockHashes } from "../protocol/rpc-block.ts";
+import { rpcTransactionToRaw } from "../protocol/rpc-tx-raw.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR } from "../protocol/system-config.ts";
 import type { Address, Hash, SignedEnvelope } from "../protocol/types.ts";
 import type { ChainSettings } from "./config.ts";
@@ -93,14 +96,35 @@ export async function fetchLocalSafe(rt: ChainRuntime): Promise<L2BlockRef> {
   return parseRef(s["safe_l2"], "safe_l2");
 }
 
-async function fetchL2Block(rt: ChainRuntime, n: bigint) {
+/**
+ * The follower's block at `n` as header and transaction hashes (`eth_getBlockByNumber(n, false)`):
+ * a few kilobytes whatever the block's size, where the transaction bodies are twice the block in
+ * hex. Consolidation needs no more (consolidate-hashes.ts).
+ */
+async function fetchL2Block(rt: ChainRuntime, n: bigint): Promise<RpcBlockHashes | null> {
   await ensureChainId(rt.l2, rt.chain.config.chainId);
-  const json = await rt.l2.request<unknown>("eth_getBlockByNumber", [toQuantity(n), true]);
+  const json = await rt.l2.request<unknown>("eth_getBlockByNumber", [toQuantity(n), false]);
   if (json === null) return null;
-  const b = parseRpcBlock(json);
+  const b = parseRpcBlockHashes(json);
   if (!b.ok) throw new RpcFault("rpc-bad-response", "l2", `eth_getBlockByNumber: ${b.error.path}: ${b.error.message}`);
   if (b.value.number !== n) throw new RpcFault("rpc-bad-response", "l2", `asked for block ${n}, got ${b.value.number}`);
   return b.value;
+}
+
+/**
+ * The type of transaction `index` of the follower's block `blockHash` (by hash, so a reorg between
+ * the two reads cannot swap the block): null when that block is gone. The object must be the one the
+ * block lists and re-encode to its hash, which makes its type byte as certain as the hash.
+ */
+async function fetchTxType(rt: ChainRuntime, blockHash: Hash, index: number, txHash: Hash): Promise<number | null> {
+  const json = await rt.l2.request<unknown>("eth_getTransactionByBlockHashAndIndex", [blockHash, toQuantity(index)]);
+  if (json === null) return null;
+  const what = `eth_getTransactionByBlockHashAndIndex(${blockHash}, ${index})`;
+  const t = parseRpcTransaction(json);
+  if (!t.ok) throw new RpcFault("rpc-bad-response", "l2", `${what}: ${t.error.path}: ${t.error.message}`);
+  if (t.value.hash !== txHash || toHex(keccak256(rpcTransactionToRaw(t.value))) !== txHash)
+    throw new RpcFault("rpc-bad-response", "l2", `${what}: not transaction ${txHash} of that block`);
+  return t.value.type;
 }
 
 async function fetchL1Hash(rt: ChainRuntime, n: bigint): Promise<Hash | null> {
@@ -149,7 +173,20 @@ export async function checkCandidate(rt: ChainRuntime, env: SignedEnvelope, meta
   const local = lb.value;
   if (!local) return { kind: "hold", reason: "local-block-missing", localSafe };
 
-  const c = consolidate({ payload: p, ...(env.parentBeaconBlockRoot ? { parentBeaconBlockRoot: env.parentBeaconBlockRoot } : {}) }, local, rt.chain.config);
+  // On hashes (consolidate-hashes.ts): a replacement may need the type of one local transaction.
+  const step = consolidateOnHashes({ payload: p, ...(env.parentBeaconBlockRoot ? { parentBeaconBlockRoot: env.parentBeaconBlockRoot } : {}) }, local, rt.chain.config);
+  let c: ConsolidationResult;
+  if (step.kind === "decided") c = step.result;
+  else {
+    let type: number | null;
+    try {
+      type = await fetchTxType(rt, local.hash, step.index, step.txHash);
+    } catch (e) {
+      return { kind: "hold", reason: faultReason(e), localSafe };
+    }
+    if (type === null) return { kind: "hold", reason: "local-block-changed", localSafe };
+    c = settleDepositsEnd(step, type);
+  }
   // op-node's AttributesMatchBlock compares inputs only, because its engine then executes the block.
   // We do not execute: on a full match the outputs must be the local block's too, i.e. the same hash.
   // (A deposits-only replacement has no local counterpart to compare outputs with; the sequencer's

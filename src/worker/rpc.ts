@@ -2,8 +2,18 @@
 // viem's HTTP transport with bounded timeouts and no hidden retries. Every failure becomes an
 // RpcFault with a stable code: the pipeline turns those into IGNORE (the peer did nothing wrong).
 import { createClient, http, type Client } from "viem";
+import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
 
-export type RpcFaultCode = "rpc-timeout" | "rpc-http-error" | "rpc-bad-response" | "rpc-error" | "rpc-unreachable" | "rpc-wrong-chain";
+export type RpcFaultCode = "rpc-timeout" | "rpc-http-error" | "rpc-bad-response" | "rpc-too-large" | "rpc-error" | "rpc-unreachable" | "rpc-wrong-chain";
+
+/**
+ * The largest reply read from a node. viem's default cap (10 MiB since viem 2.4x) is what made an
+ * honest block's `eth_getBlockByNumber(n, true)` (≈ 2× the block in hex, 6× for small transactions)
+ * fail as a bad response from ≈ 5 MiB blocks on. The checks now read header and hashes instead
+ * (consolidate-hashes.ts); the largest reply they ask for is one transaction, which at most is a
+ * whole gossip-sized block in hex plus its JSON members. A reply beyond that is refused, by name.
+ */
+export const RPC_MAX_RESPONSE_BYTES = 2 * MAX_GOSSIP_SIZE + (1 << 20);
 
 export class RpcFault extends Error {
   readonly code: RpcFaultCode;
@@ -27,6 +37,8 @@ function classify(err: unknown, name: string): RpcFault {
   const e = err as { name?: string; status?: number; shortMessage?: string; message?: string; code?: number; details?: string };
   const msg = e.shortMessage ?? e.message ?? String(err);
   switch (e.name) {
+    case "ResponseBodyTooLargeError":
+      return new RpcFault("rpc-too-large", name, `reply over ${RPC_MAX_RESPONSE_BYTES} bytes`);
     case "TimeoutError":
       return new RpcFault("rpc-timeout", name, msg);
     case "HttpRequestError":
@@ -41,7 +53,7 @@ function classify(err: unknown, name: string): RpcFault {
 }
 
 export function rpcEndpoint(name: string, url: string, timeoutMs: number): RpcEndpoint {
-  const client: Client = createClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0, batch: false }) });
+  const client: Client = createClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0, batch: false, maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }) });
   return {
     name,
     url,
