@@ -62,6 +62,8 @@ export function controlClient(controlUrl: string, fetchImpl: typeof fetch = fetc
     signedMessage: (at: { number?: Num; hash?: string; view?: "sequencer" | "follower"; privateKey?: string }) =>
       op<{ blockHash: string; number: string; topic: string; message: string; signer: string }>({ op: "signedMessage", ...at, ...(at.number !== undefined ? { number: n(at.number) } : {}) }),
     reset: (options?: Record<string, unknown>) => op<ControlStatus>({ op: "reset", ...(options ? { options } : {}) }),
+    /** Calls and reply bytes per "endpoint method" since the last reset (reset: start counting afresh). */
+    rpcStats: (reset = false) => op<{ stats: Record<string, { calls: number; bytes: number }> }>({ op: "rpcStats", reset }).then((r) => r.stats),
     ticking: (enabled: boolean, intervalMs?: number) => op<ControlStatus>({ op: "ticking", enabled, ...(intervalMs !== undefined ? { intervalMs } : {}) }),
   };
 }

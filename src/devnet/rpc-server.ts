@@ -6,6 +6,8 @@
 //   POST /sequencer/l2       the sequencer's op-geth
 //   POST /sequencer/rollup   the sequencer's op-node
 //   POST /__control          test/devnet control API (JSON {"op": …}); GET /__control = status
+//                            ("rpcStats": calls and reply bytes per endpoint and method, for the
+//                            tests and the bench that measure what the Worker reads)
 // HTTP handling follows geth's rpc/http.go: GET with no body → 200 (health check), PUT/DELETE →
 // 405, a content type other than application/json (or application/json-rpc, application/jsonrequest)
 // → 415, a body over 32 MiB → 413; responses are application/json, one JSON value and "\n".
@@ -129,6 +131,8 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
   }
   const faults = new FaultController();
   const hanging = new Set<ServerResponse>();
+  /** "endpoint method" → calls and reply bytes (a batch counts under "endpoint batch"). */
+  const stats = new Map<string, { calls: number; bytes: number }>();
   let ticker: ReturnType<typeof setInterval> | undefined;
 
   const server: Server = createServer((req, res) => {
@@ -219,6 +223,11 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
       const style = httpFault.style ?? "truncated";
       text = style === "html" ? "<html><body><h1>502 Bad Gateway</h1></body></html>\n" : style === "garbage" ? "\u0000\u0001not json at all{" : text.slice(0, Math.max(1, Math.floor(text.length / 2)));
     }
+    const key = `${endpoint} ${batch ? "batch" : (methods[0] ?? "invalid")}`;
+    const st = stats.get(key) ?? { calls: 0, bytes: 0 };
+    st.calls++;
+    st.bytes += Buffer.byteLength(text);
+    stats.set(key, st);
     res.writeHead(200, { "content-type": "application/json" });
     res.end(text);
   }
@@ -360,6 +369,11 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         const domain = o["domain"] === "block" ? BLOCK_SIGNING_DOMAIN : CROSS_SAFE_SIGNING_DOMAIN;
         const m = signedGossipMessage(chain, b, key, domain);
         return { blockHash: b.hash, number: b.number.toString(), topic: m.topic, message: toHex(m.message), signer: addressOfPrivateKey(fromHex(key)) };
+      }
+      case "rpcStats": {
+        const out = Object.fromEntries(stats);
+        if (o["reset"] === true) stats.clear();
+        return { stats: out };
       }
       case "ticking":
         if (o["enabled"] === true) startTicking(typeof o["intervalMs"] === "number" ? o["intervalMs"] : undefined);
