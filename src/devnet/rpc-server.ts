@@ -39,6 +39,7 @@ import {
   type JsonRpcResponse,
 } from "./jsonrpc.ts";
 import { signedGossipMessage } from "./gossip.ts";
+import { computeMessageId } from "../protocol/message-id.ts";
 import { METHODS } from "./rpc-methods.ts";
 
 /** geth rpc/http.go maxRequestContentLength */
@@ -282,7 +283,7 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
     throw new Error(`${name}: expected an integer`);
   }
 
-  function runControl(o: Json): Json {
+  function runControl(o: Json): Json | Promise<Json> {
     switch (o["op"]) {
       case "status":
         return status();
@@ -368,7 +369,9 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         const key = (o["privateKey"] as Hex | undefined) ?? chain.options.sequencerKey;
         const domain = o["domain"] === "block" ? BLOCK_SIGNING_DOMAIN : CROSS_SAFE_SIGNING_DOMAIN;
         const m = signedGossipMessage(chain, b, key, domain);
-        return { blockHash: b.hash, number: b.number.toString(), topic: m.topic, message: toHex(m.message), signer: addressOfPrivateKey(fromHex(key)) };
+        const out = { blockHash: b.hash, number: b.number.toString(), topic: m.topic, message: toHex(m.message), signer: addressOfPrivateKey(fromHex(key)) };
+        // op-node's message id as Node computes it (a reference for the Worker's, computed in workerd)
+        return computeMessageId(m.topic, m.message).then((id) => ({ ...out, messageId: toHex(id).slice(2) }));
       }
       case "rpcStats": {
         const out = Object.fromEntries(stats);
@@ -400,7 +403,7 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
     }
     if (typeof o !== "object" || o === null || Array.isArray(o)) return send(400, { ok: false, error: 'expected {"op": ...}' });
     try {
-      send(200, { ok: true, ...runControl(o as Json) });
+      send(200, { ok: true, ...(await runControl(o as Json)) });
     } catch (e) {
       send(400, { ok: false, error: e instanceof Error ? e.message : String(e) });
     }

@@ -53,6 +53,11 @@ export function writeRlpBytes(out: Uint8Array, pos: number, b: Uint8Array): numb
   return pos + b.length;
 }
 
+/** Writes the header of a string of `length` bytes (length ≥ 2, or one byte ≥ 0x80); the bytes follow. */
+export function writeRlpBytesHeader(out: Uint8Array, pos: number, length: number): number {
+  return writeHeader(out, pos, length, 0x80);
+}
+
 /** Writes a list header for a payload of `payload` bytes; items follow. */
 export function writeRlpListHeader(out: Uint8Array, pos: number, payload: number): number {
   return writeHeader(out, pos, payload, 0xc0);

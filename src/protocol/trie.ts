@@ -1,8 +1,8 @@
 // Root of an ordered Merkle-Patricia trie (key = rlp(index), value = item), as geth's DeriveSha
 // computes the transactions and withdrawals roots of a header (Yellow Paper appendix D).
 // Built bottom-up from the sorted keys in one pass: each node is RLP-encoded once and hashed once.
-import { keccak256 } from "./keccak/index.ts";
-import { rlpBytesSize, rlpEncode, rlpListSize, rlpUint, writeRlpBytes, writeRlpListHeader } from "./rlp.ts";
+import { keccak256, keccak256Parts } from "./keccak/index.ts";
+import { rlpBytesSize, rlpEncode, rlpListSize, rlpUint, writeRlpBytes, writeRlpBytesHeader, writeRlpListHeader } from "./rlp.ts";
 
 /** keccak256(rlp("")) — the root of an empty trie (geth `types.EmptyRootHash`). */
 export const EMPTY_TRIE_ROOT = Uint8Array.from([
@@ -67,6 +67,20 @@ function shortNode(path: Uint8Array, leaf: boolean, value: Uint8Array | Ref): Ui
   return out;
 }
 
+/**
+ * The reference to a leaf [hp(path), value] (geth hashes a node of 32 bytes or more). Only the
+ * leaf's head is written; the value, a whole transaction, is hashed where it lies: copying every
+ * transaction into its node would double a 10 MiB block in memory.
+ */
+function leafRef(path: Uint8Array, value: Uint8Array): Ref {
+  const hp = hexPrefix(path, true);
+  const payload = rlpBytesSize(hp) + rlpBytesSize(value);
+  if (rlpListSize(payload) < 32) return refOf(shortNode(path, true, value));
+  const head = new Uint8Array(rlpListSize(payload) - value.length);
+  writeRlpBytesHeader(head, writeRlpBytes(head, writeRlpListHeader(head, 0, payload), hp), value.length);
+  return { embedded: false, bytes: keccak256Parts([head, value]) };
+}
+
 function branchNode(children: (Ref | undefined)[], value: Uint8Array | undefined): Uint8Array {
   let payload = value ? rlpBytesSize(value) : 1;
   for (let i = 0; i < 16; i++) payload += refSize(children[i]);
@@ -78,14 +92,18 @@ function branchNode(children: (Ref | undefined)[], value: Uint8Array | undefined
   return out;
 }
 
-/** Encoded node for the sorted, prefix-free-or-not entries [lo, hi) below nibble `depth`. */
+/** The reference to the node for the entries [lo, hi) below nibble `depth`. */
+function buildRef(keys: Uint8Array[], vals: Uint8Array[], lo: number, hi: number, depth: number): Ref {
+  return hi - lo === 1 ? leafRef(keys[lo]!.subarray(depth), vals[lo]!) : refOf(build(keys, vals, lo, hi, depth));
+}
+
+/** Encoded node for the sorted, prefix-free-or-not entries [lo, hi) (at least two) below nibble `depth`. */
 function build(keys: Uint8Array[], vals: Uint8Array[], lo: number, hi: number, depth: number): Uint8Array {
-  if (hi - lo === 1) return shortNode(keys[lo]!.subarray(depth), true, vals[lo]!);
   const a = keys[lo]!;
   const z = keys[hi - 1]!;
   let cp = depth;
   while (cp < a.length && cp < z.length && a[cp] === z[cp]) cp++;
-  if (cp > depth) return shortNode(a.subarray(depth, cp), false, refOf(build(keys, vals, lo, hi, cp)));
+  if (cp > depth) return shortNode(a.subarray(depth, cp), false, buildRef(keys, vals, lo, hi, cp));
   const children: (Ref | undefined)[] = new Array(16);
   let value: Uint8Array | undefined;
   let i = lo;
@@ -94,7 +112,7 @@ function build(keys: Uint8Array[], vals: Uint8Array[], lo: number, hi: number, d
     const nib = keys[i]![depth]!;
     let j = i + 1;
     while (j < hi && keys[j]![depth] === nib) j++;
-    children[nib] = refOf(build(keys, vals, i, j, depth + 1));
+    children[nib] = buildRef(keys, vals, i, j, depth + 1);
     i = j;
   }
   return branchNode(children, value);
@@ -126,5 +144,10 @@ export function orderedTrieRoot(items: readonly Uint8Array[]): Uint8Array {
   if (kept.length === 0) return EMPTY_TRIE_ROOT.slice();
   const keys = kept.map((i) => nibblesOf(rlpEncode(rlpUint(i))));
   const vals = kept.map((i) => items[i]!);
+  // The root is hashed whatever its size.
+  if (kept.length === 1) {
+    const r = leafRef(keys[0]!, vals[0]!);
+    return r.embedded ? keccak256(r.bytes) : r.bytes;
+  }
   return keccak256(build(keys, vals, 0, kept.length, 0));
 }

@@ -35,13 +35,15 @@ export interface SignedBlock {
   message: Uint8Array;
   blockHash: string;
   number: bigint;
+  /** op-node's message id, computed in Node by the chain server */
+  messageId: string;
 }
 
 /** The sequencer's signed gossip message for a block (by number in a view, or by hash). */
 export async function signed(at: bigint | string, opts: { view?: "sequencer" | "follower"; privateKey?: string; domain?: "attestation" | "block" } = {}): Promise<SignedBlock> {
   const sel = typeof at === "bigint" ? { number: at.toString() } : { hash: at };
-  const r = await control<{ message: string; blockHash: string; number: string }>({ op: "signedMessage", ...sel, ...opts });
-  return { message: fromHex(r.message), blockHash: r.blockHash, number: BigInt(r.number) };
+  const r = await control<{ message: string; blockHash: string; number: string; messageId: string }>({ op: "signedMessage", ...sel, ...opts });
+  return { message: fromHex(r.message), blockHash: r.blockHash, number: BigInt(r.number), messageId: r.messageId };
 }
 
 export interface IngestResult {

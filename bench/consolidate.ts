@@ -1,0 +1,286 @@
+// `npm run bench` part 3 (also `node bench/consolidate.ts [--json]`): what one check and one ingest
+// of a big block cost inside workerd (issue 15 items 3-4), for 1 MiB and 9.5 MiB devnet blocks
+// (incompressible calldata, chain gas limit 500M).
+//
+// - Checks, before and after consolidation on hashes: bench/consolidate-worker (a bench-only Worker
+//   under wrangler dev) validates the message and runs the RPC check, either the Worker's own
+//   (`hashes`: header + transaction hashes) or the one it replaced (`bodies`: every transaction).
+// - Ingests: the real Worker and Durable Object under wrangler dev, POST /v1/ingest.
+//
+// How it is measured (workerd gives a Worker no memory or CPU figures of its own):
+// - RPC bytes: the chain server counts the bytes of every reply (control op rpcStats).
+// - Memory: the workerd process that runs the Worker (the one with an inspector port); its peak RSS
+//   (VmHWM, reset through /proc/<pid>/clear_refs before each request) minus its RSS before the
+//   request. One fresh wrangler dev per case, warmed up with small blocks, the first big request
+//   counted: later ones partly reuse heap the first one grew. RSS counts what Cloudflare's 128 MB
+//   isolate limit counts (JS heap and ArrayBuffers) plus whatever workerd itself allocated.
+// - CPU: that process's on-CPU time, all threads (/proc/<pid>/task/*/schedstat, ns), over the
+//   request: the Worker, its Durable Object call (ingest), GC and workerd's own I/O. An upper bound
+//   for the Worker's CPU time as Cloudflare bills it.
+// Printed, never asserted.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import "../src/node/keccak.ts";
+import { signedGossipMessage } from "../src/devnet/gossip.ts";
+import { startChainServer, type ChainServer } from "../src/devnet/rpc-server.ts";
+import { devnetWorkerChain } from "../src/devnet/stack.ts";
+import { PROJECT_ROOT, startWorkerDev, type WorkerDev } from "../src/devnet/worker-dev.ts";
+import { signIngest } from "../src/protocol/ingest-auth.ts";
+import { parseServerTiming } from "../src/relay/server-timing.ts";
+
+const MiB = 1024 * 1024;
+const SIZES = [{ name: "1 MiB", bytes: MiB }, { name: "9.5 MiB", bytes: Math.floor(9.5 * MiB) }];
+const RELAY = "bench-relay";
+const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+export const CONSOLIDATE_GOALS = { rpcBytesPerBlockByteMax: 0.05, peakMemoryPerEnvelopeByteMax: 3 };
+/** Cloudflare Workers CPU time per request: Free plan 10 ms; Paid 30 s by default (up to 5 min). */
+const FREE_PLAN_CPU_MS = 10;
+const PAID_PLAN_CPU_MS = 30_000;
+
+// ---------------------------------------------------------------------------------- /proc probes
+
+/** The workerd that runs the Worker: in wrangler's process group, the one started with an inspector. */
+function runtimePid(groupPid: number): number {
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (pgid === groupPid && cmd.includes("workerd") && cmd.includes("--inspector-addr")) return Number(p);
+    } catch {
+      // gone
+    }
+  }
+  throw new Error(`no workerd with an inspector in process group ${groupPid}`);
+}
+
+const statusKb = (pid: number, key: "VmRSS" | "VmHWM"): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+
+function cpuNs(pid: number): number {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // thread ended
+    }
+  }
+  return ns;
+}
+
+interface Cost {
+  cpuMs: number;
+  /** peak RSS during the request minus RSS before it (MB = 1e6 bytes) */
+  peakGrowthMb: number;
+  wallMs: number;
+}
+
+async function costOf(pid: number, run: () => Promise<void>): Promise<Cost> {
+  writeFileSync(`/proc/${pid}/clear_refs`, "5"); // resets VmHWM to the current RSS
+  const rss = statusKb(pid, "VmRSS");
+  const cpu = cpuNs(pid);
+  const t = performance.now();
+  await run();
+  const wallMs = performance.now() - t;
+  await new Promise((r) => setTimeout(r, 20)); // let the isolate finish what it does after responding
+  return { cpuMs: (cpuNs(pid) - cpu) / 1e6, peakGrowthMb: ((statusKb(pid, "VmHWM") - rss) * 1024) / 1e6, wallMs };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+// ---------------------------------------------------------------------------------- the chain
+
+interface Blocks {
+  small: Uint8Array[];
+  bySize: Map<string, Uint8Array[]>;
+}
+
+/** Three big blocks per size (consecutive heights, sizes in order), small ones before them, all local-safe. */
+function buildBlocks(server: ChainServer, perSize: number): Blocks {
+  const chain = server.chain;
+  const seq = chain.view("sequencer");
+  const msg = (n: bigint): Uint8Array => signedGossipMessage(chain, seq.blockByNumber(n)!).message;
+  const small = [1n, 2n, 3n, 4n, 5n, 6n].map((i) => chain.heads().localSafe - 6n + i).map(msg);
+  const heights = new Map<string, bigint[]>();
+  for (const s of SIZES) {
+    heights.set(s.name, chain.bigBlocks(s.bytes, perSize));
+    chain.advanceBlocks(perSize);
+  }
+  chain.advanceBlocks(10); // local-safe past them all
+  return { small, bySize: new Map([...heights].map(([k, hs]) => [k, hs.map(msg)])) };
+}
+
+const rpcBytes = async (server: ChainServer): Promise<number> => {
+  const r = await fetch(server.urls.control, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ op: "rpcStats", reset: true }) });
+  const { stats } = (await r.json()) as { stats: Record<string, { bytes: number }> };
+  return Object.values(stats).reduce((n, s) => n + s.bytes, 0);
+};
+
+// ---------------------------------------------------------------------------------- checks
+
+export interface CheckCase {
+  mode: "bodies" | "hashes";
+  size: string;
+  blockBytes: number;
+  rpcBytesPerCheck: number;
+  rpcBytesPerBlockByte: number;
+  cpuMsMedian: number;
+  peakGrowthMb: number;
+  result: string;
+}
+
+async function runChecks(server: ChainServer, blocks: Blocks, log: (s: string) => void): Promise<CheckCase[]> {
+  const out: CheckCase[] = [];
+  for (const mode of ["bodies", "hashes"] as const) {
+    for (const size of SIZES) {
+      const w = await startWorkerDev({ chains: [devnetWorkerChain(server)], relaySecrets: { [RELAY]: SECRET }, rpcTimeoutMs: 30_000, cwd: join(PROJECT_ROOT, "bench", "consolidate-worker") });
+      try {
+        const pid = runtimePid(w.pid);
+        let result = "";
+        const check = async (m: Uint8Array): Promise<void> => {
+          const r = await fetch(`${w.url}/check?mode=${mode}`, { method: "POST", body: m as Uint8Array<ArrayBuffer> });
+          const body = (await r.json()) as { result?: string; error?: string };
+          if (!body.result) throw new Error(`check (${mode}, ${size.name}): ${r.status} ${JSON.stringify(body)}`);
+          result = body.result;
+        };
+        for (const m of blocks.small) await check(m); // warm-up: isolate, JIT, signer and chain-id reads
+        const costs: Cost[] = [];
+        const bytes: number[] = [];
+        for (const m of blocks.bySize.get(size.name)!) {
+          await rpcBytes(server);
+          costs.push(await costOf(pid, () => check(m)));
+          bytes.push(await rpcBytes(server));
+        }
+        const c: CheckCase = {
+          mode,
+          size: size.name,
+          blockBytes: size.bytes,
+          rpcBytesPerCheck: median(bytes),
+          rpcBytesPerBlockByte: median(bytes) / size.bytes,
+          cpuMsMedian: median(costs.map((x) => x.cpuMs)),
+          peakGrowthMb: costs[0]!.peakGrowthMb,
+          result,
+        };
+        log(`check ${mode.padEnd(6)} ${size.name.padEnd(7)}: ${(c.rpcBytesPerCheck / 1e6).toFixed(3)} MB read, CPU ${c.cpuMsMedian.toFixed(0)} ms, peak +${c.peakGrowthMb.toFixed(1)} MB (${result})`);
+        out.push(c);
+      } finally {
+        await w.stop();
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------- ingests
+
+export interface IngestCase {
+  size: string;
+  envelopeBytes: number;
+  cpuMsMedian: number;
+  peakGrowthMb: number;
+  peakMemoryPerEnvelopeByte: number;
+  wallMsMedian: number;
+  phasesMs: Record<string, number>;
+  plan: "free" | "paid" | "over";
+}
+
+async function runIngests(server: ChainServer, blocks: Blocks, log: (s: string) => void): Promise<IngestCase[]> {
+  const out: IngestCase[] = [];
+  const topic = `/optimism/${server.chain.options.l2ChainId}/0/cross-safe-blocks`;
+  const cases = [{ name: "small", messages: blocks.small.slice(3) }, ...SIZES.map((s) => ({ name: s.name, messages: blocks.bySize.get(s.name)! }))];
+  for (const cs of cases) {
+    const w: WorkerDev = await startWorkerDev({ chains: [devnetWorkerChain(server)], relaySecrets: { [RELAY]: SECRET }, rpcTimeoutMs: 30_000 });
+    try {
+      const pid = runtimePid(w.pid);
+      const phases = new Map<string, number[]>();
+      const ingest = async (m: Uint8Array): Promise<void> => {
+        const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: "12D3KooWBench", receivedMs: Date.now() }, m);
+        const r = await fetch(`${w.url}/v1/ingest`, { method: "POST", headers: { ...headers, "content-type": "application/octet-stream" }, body: m as Uint8Array<ArrayBuffer> });
+        const body = (await r.json()) as { verdict?: string; reason?: string };
+        if (body.verdict !== "accept") throw new Error(`ingest (${cs.name}): ${r.status} ${JSON.stringify(body)}`);
+        for (const [k, v] of parseServerTiming(r.headers.get("server-timing"))) phases.set(k, [...(phases.get(k) ?? []), v]);
+      };
+      for (const m of blocks.small.slice(0, 3)) await ingest(m); // warm-up
+      phases.clear();
+      const costs: Cost[] = [];
+      for (const m of cs.messages) costs.push(await costOf(pid, () => ingest(m)));
+      const envelopeBytes = cs.messages[0]!.length;
+      const cpu = median(costs.map((c) => c.cpuMs));
+      const c: IngestCase = {
+        size: cs.name,
+        envelopeBytes,
+        cpuMsMedian: cpu,
+        peakGrowthMb: costs[0]!.peakGrowthMb,
+        peakMemoryPerEnvelopeByte: (costs[0]!.peakGrowthMb * 1e6) / envelopeBytes,
+        wallMsMedian: median(costs.map((x) => x.wallMs)),
+        phasesMs: Object.fromEntries([...phases].map(([k, xs]) => [k, median(xs)])),
+        plan: cpu <= FREE_PLAN_CPU_MS ? "free" : cpu <= PAID_PLAN_CPU_MS ? "paid" : "over",
+      };
+      log(`ingest ${cs.name.padEnd(7)} (${(envelopeBytes / 1e6).toFixed(3)} MB): CPU ${cpu.toFixed(0)} ms, peak +${c.peakGrowthMb.toFixed(1)} MB (${c.peakMemoryPerEnvelopeByte.toFixed(2)}× the envelope), wall ${c.wallMsMedian.toFixed(0)} ms`);
+      out.push(c);
+    } finally {
+      await w.stop();
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------- the bench
+
+export interface ConsolidateBenchResult {
+  checks: CheckCase[];
+  ingests: IngestCase[];
+  goals: typeof CONSOLIDATE_GOALS;
+  /** after (hashes) / before (bodies), per size */
+  rpcBytesAfterOverBefore: Record<string, number>;
+  peakMemoryAfterOverBefore: Record<string, number>;
+  goalsMet: boolean;
+}
+
+export async function runConsolidateBench(opts: { log?: (s: string) => void; perSize?: number } = {}): Promise<ConsolidateBenchResult> {
+  const log = opts.log ?? (() => {});
+  const server = await startChainServer({ chain: { gasLimit: 500_000_000n } });
+  try {
+    server.advance(120);
+    const t0 = performance.now();
+    const blocks = buildBlocks(server, opts.perSize ?? 3);
+    log(`built ${SIZES.map((s) => `${opts.perSize ?? 3} × ${s.name}`).join(" and ")} devnet blocks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const checks = await runChecks(server, blocks, log);
+    const ingests = await runIngests(server, blocks, log);
+    const ratio = (k: "rpcBytesPerCheck" | "peakGrowthMb") =>
+      Object.fromEntries(SIZES.map((s) => [s.name, round(checks.find((c) => c.mode === "hashes" && c.size === s.name)![k] / checks.find((c) => c.mode === "bodies" && c.size === s.name)![k], 4)]));
+    const goalsMet =
+      checks.filter((c) => c.mode === "hashes").every((c) => c.rpcBytesPerBlockByte <= CONSOLIDATE_GOALS.rpcBytesPerBlockByteMax) &&
+      ingests.filter((c) => c.size !== "small").every((c) => c.peakMemoryPerEnvelopeByte <= CONSOLIDATE_GOALS.peakMemoryPerEnvelopeByteMax);
+    return { checks, ingests, goals: CONSOLIDATE_GOALS, rpcBytesAfterOverBefore: ratio("rpcBytesPerCheck"), peakMemoryAfterOverBefore: ratio("peakGrowthMb"), goalsMet };
+  } finally {
+    await server.close();
+  }
+}
+
+export function printConsolidate(r: ConsolidateBenchResult): void {
+  console.log("\nbig blocks inside workerd (wrangler dev): one RPC check, before (every transaction body) and after (header + hashes)");
+  console.log("mode     block    RPC bytes/check   /block size   CPU ms   peak RSS growth");
+  for (const c of r.checks)
+    console.log(
+      `${c.mode.padEnd(8)} ${c.size.padEnd(8)} ${String(c.rpcBytesPerCheck).padStart(15)}   ${(100 * c.rpcBytesPerBlockByte).toFixed(2).padStart(10)}%   ${c.cpuMsMedian.toFixed(0).padStart(6)}   ${c.peakGrowthMb.toFixed(1).padStart(8)} MB`,
+    );
+  console.log(`after/before: RPC bytes ${JSON.stringify(r.rpcBytesAfterOverBefore)}, peak memory ${JSON.stringify(r.peakMemoryAfterOverBefore)}; goal: RPC bytes ≤ ${100 * r.goals.rpcBytesPerBlockByteMax}% of the block`);
+  console.log("\none ingest through the real Worker and Durable Object (wrangler dev)");
+  console.log("block     envelope B   CPU ms   peak RSS growth   ×envelope   wall ms   plan (CPU per request: Free 10 ms, Paid 30 s)");
+  for (const c of r.ingests)
+    console.log(
+      `${c.size.padEnd(8)} ${String(c.envelopeBytes).padStart(11)}   ${c.cpuMsMedian.toFixed(0).padStart(6)}   ${c.peakGrowthMb.toFixed(1).padStart(12)} MB   ${c.peakMemoryPerEnvelopeByte.toFixed(2).padStart(8)}×   ${c.wallMsMedian.toFixed(0).padStart(7)}   ${c.plan}`,
+    );
+  console.log(`goal: peak memory per ingest ≤ ${r.goals.peakMemoryPerEnvelopeByteMax}× the envelope; ${r.goalsMet ? "all goals met" : "a goal is MISSED"}`);
+  console.log("(memory: peak RSS of the Worker's workerd process over the request; CPU: that process's on-CPU time, all threads; see bench/consolidate.ts)");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const asJson = process.argv.includes("--json");
+  const r = await runConsolidateBench({ log: asJson ? undefined : (s) => console.log(s) });
+  if (asJson) console.log(JSON.stringify(r));
+  else printConsolidate(r);
+}
