@@ -3,8 +3,9 @@
 // in this process. Issue #2's goals: ours ≤ 2× the floor and ≥ 3× faster than the reference on the
 // largest case. Printed, never asserted. `--json` prints one JSON line instead of the table;
 // `--quick` shortens the time budgets (for smoke runs). Then ingest through wrangler dev (ingest.ts,
-// `--no-ingest`) and relay forward latency from op-node's own p2p stack vs a js peer (interop.ts,
-// `--no-interop`; skipped without Go).
+// `--no-ingest`), big blocks in workerd: RPC bytes, memory and CPU per check before/after consolidation
+// on hashes, and per ingest (consolidate.ts, `--no-consolidate`), and relay forward latency from
+// op-node's own p2p stack vs a js peer (interop.ts, `--no-interop`; skipped without Go).
 import { ATTESTATION_OVERHEAD_GOAL, measureAttestationOverhead } from "./attestation-overhead.ts";
 import { keccakWasmBytes, secp256k1WasmBytes } from "../src/node/wasm.ts"; // installs the WASM keccak and secp256k1, as the Worker's entry does
 import { fromHex } from "../src/protocol/hex.ts";
@@ -12,6 +13,7 @@ import { installKeccakWasm, keccakBackend, useJsKeccak } from "../src/protocol/k
 import { installSecp256k1Wasm, secp256k1Backend, useJsSecp256k1 } from "../src/protocol/secp256k1/index.ts";
 import { CROSS_SAFE_SIGNING_DOMAIN, payloadHash, signingHash } from "../src/protocol/signature.ts";
 import { BENCH_CASES, buildEnvelopeFixture, DEFAULT_SEQUENCER_KEY, type EnvelopeFixture } from "./fixtures.ts";
+import { printConsolidate, runConsolidateBench } from "./consolidate.ts";
 import { printIngest, runIngestBench } from "./ingest.ts";
 import { printInterop, runInteropBench } from "./interop.ts";
 import { measure, measureInterleaved, type MeasureOptions, type Stats } from "./measure.ts";
@@ -159,6 +161,8 @@ const goals = { floorRatioMax: 2, referenceSpeedupMin: 3 };
 // Part 2 (issue #3): ingest → head advanced through the Worker + Durable Object under wrangler dev.
 const skipIngest = args.has("--no-ingest");
 const ingest = skipIngest ? null : await runIngestBench({ samples: quick ? 100 : 300, log });
+// Big blocks (issue 15 items 3-4) inside workerd, checks before/after consolidation on hashes, ingest costs.
+const consolidateBench = skipIngest || args.has("--no-consolidate") ? null : await runConsolidateBench({ log, perSize: quick ? 1 : 3 });
 
 // Part 3 (issue #11): relay forward latency, op-node's own p2p stack vs a js peer (needs Go; skipped without).
 const interop = args.has("--no-interop") ? null : await runInteropBench({ quick, log });
@@ -186,6 +190,7 @@ if (asJson) {
               interop: { goal: interop.goal, goalMet: interop.goalMet, cases: interop.cases },
             }
         : {}),
+      ...(consolidateBench ? { consolidate: consolidateBench } : {}),
       goalsMet: last.floorRatio <= goals.floorRatioMax && last.referenceSpeedup >= goals.referenceSpeedupMin,
       goals,
       node: process.version,
@@ -254,4 +259,5 @@ if (asJson) {
   log("reference = snappyjs + @lodestar/types SSZ + @ethereumjs/trie tx root + @ethereumjs/block header hash + @ethereumjs/util ecrecover (pure-JS keccak).");
   if (ingest) printIngest(ingest);
   if (interop) printInterop(interop);
+  if (consolidateBench) printConsolidate(consolidateBench);
 }
