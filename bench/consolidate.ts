@@ -32,6 +32,8 @@ const MiB = 1024 * 1024;
 const SIZES = [{ name: "1 MiB", bytes: MiB }, { name: "9.5 MiB", bytes: Math.floor(9.5 * MiB) }];
 const RELAY = "bench-relay";
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+/** A valid libp2p peer id (the Worker refuses anything else), as in ingest.ts. */
+const PEER = "12D3KooWNczqYkqRLXerJEUg9UepnDSF3qtUodM7PNQerwSZU5DS";
 export const CONSOLIDATE_GOALS = { rpcBytesPerBlockByteMax: 0.05, peakMemoryPerEnvelopeByteMax: 3 };
 /** Cloudflare Workers CPU time per request: Free plan 10 ms; Paid 30 s by default (up to 5 min). */
 const FREE_PLAN_CPU_MS = 10;
@@ -198,7 +200,7 @@ async function runIngests(server: ChainServer, blocks: Blocks, log: (s: string) 
       const pid = runtimePid(w.pid);
       const phases = new Map<string, number[]>();
       const ingest = async (m: Uint8Array): Promise<void> => {
-        const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: "12D3KooWBench", receivedMs: Date.now() }, m);
+        const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: PEER, receivedMs: Date.now() }, m);
         const r = await fetch(`${w.url}/v1/ingest`, { method: "POST", headers: { ...headers, "content-type": "application/octet-stream" }, body: m as Uint8Array<ArrayBuffer> });
         const body = (await r.json()) as { verdict?: string; reason?: string };
         if (body.verdict !== "accept") throw new Error(`ingest (${cs.name}): ${r.status} ${JSON.stringify(body)}`);

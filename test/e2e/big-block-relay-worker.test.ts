@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedGossipMessage } from "../../src/devnet/gossip.ts";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
 import { startStack, type Stack } from "../../src/devnet/stack.ts";
-import { toHex } from "../../src/protocol/hex.ts";
+import { equalBytes } from "../../src/protocol/bytes.ts";
 import { MAX_GOSSIP_SIZE } from "../../src/protocol/snappy.ts";
 import type { VerdictEvent } from "../../src/relay/forwarder.ts";
 import { createGossipNode } from "../../src/relay/node.ts";
@@ -20,8 +20,8 @@ interface Head {
 }
 interface Evidence {
   number: string;
-  existing: { hash: string; message: string | null };
-  conflicting: { hash: string; message: string | null };
+  existing: { hash: string; bytes: number | null; message: string | null };
+  conflicting: { hash: string; bytes: number; message: string };
 }
 
 const BIG = Math.floor(9.5 * 1024 * 1024);
@@ -110,8 +110,11 @@ describe("a 9.5 MiB honest block: publisher → relay → Worker (wrangler dev) 
       });
       expect(ev).toHaveLength(1);
       expect(ev[0]).toMatchObject({ number: big.number.toString(), existing: { hash: big.hash }, conflicting: { hash: eq.hash } });
-      expect(ev[0]!.existing.message).toBe(toHex(big.message));
-      expect(ev[0]!.conflicting.message).toBe(toHex(second));
+      expect(ev[0]).toMatchObject({ existing: { bytes: big.message.length }, conflicting: { bytes: second.length } });
+      // each message exactly as gossiped, one request each (the 9.5 MiB one reassembled from its stored chunks)
+      const message = async (path: string) => new Uint8Array(await (await fetch(`${stack.worker.url}${path}`)).arrayBuffer());
+      expect(equalBytes(await message(ev[0]!.existing.message!), big.message)).toBe(true);
+      expect(equalBytes(await message(ev[0]!.conflicting.message), second)).toBe(true);
       const st = await api<{ alarm: { kind: string } | null }>(`/v1/chains/${stack.chainId}/status`);
       expect(st.body.alarm).toMatchObject({ kind: "equivocation" });
     } finally {
