@@ -36,7 +36,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "./jsonrpc.ts";
-import { signedGossipMessage } from "./gossip.ts";
+import { signedGossipMessage, signedUnsafeMessage } from "./gossip.ts";
 import { METHODS } from "./rpc-methods.ts";
 
 /** geth rpc/http.go maxRequestContentLength */
@@ -354,7 +354,8 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         if (!b) throw new Error("signedMessage: no such block");
         const key = (o["privateKey"] as Hex | undefined) ?? chain.options.sequencerKey;
         const domain = o["domain"] === "block" ? BLOCK_SIGNING_DOMAIN : CROSS_SAFE_SIGNING_DOMAIN;
-        const m = signedGossipMessage(chain, b, key, domain);
+        // topicKind "blocks": as the sequencer gossips it unsafe (blocks topic, domain 0)
+        const m = o["topicKind"] === "blocks" ? signedUnsafeMessage(chain, b, key) : signedGossipMessage(chain, b, key, domain);
         return { blockHash: b.hash, number: b.number.toString(), topic: m.topic, message: toHex(m.message), signer: addressOfPrivateKey(fromHex(key)) };
       }
       case "ticking":

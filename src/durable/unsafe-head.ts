@@ -1,0 +1,59 @@
+// The per-chain unsafe-head Durable Object: a thin shell around UnsafeMachine. A class of its own
+// (not a table in ChainHead) so traffic on the blocks topics — one call per message, a flood
+// included — is serialised here and never queues in front of ChainHead's cross-safe decisions.
+// No alarm and no RPC: everything it decides comes from the Worker's validation and its own state.
+import { DurableObject } from "cloudflare:workers";
+import type { WorkerEnv } from "../worker/config.ts";
+import { UnsafeMachine } from "./unsafe-machine.ts";
+import { UnsafeStore } from "./unsafe-storage.ts";
+import type { UnsafeAdmit, UnsafeDecision } from "./unsafe-types.ts";
+
+/** One blocks-topic message, settled in one call: the nonce is claimed and the block admitted in one transaction. */
+export interface UnsafeSettleRequest {
+  nonceKey: string;
+  nonceExpiresAt: number;
+  admit: UnsafeAdmit;
+}
+
+export type UnsafeSettleResponse = { replay: true } | (UnsafeDecision & { replay: false; head: bigint | null });
+
+export class UnsafeHead extends DurableObject<WorkerEnv> {
+  #machine!: UnsafeMachine;
+  #store!: UnsafeStore;
+  #counters = new Map<string, number>();
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#store = new UnsafeStore(ctx.storage);
+      this.#machine = this.#store.load();
+    });
+  }
+
+  settle(req: UnsafeSettleRequest): UnsafeSettleResponse {
+    const m = this.#machine;
+    const now = Date.now();
+    // Past its lifetime a nonce may be forgotten, so the request could be a replay: refused (the
+    // Worker sizes the lifetime so an honest request never gets here).
+    if (now >= req.nonceExpiresAt || !m.claimNonce(req.nonceKey, req.nonceExpiresAt, now)) return { replay: true };
+    const d = m.admit(req.admit, now);
+    const k = `${d.verdict}|${d.reason}`;
+    this.#counters.set(k, (this.#counters.get(k) ?? 0) + 1);
+    this.#store.persist(m, this.#counters);
+    return { replay: false, verdict: d.verdict, reason: d.reason, head: m.head?.ref.number ?? null };
+  }
+
+  head() {
+    return this.#machine.head;
+  }
+
+  status() {
+    const m = this.#machine;
+    return { head: m.head, events: m.events().slice(-50).reverse(), heights: m.heightCount };
+  }
+
+  metrics() {
+    const m = this.#machine;
+    return { counters: Object.fromEntries(this.#store.counters()), head: m.head?.ref.number ?? null, delay: m.delay };
+  }
+}
