@@ -69,6 +69,8 @@ export class IngestStub {
   failHeaders: Record<string, string> = {};
   /** delay before answering, ms */
   delayMs = 0;
+  /** extra delay by the request's topic header (e.g. a slow blocks-topic path) */
+  delayByTopic: ((topic: string) => number) | undefined;
   /** override the verdict */
   decide: ((tag: string, body: Uint8Array) => { verdict: Verdict; reason: string }) | undefined;
 
@@ -116,7 +118,8 @@ export class IngestStub {
       this.requests.push({ path: url.pathname, status });
       res.writeHead(status, { "content-type": "application/json", ...extra }).end(json === undefined ? "" : JSON.stringify(json));
     };
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const extra = this.delayByTopic?.(String(req.headers["x-op-follow-topic"] ?? "")) ?? 0;
+    if (this.delayMs + extra) await new Promise((r) => setTimeout(r, this.delayMs + extra));
     const peersMatch = /^\/v1\/chains\/(\d+)\/peers$/.exec(url.pathname);
     if (req.method === "GET" && peersMatch) {
       const threshold = this.o.graylistAfterRejects ?? Infinity;
