@@ -38,7 +38,7 @@ const TABLE: FlagTable = {
     { name: "deadline", arg: "<duration>", help: "receipt → verdict; retries stop and the message is IGNOREd after it (must outlast a Worker restart)", default: "60s" },
     { name: "request-timeout", arg: "<duration>", help: "one ingest request", default: "10s" },
     { name: "peer-list-interval", arg: "<duration>", help: "how often the Worker's peer scores are fetched", default: "10s" },
-    { name: "invalid-message-weight", arg: "<w≤0>", help: "gossipsub P4 weight on the cross-safe topics; 0 = op-node's light scoring exactly", default: String(DEFAULT_INVALID_MESSAGE_WEIGHT) },
+    { name: "invalid-message-weight", arg: "<w≤0>", help: "gossipsub P4 weight on the cross-safe topic (the blocks topics keep op-node's light scoring exactly); 0 = op-node's light scoring exactly", default: String(DEFAULT_INVALID_MESSAGE_WEIGHT) },
     { name: "ban-threshold", arg: "<score>", help: "peers scoring below are disconnected and banned (op-node --p2p.ban.threshold)", default: String(BAN.threshold) },
     { name: "ban-duration", arg: "<duration>", help: "how long a ban lasts (op-node --p2p.ban.duration)", default: "1h" },
     {

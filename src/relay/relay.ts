@@ -118,6 +118,9 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     topics,
     appSpecificScore: peerScores.appScore,
     invalidMessageWeight: config.invalidMessageWeight,
+    // P4 on the cross-safe topic only: op-node's blocks topics keep its light params exactly (no
+    // topic scores), as every op-node peer on them runs — a REJECT there costs no score.
+    invalidMessageTopics: topics.filter((t) => parseTopic(t)?.kind === "cross-safe"),
     banThreshold: config.banThreshold,
     banDurationMs: config.banDurationMs,
     userAgent: "op-follow-relay",

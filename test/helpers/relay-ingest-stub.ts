@@ -149,7 +149,8 @@ export class IngestStub {
     else if (dec.data[0] === MARK.accept) out = { verdict: "accept", reason: "valid" };
     else if (dec.data[0] === MARK.ignore) out = { verdict: "ignore", reason: "no-signer-configured" };
     else out = { verdict: "reject", reason: "signature-invalid" };
-    if (out.verdict === "reject") this.rejectsByPeer.set(v.meta.peerId, (this.rejectsByPeer.get(v.meta.peerId) ?? 0) + 1);
+    // as the Worker: only the cross-safe object scores peers (its /peers list)
+    if (out.verdict === "reject" && v.meta.topic.endsWith("/cross-safe-blocks")) this.rejectsByPeer.set(v.meta.peerId, (this.rejectsByPeer.get(v.meta.peerId) ?? 0) + 1);
     this.received.push({ meta: v.meta, body, tag, verdict: out.verdict, messageId });
     // as the Worker does (src/worker/server-timing.ts), plus an entry the relay must not record
     send(200, { ...out, messageId }, { "server-timing": "check;dur=3, settle;dur=1, cache;desc=miss, other;dur=9" });

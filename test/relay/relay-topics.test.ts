@@ -59,6 +59,15 @@ describe("relay on the cross-safe and the blocks topics", () => {
     expect(verdicts.every((v) => v.verdict === "accept" && v.source === "worker")).toBe(true);
   });
 
+  it("scores REJECTs on the cross-safe topic only: the blocks topics keep op-node's light params (no topic scores)", async () => {
+    verdicts.length = 0;
+    await pub.publishRaw(BLOCKS[3]!, testMessage("reject", "bad-unsafe"));
+    await waitFor(() => verdicts.length === 1, 5_000, "the REJECT");
+    await new Promise((r) => setTimeout(r, 600)); // scores are recomputed at the heartbeat
+    expect(relay.node.pubsub.getScore(pub.peerId)).toBe(0);
+    expect(relay.node.pubsub.getMeshPeers(BLOCKS[3]!)).toContain(pub.peerId);
+  });
+
   it("a flood on a blocks topic does not hold back a cross-safe message", async () => {
     verdicts.length = 0;
     // The Worker is slow on the blocks topics only (an overloaded unsafe path, say).
