@@ -39,8 +39,24 @@ export class UnsafeHead extends DurableObject<WorkerEnv> {
     const d = m.admit(req.admit, now);
     const k = `${d.verdict}|${d.reason}`;
     this.#counters.set(k, (this.#counters.get(k) ?? 0) + 1);
-    this.#store.persist(m, this.#counters);
-    return { replay: false, verdict: d.verdict, reason: d.reason, head: m.head?.ref.number ?? null };
+    this.#commit();
+    return { replay: false, verdict: d.verdict, reason: d.reason, head: this.#machine.head?.ref.number ?? null };
+  }
+
+  /**
+   * One transaction for the nonce, the admission and the head. If it fails (rolled back), memory is
+   * ahead of storage: reload from storage (as ChainHead does) and fail the call — the Worker answers
+   * 503 and the relay retries; nothing was recorded, the nonce neither.
+   */
+  #commit(): void {
+    try {
+      this.#store.persist(this.#machine, this.#counters);
+    } catch (e) {
+      this.#machine = this.#store.load();
+      this.#counters.clear();
+      console.error(JSON.stringify({ msg: "unsafe head: storage write failed; state reloaded from storage", err: String(e) }));
+      throw new Error(`storage write failed: ${String(e)}`);
+    }
   }
 
   head() {

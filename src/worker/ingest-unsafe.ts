@@ -83,7 +83,14 @@ export async function ingestUnsafe(c: Context<AppEnv>, x: UnsafeIngest): Promise
   // The signer lookup (on a cache miss: L1 chain id, then eth_call) is the only RPC before the settle.
   const nonceExpiresAt = (x.timestamp + AUTH_WINDOW_SECONDS + 1) * 1000 + 2 * x.rpcTimeoutMs + SETTLE_MARGIN_MS;
   const timing = new ServerTiming();
-  const d = await timing.time("settle", async (): Promise<UnsafeSettleResponse> => await unsafeStub(c.env, x.chainId).settle({ nonceKey: `${meta.relayId}:${x.nonce}`, nonceExpiresAt, admit }));
+  let d: UnsafeSettleResponse;
+  try {
+    d = await timing.time("settle", async (): Promise<UnsafeSettleResponse> => await unsafeStub(c.env, x.chainId).settle({ nonceKey: `${meta.relayId}:${x.nonce}`, nonceExpiresAt, admit }));
+  } catch (e) {
+    // As on the cross-safe path: the object recorded nothing (nonce included); the relay retries.
+    console.error(JSON.stringify({ msg: "unsafe settle failed", chainId: x.chainId, err: String(e) }));
+    return c.json({ error: "unavailable", reason: "durable-object-failed" }, 503, { "retry-after": "1" });
+  }
   c.header("Server-Timing", timing.header());
   if (d.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
   return c.json({

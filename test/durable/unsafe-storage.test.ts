@@ -80,6 +80,31 @@ describe("UnsafeHead (Durable Object)", () => {
     expect(await stub.settle(req(blk(21), "e"))).toMatchObject({ reason: "already-seen" }); // and seen hashes
   });
 
+  it("an injected failure of the settle transaction: the call fails (the Worker answers 503, the relay retries), nothing changed, in memory or after a restart", async () => {
+    const stub = freshStub("fail");
+    for (const n of [1, 2, 3]) expect(await stub.settle(req(blk(n), `n${n}`))).toMatchObject({ verdict: "accept" });
+    await runInDurableObject(stub, async (instance: UnsafeHead, state) => {
+      const before = { head: instance.head(), status: instance.status(), metrics: instance.metrics() };
+      const real = state.storage.transactionSync.bind(state.storage);
+      state.storage.transactionSync = (<T>(fn: () => T): T =>
+        real(() => {
+          fn();
+          throw new Error("injected write failure");
+        })) as typeof state.storage.transactionSync;
+      try {
+        expect(() => instance.settle(req(blk(4), "n4"))).toThrow(/storage write failed/);
+        expect(() => instance.settle(req(blk(3, 1, 0), "n5"))).toThrow(/storage write failed/); // a reorg
+      } finally {
+        state.storage.transactionSync = real;
+      }
+      expect({ head: instance.head(), status: instance.status(), metrics: instance.metrics() }).toEqual(before);
+      expect(new UnsafeStore(state.storage).load().head).toEqual(before.head);
+      // the same requests again, now that writes work: they were not recorded (their nonces neither)
+      expect(instance.settle(req(blk(4), "n4"))).toMatchObject({ verdict: "accept", reason: "unsafe-head", head: 4n });
+      expect(instance.settle(req(blk(3, 1, 0), "n5"))).toMatchObject({ verdict: "accept", reason: "unsafe-reorg", head: 3n });
+    });
+  });
+
   it("is not the cross-safe object: its storage has no cross-safe tables", async () => {
     await runInDurableObject(freshStub("separate"), (_o: UnsafeHead, state) => {
       new UnsafeStore(state.storage);
