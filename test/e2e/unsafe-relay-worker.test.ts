@@ -55,7 +55,7 @@ afterAll(async () => {
   await peer?.stop();
   await stack?.stop();
   await server?.close();
-}, 60_000);
+}, 90_000);
 
 const seq = () => server.chain.view("sequencer");
 const status = async (): Promise<Status> => (await fetch(`${stack.worker.url}/v1/chains/${stack.chainId}/status`)).json() as Promise<Status>;
