@@ -25,6 +25,8 @@ import { groupCpuMs } from "./proc-cpu.ts";
 const RELAY = "bench-relay";
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const CHUNK = 25;
+/** A valid libp2p peer id (the Worker refuses anything else), as bench/ingest.ts sends. */
+const PEER = "12D3KooWNczqYkqRLXerJEUg9UepnDSF3qtUodM7PNQerwSZU5DS";
 
 interface KindResult {
   p50Ms: number;
@@ -85,7 +87,7 @@ export async function runUnsafeIngestBench(opts: { samples?: number; log?: (s: s
 
     const phases = { unsafe: new Map<string, number[]>(), crossSafe: new Map<string, number[]>() };
     const ingestOnce = async (message: Uint8Array, topic: string, want: string, ph: Map<string, number[]>): Promise<number> => {
-      const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: "12D3KooWBench", receivedMs: Date.now() }, message);
+      const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: PEER, receivedMs: Date.now() }, message);
       const t = performance.now();
       const res = await fetch(`${worker.url}/v1/ingest`, { method: "POST", headers: { ...headers, "content-type": "application/octet-stream" }, body: message as Uint8Array<ArrayBuffer> });
       const body = (await res.json()) as { verdict?: string; reason?: string };

@@ -1,8 +1,11 @@
 // Single-use relay request nonces (protocol/ingest-auth.ts leaves replay protection to the caller),
-// bounded: expired ones are dropped first, then the one expiring soonest. Pure; the owner persists
-// what `claim` reports. Used by the unsafe-head machine (a relay's request on a blocks topic is
+// bounded and failing closed as the cross-safe machine's (machine.ts): expired ones make room, an
+// unexpired one is never forgotten — a full table answers "full" (the Worker's 503; relays retry).
+// Pure; the owner persists what `claim` reports. Used by the unsafe-head machine (a relay's request on a blocks topic is
 // settled there, so its nonce lives there: the HMAC binds the topic, so a request can never be
 // replayed against the other object).
+import type { NonceClaim } from "./machine.ts";
+
 export class NonceBook {
   readonly #nonces = new Map<string, number>(); // key → expiry ms, oldest claim first
   readonly #capacity: number;
@@ -24,15 +27,14 @@ export class NonceBook {
     return exp !== undefined && exp > now;
   }
 
-  /** Claims a nonce; false for a replay. */
-  claim(key: string, expiresAt: number, now: number): boolean {
-    if (this.used(key, now)) return false;
+  /** Claims a nonce: "replay" if it was used within its validity, "full" if there is no room. */
+  claim(key: string, expiresAt: number, now: number): NonceClaim {
+    if (this.used(key, now)) return "replay";
     if (this.#nonces.size >= this.#capacity) this.expire(now);
-    // Still full of live nonces: drop the oldest claim (it expires soonest; the window is ±30 s).
-    if (this.#nonces.size >= this.#capacity) this.#nonces.delete(this.#nonces.keys().next().value!);
+    if (this.#nonces.size >= this.#capacity) return "full";
     this.#nonces.delete(key);
     this.#nonces.set(key, expiresAt);
-    return true;
+    return "claimed";
   }
 
   expiry(key: string): number | undefined {

@@ -15,7 +15,11 @@ export interface UnsafeSettleRequest {
   admit: UnsafeAdmit;
 }
 
-export type UnsafeSettleResponse = { replay: true } | (UnsafeDecision & { replay: false; head: bigint | null });
+export type UnsafeSettleResponse =
+  | { replay: true }
+  /** Nothing was recorded: every nonce slot holds an unexpired nonce (the Worker answers 503; relays retry). */
+  | { replay: false; refused: "nonce-table-full" }
+  | (UnsafeDecision & { replay: false; refused?: undefined; head: bigint | null });
 
 export class UnsafeHead extends DurableObject<WorkerEnv> {
   #machine!: UnsafeMachine;
@@ -35,12 +39,21 @@ export class UnsafeHead extends DurableObject<WorkerEnv> {
     const now = Date.now();
     // Past its lifetime a nonce may be forgotten, so the request could be a replay: refused (the
     // Worker sizes the lifetime so an honest request never gets here).
-    if (now >= req.nonceExpiresAt || !m.claimNonce(req.nonceKey, req.nonceExpiresAt, now)) return { replay: true };
+    const claim = now >= req.nonceExpiresAt ? "replay" : m.claimNonce(req.nonceKey, req.nonceExpiresAt, now);
+    if (claim === "replay") return { replay: true };
+    if (claim === "full") {
+      this.#count("refused|nonce-table-full");
+      this.#commit();
+      return { replay: false, refused: "nonce-table-full" };
+    }
     const d = m.admit(req.admit, now);
-    const k = `${d.verdict}|${d.reason}`;
-    this.#counters.set(k, (this.#counters.get(k) ?? 0) + 1);
+    this.#count(`${d.verdict}|${d.reason}`);
     this.#commit();
     return { replay: false, verdict: d.verdict, reason: d.reason, head: this.#machine.head?.ref.number ?? null };
+  }
+
+  #count(k: string): void {
+    this.#counters.set(k, (this.#counters.get(k) ?? 0) + 1);
   }
 
   /**
@@ -70,6 +83,6 @@ export class UnsafeHead extends DurableObject<WorkerEnv> {
 
   metrics() {
     const m = this.#machine;
-    return { counters: Object.fromEntries(this.#store.counters()), head: m.head?.ref.number ?? null, delay: m.delay };
+    return { counters: Object.fromEntries(this.#store.counters()), head: m.head?.ref.number ?? null, delay: m.delay, nonces: m.nonceCount };
   }
 }

@@ -13,9 +13,10 @@
 //    that does not build on its chain; the one just below it if it is not its parent — are dropped.
 //    So a sequencer's reorg is followed at once. (op-node itself ignores unsafe payloads at or below
 //    its head until derivation resets it: clsync.go; a follower reports what the sequencer signed.)
-//  - Bounded: the height window, events and nonces are capped.
+//  - Bounded: the height window, events and nonces are capped (a full nonce table refuses, never forgets).
 import { SEEN_HEIGHTS, MAX_BLOCKS_PER_HEIGHT } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
+import type { NonceClaim } from "./machine.ts";
 import { NonceBook } from "./nonces.ts";
 import type { DelayHistogram, UnsafeAdmit, UnsafeBlock, UnsafeDecision, UnsafeEvent, UnsafeHeadView } from "./unsafe-types.ts";
 
@@ -117,10 +118,13 @@ export class UnsafeMachine {
   nonceUsed(key: string, now: number): boolean {
     return this.#nonces.used(key, now);
   }
-  claimNonce(key: string, expiresAt: number, now: number): boolean {
-    if (!this.#nonces.claim(key, expiresAt, now)) return false;
-    this.#changes.noncesPut.push(key);
-    return true;
+  claimNonce(key: string, expiresAt: number, now: number): NonceClaim {
+    const r = this.#nonces.claim(key, expiresAt, now);
+    if (r === "claimed") this.#changes.noncesPut.push(key);
+    return r;
+  }
+  get nonceCount(): number {
+    return this.#nonces.size;
   }
   nonceExpiry(key: string): number | undefined {
     return this.#nonces.expiry(key);

@@ -18,7 +18,9 @@ import type { ChainSettings } from "./config.ts";
 import { unsafeStub, type AppEnv } from "./context.ts";
 import { chainRuntime, resolveSigner } from "./pipeline.ts";
 import { RpcFault } from "./rpc.ts";
+import { nonceTableFull } from "./ingest-nonce.ts";
 import { ServerTiming } from "./server-timing.ts";
+import { unauthorized } from "./unauthorized.ts";
 
 /** Beyond the signer lookup's RPC timeouts, how long the settle call may take before a nonce lapses. */
 const SETTLE_MARGIN_MS = 10_000;
@@ -92,7 +94,8 @@ export async function ingestUnsafe(c: Context<AppEnv>, x: UnsafeIngest): Promise
     return c.json({ error: "unavailable", reason: "durable-object-failed" }, 503, { "retry-after": "1" });
   }
   c.header("Server-Timing", timing.header());
-  if (d.replay) return c.json({ error: "unauthorized", reason: "replayed-nonce" }, 401);
+  if (d.replay) return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
+  if (d.refused) return nonceTableFull(c);
   return c.json({
     verdict: d.verdict,
     reason: d.reason,

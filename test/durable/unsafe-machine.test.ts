@@ -110,13 +110,18 @@ describe("UnsafeMachine", () => {
     expect(m.events().at(-1)!.peer).toBe(`p${UNSAFE_LIMITS.events + 19}`);
   });
 
-  it("claims nonces once", () => {
+  it("claims nonces once, and refuses rather than forgets an unexpired one when full", () => {
     const m = new UnsafeMachine();
-    expect(m.claimNonce("r:1", T0 + 60_000, T0)).toBe(true);
+    expect(m.claimNonce("r:1", T0 + 60_000, T0)).toBe("claimed");
     expect(m.nonceUsed("r:1", T0 + 1)).toBe(true);
-    expect(m.claimNonce("r:1", T0 + 60_000, T0 + 1)).toBe(false);
-    expect(m.claimNonce("r:1", T0 + 200_000, T0 + 60_001)).toBe(true); // expired: usable again (the auth window has long closed)
+    expect(m.claimNonce("r:1", T0 + 60_000, T0 + 1)).toBe("replay");
+    expect(m.claimNonce("r:1", T0 + 200_000, T0 + 60_001)).toBe("claimed"); // expired: usable again (the auth window has long closed)
     expect(m.takeChanges().noncesPut).toEqual(["r:1", "r:1"]);
+    for (let i = 2; i <= UNSAFE_LIMITS.nonces; i++) expect(m.claimNonce(`r:${i}`, T0 + 300_000, T0 + 60_002)).toBe("claimed");
+    expect(m.nonceCount).toBe(UNSAFE_LIMITS.nonces);
+    expect(m.claimNonce("r:new", T0 + 300_000, T0 + 60_003)).toBe("full");
+    expect(m.nonceUsed("r:2", T0 + 60_003)).toBe(true); // none forgotten
+    expect(m.claimNonce("r:new", T0 + 400_000, T0 + 300_001)).toBe("claimed"); // once they expire there is room
   });
 
   it("restores from a snapshot to the same state and behaviour (seen hashes included)", () => {

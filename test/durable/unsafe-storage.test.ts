@@ -105,6 +105,23 @@ describe("UnsafeHead (Durable Object)", () => {
     });
   });
 
+  it("a full nonce table refuses (503 at the Worker) and records nothing but the refusal", async () => {
+    const stub = freshStub("full");
+    expect(await stub.settle(req(blk(1), "first"))).toMatchObject({ reason: "unsafe-head" });
+    // A table full of unexpired nonces, as storage would hold it, read back by a restarted object.
+    await runInDurableObject(stub, (_o: UnsafeHead, state) => {
+      const exp = Date.now() + 120_000;
+      state.storage.transactionSync(() => {
+        for (let i = 0; i < UNSAFE_LIMITS.nonces; i++) state.storage.sql.exec("INSERT OR REPLACE INTO nonces (key, exp) VALUES (?, ?)", `relay1:fill-${i}`, exp);
+      });
+    });
+    await evictDurableObject(stub);
+    expect(await stub.settle(req(blk(2), "one-more"))).toEqual({ replay: false, refused: "nonce-table-full" });
+    expect((await stub.head())?.ref.number).toBe(1n); // nothing decided
+    expect(await stub.metrics()).toMatchObject({ nonces: UNSAFE_LIMITS.nonces, counters: { "accept|unsafe-head": 1, "refused|nonce-table-full": 1 } });
+    expect(await stub.settle(req(blk(1), "fill-7"))).toEqual({ replay: true }); // none forgotten
+  });
+
   it("is not the cross-safe object: its storage has no cross-safe tables", async () => {
     await runInDurableObject(freshStub("separate"), (_o: UnsafeHead, state) => {
       new UnsafeStore(state.storage);

@@ -4,6 +4,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BLOCKS_TOPIC, CHAIN_ID, chainStub, control, crossSafe, getJson, heads, ingest, NOT_SEQUENCER_KEY, signed, status } from "./harness.ts";
+import { testPeerId } from "../helpers/peer-ids.ts";
 import { freshWorld } from "./setup.ts";
 
 freshWorld(120, { endingNow: true });
@@ -64,7 +65,7 @@ describe("blocks topics (unsafe)", () => {
     expect((await ingest(m, { topic: `/optimism/${CHAIN_ID}/0/blocks` })).body).toMatchObject({ verdict: "reject", reason: "ssz-invalid" });
     expect((await ingest((await signed(recent, { privateKey: NOT_SEQUENCER_KEY, topicKind: "blocks" })).message, { topic: BLOCKS_TOPIC })).body).toMatchObject({ verdict: "reject", reason: "wrong-signer" });
     expect((await ingest(m, { topic: BLOCKS_TOPIC })).body).toMatchObject({ verdict: "accept", reason: "unsafe-head" });
-    expect((await ingest(m, { topic: BLOCKS_TOPIC, peer: "12D3KooWPeerB" })).body).toMatchObject({ verdict: "ignore", reason: "already-seen" });
+    expect((await ingest(m, { topic: BLOCKS_TOPIC, peer: testPeerId("PeerB") })).body).toMatchObject({ verdict: "ignore", reason: "already-seen" });
     const st = await status();
     expect(st["unsafeEvents"].map((e: { reason: string }) => e.reason)).toEqual(["wrong-signer", "ssz-invalid", "ssz-invalid", "timestamp-too-old"]);
   });
@@ -100,7 +101,7 @@ describe("blocks topics (unsafe)", () => {
     expect((await ingest(m, { topic: BLOCKS_TOPIC, nonce: "00112233445566778899aabbccddeeff" })).status).toBe(200);
     const again = await ingest(m, { topic: BLOCKS_TOPIC, nonce: "00112233445566778899aabbccddeeff" });
     expect(again.status).toBe(401);
-    expect(again.body).toMatchObject({ error: "unauthorized", reason: "replayed-nonce" });
+    expect(again.body).toEqual({ error: "unauthorized" }); // the reason is in the Worker's log only
   });
 
   it("answers chain-not-served for the blocks topics of a chain not configured", async () => {

@@ -43,6 +43,7 @@ ops.get("/metrics", async (c) => {
     op_follow_nonces: { help: "Request nonces held (replay protection); at the table's bound new requests are refused.", rows: [] },
     op_follow_unsafe_head: { help: "Unsafe head block number (the highest validly signed block from the blocks topics).", rows: [] },
     op_follow_unsafe_lead_blocks: { help: "Unsafe head minus local-safe, in blocks.", rows: [] },
+    op_follow_unsafe_nonces: { help: "Request nonces held by the unsafe head's object (blocks topics); at its bound new requests are refused.", rows: [] },
   };
   const unsafeCounters: string[] = ["# HELP op_follow_unsafe_messages_total Blocks-topic messages decided, by verdict and reason.", "# TYPE op_follow_unsafe_messages_total counter"];
   const delay: string[] = [
@@ -78,6 +79,7 @@ ops.get("/metrics", async (c) => {
     put("op_follow_nonces", m.nonces);
     put("op_follow_unsafe_head", u.head);
     put("op_follow_unsafe_lead_blocks", u.head !== null && m.localSafe !== null ? u.head - m.localSafe : null);
+    put("op_follow_unsafe_nonces", u.nonces);
   }
   lines.push(...refused);
   lines.push(...unsafeCounters);
