@@ -3,9 +3,10 @@
 // in this process. Issue #2's goals: ours ≤ 2× the floor and ≥ 3× faster than the reference on the
 // largest case. Printed, never asserted. `--json` prints one JSON line instead of the table;
 // `--quick` shortens the time budgets (for smoke runs). Then ingest through wrangler dev (ingest.ts,
-// `--no-ingest`), big blocks in workerd: RPC bytes, memory and CPU per check before/after consolidation
-// on hashes, and per ingest (consolidate.ts, `--no-consolidate`), and relay forward latency from
-// op-node's own p2p stack vs a js peer (interop.ts, `--no-interop`; skipped without Go).
+// `--no-ingest`), an unsafe block against a cross-safe one of the same size (ingest-unsafe.ts, also
+// skipped by `--no-ingest`), big blocks in workerd: RPC bytes, memory and CPU per check before/after
+// consolidation on hashes, and per ingest (consolidate.ts, `--no-consolidate`), and relay forward latency
+// from op-node's own p2p stack vs a js peer (interop.ts, `--no-interop`; skipped without Go).
 import { ATTESTATION_OVERHEAD_GOAL, measureAttestationOverhead } from "./attestation-overhead.ts";
 import { keccakWasmBytes, secp256k1WasmBytes } from "../src/node/wasm.ts"; // installs the WASM keccak and secp256k1, as the Worker's entry does
 import { fromHex } from "../src/protocol/hex.ts";
@@ -16,6 +17,7 @@ import { BENCH_CASES, buildEnvelopeFixture, DEFAULT_SEQUENCER_KEY, type Envelope
 import { printConsolidate, runConsolidateBench } from "./consolidate.ts";
 import { printIngest, runIngestBench } from "./ingest.ts";
 import { printInterop, runInteropBench } from "./interop.ts";
+import { printUnsafe, runUnsafeIngestBench } from "./ingest-unsafe.ts";
 import { measure, measureInterleaved, type MeasureOptions, type Stats } from "./measure.ts";
 import {
   keccakCandidates,
@@ -163,8 +165,10 @@ const skipIngest = args.has("--no-ingest");
 const ingest = skipIngest ? null : await runIngestBench({ samples: quick ? 100 : 300, log });
 // Big blocks (issue 15 items 3-4) inside workerd, checks before/after consolidation on hashes, ingest costs.
 const consolidateBench = skipIngest || args.has("--no-consolidate") ? null : await runConsolidateBench({ log, perSize: quick ? 1 : 3 });
+// Part 3 (issue #12): an unsafe block (blocks topic, no RPC) against a cross-safe block of the same size.
+const unsafe = skipIngest ? null : await runUnsafeIngestBench({ samples: quick ? 50 : 200, log });
 
-// Part 3 (issue #11): relay forward latency, op-node's own p2p stack vs a js peer (needs Go; skipped without).
+// Part 4 (issue #11): relay forward latency, op-node's own p2p stack vs a js peer (needs Go; skipped without).
 const interop = args.has("--no-interop") ? null : await runInteropBench({ quick, log });
 
 if (asJson) {
@@ -180,6 +184,14 @@ if (asJson) {
             ingestP50Ratio: round(ingest.p50Ratio),
             ingestP99Ratio: round(ingest.p99Ratio),
             ingest: { samples: ingest.samples, healthz: ingest.healthz, ingest: ingest.ingest, wranglerStartMs: ingest.wranglerStartMs, wranglerObservability: ingest.wranglerObservability, phasesP50Ms: ingest.phasesP50Ms },
+          }
+        : {}),
+      ...(unsafe
+        ? {
+            unsafeLatencyP50Ratio: round(unsafe.latencyP50Ratio),
+            unsafeLatencyP99Ratio: round(unsafe.latencyP99Ratio),
+            unsafeCpuRatio: unsafe.cpuRatio === null ? null : round(unsafe.cpuRatio),
+            unsafeVsCrossSafe: unsafe,
           }
         : {}),
       ...(interop
@@ -260,4 +272,5 @@ if (asJson) {
   if (ingest) printIngest(ingest);
   if (interop) printInterop(interop);
   if (consolidateBench) printConsolidate(consolidateBench);
+  if (unsafe) printUnsafe(unsafe);
 }

@@ -17,6 +17,8 @@ export interface FlagSpec {
   /** an older environment variable name (after the prefix), still read with a deprecation warning */
   deprecatedEnv?: string;
   multiple?: boolean;
+  /** a switch without a value (`--unsafe`); its environment variable takes true/false, 1/0, on/off */
+  boolean?: boolean;
   arg: string;
   help: string;
   default?: string;
@@ -69,7 +71,7 @@ export function parseDuration(s: string): number | null {
 export function renderUsage(table: FlagTable, head: readonly string[]): string {
   const lines = [...head, "", "Options (each also read from the environment variable shown; flags win):"];
   for (const f of table.flags) {
-    lines.push(`  --${f.name} ${f.arg}`);
+    lines.push(f.boolean ? `  --${f.name}` : `  --${f.name} ${f.arg}`);
     lines.push(`      ${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ""}`);
     lines.push(`      env: ${envNameOf(table.envPrefix, f.name)}`);
   }
@@ -80,7 +82,7 @@ export function renderUsage(table: FlagTable, head: readonly string[]): string {
 /** null for --help; unknown flags and stray arguments throw a CliConfigError. */
 export function parseFlags(argv: string[], env: Env, table: FlagTable): Flags | null {
   const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = { help: { type: "boolean", short: "h" } };
-  for (const f of table.flags) options[f.name] = { type: "string", ...(f.multiple ? { multiple: true } : {}) };
+  for (const f of table.flags) options[f.name] = { type: f.boolean ? "boolean" : "string", ...(f.multiple ? { multiple: true } : {}) };
   let values: FlagValues;
   try {
     const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -153,6 +155,17 @@ export class Flags {
     const v = this.values[name];
     if (typeof v === "string") return v;
     return this.fromEnv(f) ?? f.default;
+  }
+
+  /** A switch: the flag, else its environment variable (true/false, 1/0, on/off), else the default. */
+  bool(name: string): boolean {
+    const f = this.spec(name);
+    if (this.values[name] === true) return true;
+    const e = (this.fromEnv(f) ?? f.default ?? "").trim().toLowerCase();
+    if (e === "" || e === "false" || e === "0" || e === "off") return false;
+    if (e === "true" || e === "1" || e === "on") return true;
+    this.problem(`${envNameOf(this.table.envPrefix, f.name)}: expected true or false, got "${e}"`);
+    return false;
   }
 
   /** Repeated flags, or the environment variable; either may also be comma-separated. */

@@ -18,6 +18,13 @@ export interface WorkerHead {
   replacement: string | null;
 }
 
+/** The Worker's unsafe head (GET /v1/chains/<id>/unsafe, or `unsafe` in /status). */
+export interface WorkerUnsafe {
+  number: number;
+  hash: string;
+  delayMs: number;
+}
+
 export interface ScenarioState {
   label: string;
   atS: number;
@@ -34,7 +41,17 @@ export interface ViewSnapshot {
   logFile: string | null;
   sequencer: { unsafe: bigint; localSafe: bigint; crossSafe: bigint };
   worker:
-    | { ok: true; head: WorkerHead | null; localSafe: number | null; lag: number | null; alarm: { kind: string; number: string } | null; events: WorkerEvent[] }
+    | {
+        ok: true;
+        head: WorkerHead | null;
+        localSafe: number | null;
+        lag: number | null;
+        alarm: { kind: string; number: string } | null;
+        /** Newest first: the cross-safe object's events and the unsafe object's, merged. */
+        events: WorkerEvent[];
+        /** The unsafe head from the blocks topics; undefined = not reported. */
+        unsafe?: WorkerUnsafe | null;
+      }
     | { ok: false; error: string };
   publisher: { published: number; last: bigint | null; peers: number; lastError: string | null };
   relay: { peers: number; banned: number };
@@ -64,7 +81,7 @@ function eventText(e: WorkerEvent): string {
 
 function kindColor(p: Palette, kind: string): (s: string) => string {
   if (kind === "advanced" || kind === "promoted" || kind === "alarm-cleared") return p.green;
-  if (kind === "replaced" || kind === "rewound") return p.yellow;
+  if (kind === "replaced" || kind === "rewound" || kind === "unsafe-reorg") return p.yellow;
   if (kind === "rejected" || kind === "equivocation") return p.red;
   return p.dim;
 }
@@ -86,6 +103,11 @@ export function renderPanel(s: ViewSnapshot, p: Palette, now = Date.now()): stri
     const w = s.worker;
     const h = w.head;
     const age = h ? Math.max(0, Math.round((now - Date.parse(h.updatedAt)) / 1000)) : null;
+    if (w.unsafe !== undefined) {
+      const u = w.unsafe;
+      const lead = u && w.localSafe !== null ? ` · leads local-safe by ${u.number - w.localSafe}` : "";
+      lines.push(`  ${p.bold("unsafe head    ")}  ${u ? p.cyan(p.bold(`#${u.number}`)) : p.dim("— (no blocks-topic gossip yet)")}  ${u ? `${short(u.hash)} ${p.dim(`received ${(u.delayMs / 1000).toFixed(1)} s after its timestamp${lead}`)}` : ""}`);
+    }
     lines.push(`  ${p.bold("cross-safe head")}  ${h ? p.green(p.bold(`#${h.number}`)) : p.dim("— (none yet)")}  ${h ? h.hash : ""}`);
     lines.push(`                   ${h ? p.dim(`updated ${age} s ago${h.replaced ? ` · deposits-only replacement (${h.replacement})` : ""}`) : ""}`);
     const lag = w.lag === null ? "—" : `${w.lag} block(s)`;
@@ -140,7 +162,8 @@ export class LineRenderer {
     if (fresh.length === 0 && headKey === this.#lastHead) return [];
     this.#lastHead = headKey;
     const head = w.head ? `head #${w.head.number} ${short(w.head.hash)}${w.head.replaced ? ` replaced(${w.head.replacement})` : ""}` : "head —";
-    const tail = `${head} lag ${w.lag ?? "—"}${w.alarm ? ` ALARM ${w.alarm.kind} at #${w.alarm.number}` : ""}`;
+    const unsafe = w.unsafe ? ` · unsafe #${w.unsafe.number} local-safe #${w.localSafe ?? "—"}` : "";
+    const tail = `${head} lag ${w.lag ?? "—"}${unsafe}${w.alarm ? ` ALARM ${w.alarm.kind} at #${w.alarm.number}` : ""}`;
     if (fresh.length === 0) return [`${t} ${tail}`];
     return fresh.map((e, i) => `${t} ${eventText(e)}${i === fresh.length - 1 ? ` | ${tail}` : ""}`);
   }

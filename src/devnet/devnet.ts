@@ -12,6 +12,13 @@
 //   l2-reorg      the L2 chain reorgs from just below the sequencer's cross-safe head
 //   equivocation  the sequencer signs a second block at a cross-safe height and gossips it; the Worker
 //                 raises its alarm and halts the head; the devnet clears the alarm 10 s later (admin API)
+//   unsafe-reorg  the sequencer rebuilds its newest unsafe blocks (above local-safe) and gossips the new
+//                 ones: the Worker's unsafe head follows (an unsafe-reorg event), cross-safe is untouched
+//   sequencer-silent  the sequencer stops gossiping unsafe blocks for 15 s: the unsafe head stalls while
+//                 local-safe and cross-safe go on (and overtake it), then it catches up
+//
+// The view shows the three heads: unsafe (the blocks topics) leads local-safe (the follower's node),
+// which leads cross-safe.
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,13 +26,15 @@ import { parseDuration } from "../cli/flags.ts";
 import { watchLaunchers } from "../cli/launcher-watch.ts";
 import { onStopSignal } from "../cli/stop-signals.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
-import { COLOR, LineRenderer, PLAIN, renderPanel, type ScenarioState, type ViewSnapshot, type WorkerEvent, type WorkerHead } from "./devnet-view.ts";
+import { COLOR, LineRenderer, PLAIN, renderPanel, type ScenarioState, type ViewSnapshot, type WorkerEvent, type WorkerHead, type WorkerUnsafe } from "./devnet-view.ts";
 import { signedGossipMessage } from "./gossip.ts";
 import { preparePersisted, type ChainIdentity } from "./persisted-chain.ts";
 import { startChainServer, type ChainServer } from "./rpc-server.ts";
 import { startStack, type Stack } from "./stack.ts";
 
-export const SCENARIOS = ["replace", "l1-reorg", "l2-reorg", "equivocation"] as const;
+export const SCENARIOS = ["replace", "l1-reorg", "l2-reorg", "equivocation", "unsafe-reorg", "sequencer-silent"] as const;
+/** How long the sequencer-silent scenario keeps the sequencer's unsafe gossip off. */
+export const SILENCE_S = 15;
 export type ScenarioKind = (typeof SCENARIOS)[number];
 
 export interface DevnetOptions {
@@ -50,8 +59,9 @@ export function devnetUsage(): string {
     "Usage: op-follow devnet [options]        (npm start)",
     "",
     "Runs Following Mode locally and offline: a real-time L1/L2 chain (sequencer and follower nodes), the op-follow",
-    "Worker under `wrangler dev --local`, one relay and the publisher signing as the devnet's sequencer. Shows the",
-    "cross-safe head advancing until Ctrl-C, then stops everything.",
+    "Worker under `wrangler dev --local`, one relay and the publisher signing as the devnet's sequencer (its unsafe",
+    "blocks and its cross-safe attestations). Shows the unsafe, local-safe and cross-safe heads advancing until Ctrl-C,",
+    "then stops everything.",
     "",
     "Options:",
     "  --port <n>              Worker port (status page at /; default 8787, 0 = any free port)",
@@ -67,7 +77,10 @@ export function devnetUsage(): string {
     "",
     "Stops on Ctrl-C, SIGTERM or SIGHUP (the terminal closing), taking down everything it started.",
     "",
-    "Example: op-follow devnet --scenario replace@15,equivocation@40 --duration 90",
+    "Scenarios: replace (deposits-only replacement), l1-reorg, l2-reorg, equivocation (alarm, cleared after 10 s),",
+    `  unsafe-reorg (the sequencer rebuilds its newest unsafe blocks), sequencer-silent (no unsafe gossip for ${SILENCE_S} s)`,
+    "",
+    "Example: op-follow devnet --scenario replace@15,equivocation@40,unsafe-reorg@50 --duration 90",
   ].join("\n") + "\n";
 }
 
@@ -142,6 +155,8 @@ interface StatusJson {
   lag: number | null;
   alarm: { kind: string; number: string } | null;
   events: WorkerEvent[];
+  unsafe?: WorkerUnsafe | null;
+  unsafeEvents?: WorkerEvent[];
 }
 
 export interface DevnetResult {
@@ -254,6 +269,25 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
             );
             break;
           }
+          case "unsafe-reorg": {
+            // Above local-safe: only unsafe blocks change; the publisher gossips the new ones from the fork.
+            const from = chain.heads().localSafe + 2n;
+            const tip = chain.heads().unsafe;
+            chain.reorgL2(from);
+            s.note = `the sequencer rebuilt unsafe blocks #${from}–#${tip} (${chain.view("sequencer").blockByNumber(from)!.hash.slice(0, 10)}… at #${from})`;
+            break;
+          }
+          case "sequencer-silent": {
+            st.publisher.setUnsafePaused(true);
+            s.note = `the sequencer stopped gossiping unsafe blocks; back in ${SILENCE_S} s`;
+            timers.push(
+              setTimeout(() => {
+                st.publisher.setUnsafePaused(false);
+                s.note = `the sequencer was silent for ${SILENCE_S} s, then gossiped again`;
+              }, SILENCE_S * 1000),
+            );
+            break;
+          }
         }
         s.state = "done";
       } catch (e) {
@@ -272,7 +306,8 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
       try {
         const r = await fetch(`${st.worker.url}/v1/chains/${chainId}/status`, { signal: AbortSignal.timeout(2_000) });
         const j = (await r.json()) as StatusJson;
-        worker = { ok: true, head: j.head, localSafe: j.localSafe?.number ?? null, lag: j.lag, alarm: j.alarm, events: j.events ?? [] };
+        const events = [...(j.events ?? []), ...(j.unsafeEvents ?? [])].sort((a, b) => b.at - a.at);
+        worker = { ok: true, head: j.head, localSafe: j.localSafe?.number ?? null, lag: j.lag, alarm: j.alarm, events, unsafe: j.unsafe ?? null };
         if (j.head) {
           result.firstHead ??= j.head.number;
           if (result.lastHead !== null && j.head.number > result.lastHead) result.advanced = true;

@@ -38,7 +38,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "./jsonrpc.ts";
-import { signedGossipMessage } from "./gossip.ts";
+import { signedGossipMessage, signedUnsafeMessage } from "./gossip.ts";
 import { computeMessageId } from "../protocol/message-id.ts";
 import { METHODS } from "./rpc-methods.ts";
 
@@ -368,7 +368,8 @@ export async function startChainServer(opts: ChainServerOptions = {}): Promise<C
         if (!b) throw new Error("signedMessage: no such block");
         const key = (o["privateKey"] as Hex | undefined) ?? chain.options.sequencerKey;
         const domain = o["domain"] === "block" ? BLOCK_SIGNING_DOMAIN : CROSS_SAFE_SIGNING_DOMAIN;
-        const m = signedGossipMessage(chain, b, key, domain);
+        // topicKind "blocks": as the sequencer gossips it unsafe (blocks topic, domain 0)
+        const m = o["topicKind"] === "blocks" ? signedUnsafeMessage(chain, b, key) : signedGossipMessage(chain, b, key, domain);
         const out = { blockHash: b.hash, number: b.number.toString(), topic: m.topic, message: toHex(m.message), signer: addressOfPrivateKey(fromHex(key)) };
         // op-node's message id as Node computes it (a reference for the Worker's, computed in workerd)
         return computeMessageId(m.topic, m.message).then((id) => ({ ...out, messageId: toHex(id).slice(2) }));

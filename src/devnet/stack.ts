@@ -1,6 +1,13 @@
 // The whole Following Mode path on one machine, wired: a chain server (the sequencer's and the
-// follower's nodes), the real Worker under `wrangler dev --local`, one relay forwarding to it and the
-// publisher signing as the devnet's sequencer, connected to the relay over loopback libp2p.
+// follower's nodes), the real Worker under `wrangler dev --local`, one relay forwarding to it (the
+// cross-safe topic and the blocks topics) and the publisher signing as the devnet's sequencer — its
+// cross-safe attestations and, as op-node's sequencer gossips them, its unsafe blocks (--unsafe) —
+// connected to the relay over loopback libp2p.
+//
+// For a peer that is not ours (e.g. a real op-node sequencer on the blocks topics): start the stack
+// with `publisher: { unsafe: false }`, let that peer dial `relayAddr` (op-node --p2p.static) and sign
+// with the chain's sequencer key (server.chain.options.sequencerKey) for `chainId`; the Worker's
+// GET /v1/chains/<id>/unsafe then follows what it gossips (test/helpers/unsafe-head.ts waits for it).
 // Used by `op-follow devnet` and the end-to-end tests.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -8,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chainConfigToJson } from "../protocol/chain-config.ts";
 import { fromHex } from "../protocol/hex.ts";
-import { crossSafeTopic } from "../protocol/topic.ts";
+import { crossSafeTopic, formatTopic } from "../protocol/topic.ts";
 import type { PublisherEvent } from "../publisher/engine.ts";
 import { startPublisher, type Publisher, type PublisherConfig } from "../publisher/publisher.ts";
 import type { VerdictEvent } from "../relay/forwarder.ts";
@@ -43,6 +50,8 @@ export interface StackOptions {
   relayLog?: Logger;
   publisherLog?: Logger;
   onPublisherEvent?: (e: PublisherEvent) => void;
+  /** The publisher's unsafe stream (--unsafe). */
+  onUnsafeEvent?: (e: PublisherEvent) => void;
   onVerdict?: (e: VerdictEvent) => void;
   relay?: Partial<RelayConfig>;
   publisher?: Partial<PublisherConfig>;
@@ -54,7 +63,10 @@ export interface Stack {
   relay: Relay;
   publisher: Publisher;
   chainId: bigint;
+  /** The cross-safe topic. */
   topic: string;
+  /** The blocks topic the devnet's blocks go out on (blocksv4: the devnet is Isthmus from genesis). */
+  blocksTopic: string;
   relayId: string;
   /** Operator token for the Worker's /admin routes. */
   adminToken: string;
@@ -142,6 +154,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       rpcTimeoutMs: 2_000,
       publishTimeoutMs: 5_000,
       statusIntervalMs: 0,
+      unsafe: true,
       listen: ["/ip4/127.0.0.1/tcp/0"],
       peers: [relayAddr],
       bootstrap: [],
@@ -153,6 +166,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       log: o.publisherLog ?? silentLogger,
       redialMs: 1_000,
       ...(o.onPublisherEvent ? { onEvent: o.onPublisherEvent } : {}),
+      ...(o.onUnsafeEvent ? { onUnsafeEvent: o.onUnsafeEvent } : {}),
     });
     started.push(publisher);
 
@@ -164,6 +178,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       publisher,
       chainId,
       topic,
+      blocksTopic: formatTopic(chainId, "blocks", 4),
       relayId: DEVNET_RELAY_ID,
       adminToken,
       relayAddr,

@@ -28,6 +28,12 @@ const TABLE: FlagTable = {
     { name: "poll-interval", arg: "<duration>", help: "how often the sequencer's cross-safe head is polled", default: "1s" },
     { name: "rpc-timeout", arg: "<duration>", help: "one JSON-RPC call", default: "5s" },
     { name: "publish-timeout", arg: "<duration>", help: "how long a publication waits for a subscribed peer before it is retried", default: "10s" },
+    {
+      name: "unsafe",
+      boolean: true,
+      arg: "",
+      help: "also gossip each new unsafe block (optimism_syncStatus unsafe_l2) on op-node's blocks topic of its version, /optimism/<id>/<0..3>/blocks, as op-node's sequencer does",
+    },
     ...nodeFlags({ command: "publish", listenPort: PUBLISHER_PORTS.listen, peerExample: "a relay", keyNoun: "libp2p peer key", metricsPort: PUBLISHER_PORTS.metrics }),
     MAX_PEERS_FLAG,
   ],
@@ -41,7 +47,7 @@ export function publishUsage(): string {
     "newly cross-safe block in order, fetches it from op-geth, checks that its hash recomputes and that it is still",
     "canonical and cross-safe, signs the v4 payload with the sequencer key and publishes it on",
     "/optimism/<chainId>/0/cross-safe-blocks. Never publishes a block twice; after an L2 reorg it publishes the new",
-    "blocks from the fork point.",
+    "blocks from the fork point. With --unsafe it also gossips every new unsafe block as op-node's sequencer does.",
   ]);
 }
 
@@ -94,6 +100,7 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
   const pollIntervalMs = flags.duration("poll-interval", 50);
   const rpcTimeoutMs = flags.duration("rpc-timeout", 100);
   const publishTimeoutMs = flags.duration("publish-timeout", 100);
+  const unsafe = flags.bool("unsafe");
 
   const node = readNodeFlags(flags, "publish", [chainId]);
   const statusIntervalMs = readStatusInterval(flags);
@@ -110,6 +117,7 @@ export async function parsePublishArgs(argv: string[], env: Env = process.env): 
     pollIntervalMs,
     rpcTimeoutMs,
     publishTimeoutMs,
+    unsafe,
     statusIntervalMs,
     ...node,
     maxConnections,

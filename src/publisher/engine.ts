@@ -12,9 +12,10 @@
 //   still canonical (the fork point), and publish the new blocks from there. They are new blocks at
 //   those heights; followers apply their own rules to them.
 import type { Logger } from "../relay/log.ts";
-import type { Hash } from "../protocol/types.ts";
+import type { BlockVersion, Hash } from "../protocol/types.ts";
+import type { RpcBlock } from "../protocol/rpc-block.ts";
 import type { AttestationDomain } from "../protocol/signing-domain.ts";
-import { prepareBlock, signPrepared } from "./message.ts";
+import { prepareBlock, signPrepared, type PreparedBlock } from "./message.ts";
 import type { SequencerSource } from "./source.ts";
 import { forgetPublished, recordPublished, wasPublished, type PublisherState } from "./state.ts";
 import type { HeadRef } from "./sync-status.ts";
@@ -58,14 +59,29 @@ export interface EngineOptions {
   attestationDomain?: AttestationDomain;
   state: PublisherState;
   persist(s: PublisherState): Promise<void>;
-  send(message: Uint8Array, block: HeadRef): Promise<SendResult>;
+  /** `version`: the payload's (the blocks topic to publish on; the cross-safe topic is always v4). */
+  send(message: Uint8Array, block: HeadRef, version: BlockVersion): Promise<SendResult>;
   /** First height on a fresh state; default the cross-safe head at the first poll. */
   from?: bigint;
   /** Blocks published per step before yielding (default 32). */
   maxPerStep?: number;
+  /** The head to publish up to (default: the cross-safe head; the unsafe engine passes the unsafe head). */
+  head?: () => Promise<HeadRef>;
+  /** How a block becomes a signed message (default: the cross-safe topic's v4 envelope). */
+  codec?: BlockCodec;
+  /** At most this many blocks behind the head are published; older ones are skipped (the blocks topics refuse blocks over 60 s old). */
+  maxBacklog?: number;
   log: Logger;
   onEvent?: (e: PublisherEvent) => void;
 }
+
+export interface BlockCodec {
+  prepare(b: RpcBlock): PreparedBlock;
+  /** `attestation`: the cross-safe attestation domain setting (the blocks topics always sign over domain 0). */
+  sign(p: Extract<PreparedBlock, { ok: true }>, chainId: bigint, key: Uint8Array, attestation?: AttestationDomain): Uint8Array;
+}
+
+const CROSS_SAFE_CODEC: BlockCodec = { prepare: (b) => prepareBlock(b), sign: signPrepared };
 
 export class PublishEngine {
   readonly #o: EngineOptions;
@@ -96,6 +112,10 @@ export class PublishEngine {
     this.#stopped = true;
   }
 
+  #head(): Promise<HeadRef> {
+    return this.#o.head ? this.#o.head() : this.#o.source.crossSafeHead();
+  }
+
   async step(): Promise<StepResult> {
     const { source, log } = this.#o;
     if (!this.#chainChecked) {
@@ -103,7 +123,7 @@ export class PublishEngine {
       if (id !== this.#o.chainId) throw new FatalPublisherError(`the L2 RPC serves chain ${id}, but --chain-id is ${this.#o.chainId}`);
       this.#chainChecked = true;
     }
-    const head = await source.crossSafeHead();
+    const head = await this.#head();
     this.head = head;
     const result: StepResult = { head, published: 0, more: false };
 
@@ -130,6 +150,12 @@ export class PublishEngine {
       }
     }
 
+    const backlog = this.#o.maxBacklog;
+    if (backlog !== undefined && head.number - next >= BigInt(backlog)) {
+      const skipTo = head.number - BigInt(backlog) + 1n;
+      log.warn("too far behind the head: skipping blocks too old to gossip", { from: next, to: skipTo - 1n, head: head.number });
+      next = skipTo;
+    }
     const max = this.#o.maxPerStep ?? 32;
     for (let n = next; n <= head.number; n++) {
       if (result.published >= max) {
@@ -181,21 +207,22 @@ export class PublishEngine {
       this.#o.onEvent?.({ type: "skipped", number: n, hash, reason: "already-published" });
       return { kind: "skipped" };
     }
-    const prepared = prepareBlock(b);
+    const codec = this.#o.codec ?? CROSS_SAFE_CODEC;
+    const prepared = codec.prepare(b);
     if (!prepared.ok) {
       log.error("refusing to publish a block whose payload does not reproduce it", { number: n, hash, err: prepared.error });
       return { kind: "stop", reason: "bad-block", detail: prepared.error };
     }
 
     // Last look before signing: still canonical, and cross-safe.
-    const [now, canonical] = await Promise.all([source.crossSafeHead(), source.hashAt(n)]);
+    const [now, canonical] = await Promise.all([this.#head(), source.hashAt(n)]);
     this.head = now;
     if (canonical !== hash) return { kind: "stop", reason: "no-longer-canonical", detail: `canonical hash at ${n} is now ${canonical}` };
     if (n > now.number || (n === now.number && now.hash !== hash)) {
       return { kind: "stop", reason: "not-cross-safe", detail: `cross-safe head is ${now.number} ${now.hash}` };
     }
     if (this.#stopped) return { kind: "stop", reason: "stopped" };
-    const message = signPrepared(prepared, this.#o.chainId, this.#o.signerKey, this.#o.attestationDomain);
+    const message = codec.sign(prepared, this.#o.chainId, this.#o.signerKey, this.#o.attestationDomain);
     const ref: HeadRef = { number: n, hash };
     const prepareMs = performance.now() - t0;
 
@@ -204,7 +231,7 @@ export class PublishEngine {
     const t1 = performance.now();
     let sent: SendResult;
     try {
-      sent = await this.#o.send(message, ref);
+      sent = await this.#o.send(message, ref, prepared.version);
     } catch (e) {
       sent = { kind: "not-sent", reason: (e as Error).message };
     }

@@ -10,23 +10,26 @@ import { signGossipMessage } from "../protocol/publish.ts";
 import type { RpcBlock } from "../protocol/rpc-block.ts";
 import { signingDomainFor, type AttestationDomain } from "../protocol/signing-domain.ts";
 import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
-import type { ExecutionPayload, Hash } from "../protocol/types.ts";
+import type { BlockVersion, ExecutionPayload, Hash } from "../protocol/types.ts";
 
 
 export type PreparedBlock =
-  | { ok: true; payload: ExecutionPayload; parentBeaconBlockRoot: Uint8Array; hash: Hash }
+  | { ok: true; version: BlockVersion; payload: ExecutionPayload; parentBeaconBlockRoot?: Uint8Array; hash: Hash }
   | { ok: false; error: string };
 
-/** Builds the v4 payload of a block and checks that its recomputed hash is the node's. */
-export function prepareBlock(b: RpcBlock): PreparedBlock {
-  const r = payloadFromRpcBlock(b, CROSS_SAFE_VERSION);
-  if (!r.ok) return { ok: false, error: `block ${b.number} cannot be a v4 payload: ${r.error}` };
-  if (!r.parentBeaconBlockRoot) return { ok: false, error: `block ${b.number} has no parentBeaconBlockRoot` };
+/**
+ * Builds the payload of a block (v4 for the cross-safe topic; the blocks topics take the version of
+ * the block's fork) and checks that its recomputed hash is the node's.
+ */
+export function prepareBlock(b: RpcBlock, version: BlockVersion = CROSS_SAFE_VERSION): PreparedBlock {
+  const r = payloadFromRpcBlock(b, version);
+  if (!r.ok) return { ok: false, error: `block ${b.number} cannot be a v${version} payload: ${r.error}` };
+  if (version >= 3 && !r.parentBeaconBlockRoot) return { ok: false, error: `block ${b.number} has no parentBeaconBlockRoot` };
   const recomputed = computeBlockHash(r.payload, r.parentBeaconBlockRoot);
   if (!equalBytes(recomputed, r.payload.blockHash)) {
     return { ok: false, error: `block ${b.number}: the payload hashes to ${toHex(recomputed)}, the node says ${b.hash}` };
   }
-  return { ok: true, payload: r.payload, parentBeaconBlockRoot: r.parentBeaconBlockRoot, hash: b.hash.toLowerCase() as Hash };
+  return { ok: true, version, payload: r.payload, ...(r.parentBeaconBlockRoot ? { parentBeaconBlockRoot: r.parentBeaconBlockRoot } : {}), hash: b.hash.toLowerCase() as Hash };
 }
 
 /**

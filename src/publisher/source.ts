@@ -3,11 +3,13 @@ import { toQuantity } from "../protocol/hex.ts";
 import { parseRpcBlock, type RpcBlock } from "../protocol/rpc-block.ts";
 import type { Hash } from "../protocol/types.ts";
 import { RpcError, type RpcClient } from "./rpc.ts";
-import { crossSafeOf, type CrossSafeField, type HeadRef } from "./sync-status.ts";
+import { crossSafeOf, unsafeOf, type CrossSafeField, type HeadRef } from "./sync-status.ts";
 
 export interface SequencerSource {
   /** `optimism_syncStatus` → cross_safe_l2, else safe_l2 (sync-status.ts). */
   crossSafeHead(): Promise<HeadRef & { field: CrossSafeField }>;
+  /** `optimism_syncStatus` → unsafe_l2 (needed for --unsafe). */
+  unsafeHead?(): Promise<HeadRef>;
   /** `eth_getBlockByNumber(n, true)`, parsed; null when the node has no block there. */
   block(n: bigint): Promise<RpcBlock | null>;
   /** The canonical hash at `n` (`eth_getBlockByNumber(n, false)`), or null. */
@@ -20,6 +22,9 @@ export function rpcSequencerSource(l2: RpcClient, rollup: RpcClient): SequencerS
   return {
     async crossSafeHead() {
       return crossSafeOf(await rollup.call("optimism_syncStatus"));
+    },
+    async unsafeHead() {
+      return unsafeOf(await rollup.call("optimism_syncStatus"));
     },
     async block(n) {
       const json = await l2.call<unknown>("eth_getBlockByNumber", [toQuantity(n), true]);

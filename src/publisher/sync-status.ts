@@ -41,3 +41,9 @@ export function crossSafeOf(status: unknown): HeadRef & { field: CrossSafeField 
   if (s["cross_safe_l2"] !== undefined && s["cross_safe_l2"] !== null) return { ...ref(s["cross_safe_l2"], "cross_safe_l2"), field: "cross_safe_l2" };
   return { ...ref(s["safe_l2"], "safe_l2"), field: "safe_l2" };
 }
+
+/** The unsafe head (`unsafe_l2`): the newest block the sequencer built, what op-node gossips on the blocks topics. */
+export function unsafeOf(status: unknown): HeadRef {
+  if (typeof status !== "object" || status === null) throw new SyncStatusError("optimism_syncStatus: result is not an object");
+  return ref((status as Record<string, unknown>)["unsafe_l2"], "unsafe_l2");
+}

@@ -8,7 +8,8 @@ import { runUntilSignal } from "../cli/run-until-signal.ts";
 import { BAN, DEFAULT_INVALID_MESSAGE_WEIGHT } from "./gossip-params.ts";
 import { FORWARDER_DEFAULTS } from "./forwarder.ts";
 import { createLogger } from "./log.ts";
-import { startRelay, type RelayConfig } from "./relay.ts";
+import type { TopicKind } from "../protocol/topic.ts";
+import { startRelay, TOPIC_KINDS, type RelayConfig } from "./relay.ts";
 import { MIN_FAILURES } from "./worker-health.ts";
 
 const ENV_PREFIX = "OP_FOLLOW_RELAY_";
@@ -19,19 +20,25 @@ const TABLE: FlagTable = {
   envPrefix: ENV_PREFIX,
   durationExample: "30s",
   flags: [
-    { name: "chain-id", multiple: true, arg: "<id>", help: "L2 chain id to follow; repeatable (env: comma-separated). Subscribes to /optimism/<id>/0/cross-safe-blocks." },
+    { name: "chain-id", multiple: true, arg: "<id>", help: "L2 chain id to follow; repeatable (env: comma-separated). Subscribes to its topics (--topics)." },
+    {
+      name: "topics",
+      arg: "<kinds>",
+      help: "comma-separated: cross-safe (/optimism/<id>/0/cross-safe-blocks), blocks (op-node's unsafe blocks topics /optimism/<id>/{0,1,2,3}/blocks); each kind has its own forward queue",
+      default: TOPIC_KINDS.join(","),
+    },
     { name: "worker-url", arg: "<url>", help: "op-follow Worker origin, e.g. https://op-follow.example.workers.dev" },
     { name: "relay-id", deprecatedEnv: "ID", arg: "<id>", help: "this relay's id, as registered with the Worker ([A-Za-z0-9._-], ≤ 64)" },
     { name: "secret-file", arg: "<path>", help: `file holding the relay's HMAC secret (≥ ${MIN_SECRET_LENGTH} chars); or put the secret itself in ${ENV_PREFIX}SECRET` },
     // Not op-node's 9222 (p2p) and 7300 (metrics): the relay runs beside the follower's op-node (ports.ts).
     ...nodeFlags({ command: "relay", listenPort: RELAY_PORTS.listen, keyNoun: "peer key", metricsPort: RELAY_PORTS.metrics }),
-    { name: "queue-size", arg: "<n>", help: "messages waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueue) },
-    { name: "queue-mib", arg: "<MiB>", help: "bytes waiting for the Worker before new ones are IGNOREd", default: String(FORWARDER_DEFAULTS.maxQueueBytes / 2 ** 20) },
-    { name: "concurrency", arg: "<n>", help: "concurrent ingest requests", default: String(FORWARDER_DEFAULTS.concurrency) },
+    { name: "queue-size", arg: "<n>", help: "messages waiting for the Worker before new ones are IGNOREd (per kind of topic)", default: String(FORWARDER_DEFAULTS.maxQueue) },
+    { name: "queue-mib", arg: "<MiB>", help: "bytes waiting for the Worker before new ones are IGNOREd (per kind of topic)", default: String(FORWARDER_DEFAULTS.maxQueueBytes / 2 ** 20) },
+    { name: "concurrency", arg: "<n>", help: "concurrent ingest requests (per kind of topic)", default: String(FORWARDER_DEFAULTS.concurrency) },
     { name: "deadline", arg: "<duration>", help: "receipt → verdict; retries stop and the message is IGNOREd after it (must outlast a Worker restart)", default: "60s" },
     { name: "request-timeout", arg: "<duration>", help: "one ingest request", default: "10s" },
     { name: "peer-list-interval", arg: "<duration>", help: "how often the Worker's peer scores are fetched", default: "10s" },
-    { name: "invalid-message-weight", arg: "<w≤0>", help: "gossipsub P4 weight on the cross-safe topics; 0 = op-node's light scoring exactly", default: String(DEFAULT_INVALID_MESSAGE_WEIGHT) },
+    { name: "invalid-message-weight", arg: "<w≤0>", help: "gossipsub P4 weight on the cross-safe topic (the blocks topics keep op-node's light scoring exactly); 0 = op-node's light scoring exactly", default: String(DEFAULT_INVALID_MESSAGE_WEIGHT) },
     { name: "ban-threshold", arg: "<score>", help: "peers scoring below are disconnected and banned (op-node --p2p.ban.threshold)", default: String(BAN.threshold) },
     { name: "ban-duration", arg: "<duration>", help: "how long a ban lasts (op-node --p2p.ban.duration)", default: "1h" },
     {
@@ -48,8 +55,9 @@ export function relayUsage(): string {
   return renderUsage(TABLE, [
     "Usage: op-follow relay --chain-id <id> --worker-url <url> --relay-id <id> (--secret-file <path> | env OP_FOLLOW_RELAY_SECRET) [options]",
     "",
-    "Subscribes to op-node-compatible gossip on /optimism/<chainId>/0/cross-safe-blocks, forwards every message to the",
-    "op-follow Worker (POST /v1/ingest, HMAC-signed) and reports the Worker's verdict back to gossipsub.",
+    "Subscribes to op-node-compatible gossip on /optimism/<chainId>/0/cross-safe-blocks and op-node's unsafe blocks topics",
+    "/optimism/<chainId>/{0,1,2,3}/blocks, forwards every message to the op-follow Worker (POST /v1/ingest, HMAC-signed)",
+    "and reports the Worker's verdict back to gossipsub.",
   ]);
 }
 
@@ -65,6 +73,13 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
     const id = flags.chainId("chain-id", s);
     if (id !== undefined && !chainIds.includes(id)) chainIds.push(id);
   }
+
+  const topicKinds: TopicKind[] = [];
+  for (const k of (flags.one("topics") ?? "").split(",").map((x) => x.trim()).filter(Boolean)) {
+    if (!(TOPIC_KINDS as readonly string[]).includes(k)) flags.problem(`--topics: "${k}" is not one of ${TOPIC_KINDS.join(", ")}`);
+    else if (!topicKinds.includes(k as TopicKind)) topicKinds.push(k as TopicKind);
+  }
+  if (topicKinds.length === 0) flags.problem(`--topics: at least one of ${TOPIC_KINDS.join(", ")}`);
 
   const workerUrl = flags.url("worker-url");
   const parsedUrl = URL.parse(workerUrl);
@@ -93,6 +108,7 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
 
   return flags.result({
     chainIds,
+    topicKinds,
     workerUrl,
     relayId: relayId!,
     secret: secret!,

@@ -53,6 +53,8 @@ export interface GossipNodeOptions {
   appSpecificScore?: (peerId: string) => number;
   /** P4 weight on the topics (gossip-params.ts); 0 = op-node's exact light params */
   invalidMessageWeight?: number;
+  /** The topics that get P4 (default: all of `topics`); the others keep op-node's light params exactly. */
+  invalidMessageTopics?: string[];
   blockTimeSeconds?: number;
   maxConnections?: number;
   /** peers scoring below this are disconnected and banned (op-node --p2p.ban.threshold) */
@@ -170,7 +172,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
         msgIdFn: relayMsgIdFn,
         allowedTopics: topics,
         scoreParams: peerScoreParams({
-          topics,
+          topics: opts.invalidMessageTopics ?? topics,
           appSpecificScore: opts.appSpecificScore ?? (() => 0),
           ...(opts.blockTimeSeconds !== undefined ? { blockTimeSeconds: opts.blockTimeSeconds } : {}),
           ...(opts.invalidMessageWeight !== undefined ? { invalidMessageWeight: opts.invalidMessageWeight } : {}),

@@ -1,7 +1,11 @@
-// The relay: a gossip node subscribed to the cross-safe topics whose async validation is the Worker's
-// verdict (forwarder.ts), scored with the Worker's peer list (peer-scores.ts), observable via /metrics.
+// The relay: a gossip node subscribed to the cross-safe topic and op-node's four blocks topics (the
+// sequencer's unsafe blocks) whose async validation is the Worker's verdict (forwarder.ts), scored
+// with the Worker's peer list (peer-scores.ts), observable via /metrics.
+//
+// Each kind of topic has its own forwarder (queue, concurrency, retries): a flood on the blocks
+// topics fills the blocks queue and never delays a cross-safe message on its way to the Worker.
 import { TopicValidatorResult } from "@libp2p/gossipsub";
-import { crossSafeTopic } from "../protocol/topic.ts";
+import { formatTopic, parseTopic, type TopicKind } from "../protocol/topic.ts";
 import { Forwarder, type VerdictEvent } from "./forwarder.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRelayMetrics, Gauge, type MetricsServer, type RelayMetrics } from "./metrics.ts";
@@ -13,6 +17,8 @@ import { WorkerHealth, type WorkerHealthStatus } from "./worker-health.ts";
 
 export interface RelayConfig extends NodeConfig {
   chainIds: bigint[];
+  /** Which topics to follow per chain (default both): the cross-safe one, op-node's four blocks topics. */
+  topicKinds?: TopicKind[];
   workerUrl: string;
   relayId: string;
   /** HMAC secret shared with the Worker; never logged */
@@ -43,7 +49,10 @@ export interface RelayExtras extends NodeExtras {
 
 export interface Relay {
   node: GossipNode;
+  /** The cross-safe topic's forwarder. */
   forwarder: Forwarder;
+  /** The blocks topics' forwarder (unsafe blocks): its own queue. */
+  blocksForwarder: Forwarder;
   peerScores: PeerScores;
   metrics: RelayMetrics;
   metricsServer?: MetricsServer;
@@ -73,10 +82,20 @@ function relayHealth(ingest: WorkerHealth, peerList: WorkerHealth): RelayHealth 
   return { ok: false, reason: `worker-${bad.what}-${bad.s.reason}`, message: `${bad.s.message} (${bad.s.consecutiveFailures} ${bad.what} requests failed in a row since ${new Date(bad.s.failingSinceMs!).toISOString()}; last: ${bad.s.detail})`, ingest: i, peerList: p };
 }
 
+export const TOPIC_KINDS: readonly TopicKind[] = ["cross-safe", "blocks"];
+
+/** Per chain: /optimism/<id>/0/cross-safe-blocks and/or op-node's /optimism/<id>/{0..3}/blocks (v1–v4). */
+export function relayTopics(chainIds: readonly bigint[], kinds: readonly TopicKind[]): string[] {
+  return chainIds.flatMap((c) => [
+    ...(kinds.includes("cross-safe") ? [formatTopic(c, "cross-safe")] : []),
+    ...(kinds.includes("blocks") ? ([1, 2, 3, 4] as const).map((v) => formatTopic(c, "blocks", v)) : []),
+  ]);
+}
+
 export async function startRelay(config: RelayConfig, extras: RelayExtras = {}): Promise<Relay> {
   const log = extras.log ?? createLogger({ level: config.logLevel, ...(config.logFormat ? { format: config.logFormat } : {}), fields: { component: "relay", relayId: config.relayId } });
   const metrics = createRelayMetrics();
-  const topics = config.chainIds.map((c) => crossSafeTopic(c));
+  const topics = relayTopics(config.chainIds, config.topicKinds ?? TOPIC_KINDS);
   const ingestHealth = new WorkerHealth({ windowMs: config.workerFailingAfterMs });
   const peerListHealth = new WorkerHealth({ windowMs: config.workerFailingAfterMs });
   const health = (): RelayHealth => relayHealth(ingestHealth, peerListHealth);
@@ -99,6 +118,9 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     topics,
     appSpecificScore: peerScores.appScore,
     invalidMessageWeight: config.invalidMessageWeight,
+    // P4 on the cross-safe topic only: op-node's blocks topics keep its light params exactly (no
+    // topic scores), as every op-node peer on them runs — a REJECT there costs no score.
+    invalidMessageTopics: topics.filter((t) => parseTopic(t)?.kind === "cross-safe"),
     banThreshold: config.banThreshold,
     banDurationMs: config.banDurationMs,
     userAgent: "op-follow-relay",
@@ -107,40 +129,49 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   });
   const gossip = node;
 
-  const forwarder = new Forwarder({
-    workerUrl: config.workerUrl,
-    relayId: config.relayId,
-    secret: config.secret,
-    maxQueue: config.maxQueue,
-    maxQueueBytes: config.maxQueueBytes,
-    concurrency: config.concurrency,
-    deadlineMs: config.deadlineMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    ...(extras.backoffBaseMs !== undefined ? { backoffBaseMs: extras.backoffBaseMs } : {}),
-    ...(extras.backoffMaxMs !== undefined ? { backoffMaxMs: extras.backoffMaxMs } : {}),
-    ...(extras.fetch ? { fetch: extras.fetch } : {}),
-    ...(extras.onVerdict ? { onVerdict: extras.onVerdict } : {}),
-    metrics,
-    log,
-    health: ingestHealth,
-    report: (msgId, source, verdict) => {
-      if (gossip.libp2p.status === "started") gossip.pubsub.reportMessageValidationResult(msgId, source, VALIDATION_RESULT[verdict]);
-    },
-  });
+  const makeForwarder = (kind: TopicKind): Forwarder =>
+    new Forwarder({
+      workerUrl: config.workerUrl,
+      relayId: config.relayId,
+      secret: config.secret,
+      maxQueue: config.maxQueue,
+      maxQueueBytes: config.maxQueueBytes,
+      concurrency: config.concurrency,
+      deadlineMs: config.deadlineMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      ...(extras.backoffBaseMs !== undefined ? { backoffBaseMs: extras.backoffBaseMs } : {}),
+      ...(extras.backoffMaxMs !== undefined ? { backoffMaxMs: extras.backoffMaxMs } : {}),
+      ...(extras.fetch ? { fetch: extras.fetch } : {}),
+      ...(extras.onVerdict ? { onVerdict: extras.onVerdict } : {}),
+      metrics,
+      log: log.child({ topics: kind }),
+      health: ingestHealth,
+      report: (msgId, source, verdict) => {
+        if (gossip.libp2p.status === "started") gossip.pubsub.reportMessageValidationResult(msgId, source, VALIDATION_RESULT[verdict]);
+      },
+    });
+  const forwarders: Record<TopicKind, Forwarder> = { "cross-safe": makeForwarder("cross-safe"), blocks: makeForwarder("blocks") };
+  const forwarder = forwarders["cross-safe"];
+  const all = Object.values(forwarders);
+  const sum = (f: (x: Forwarder) => number): number => all.reduce((a, x) => a + f(x), 0);
 
   const topicSet = new Set(topics);
   gossip.pubsub.addEventListener("gossipsub:message", (e) => {
     const { msgId, propagationSource, msg } = e.detail;
-    if (!topicSet.has(msg.topic)) {
+    const kind = topicSet.has(msg.topic) ? parseTopic(msg.topic)?.kind : undefined;
+    if (!kind) {
       gossip.pubsub.reportMessageValidationResult(msgId, propagationSource.toString(), TopicValidatorResult.Ignore);
       return;
     }
-    forwarder.submit({ msgId, topic: msg.topic, data: msg.data, source: propagationSource.toString(), receivedMs: Date.now() });
+    forwarders[kind].submit({ msgId, topic: msg.topic, data: msg.data, source: propagationSource.toString(), receivedMs: Date.now() });
   });
 
-  metrics.addGauge(new Gauge("op_follow_relay_queue_depth", "Messages waiting for a Worker request slot.", () => forwarder.queueDepth));
-  metrics.addGauge(new Gauge("op_follow_relay_queue_bytes", "Bytes of messages waiting for a Worker request slot.", () => forwarder.queueBytes));
-  metrics.addGauge(new Gauge("op_follow_relay_in_flight", "Messages being forwarded to the Worker (including backoff).", () => forwarder.inFlightCount));
+  metrics.addGauge(new Gauge("op_follow_relay_queue_depth", "Messages waiting for a Worker request slot.", () => sum((f) => f.queueDepth)));
+  metrics.addGauge(new Gauge("op_follow_relay_queue_bytes", "Bytes of messages waiting for a Worker request slot.", () => sum((f) => f.queueBytes)));
+  metrics.addGauge(new Gauge("op_follow_relay_in_flight", "Messages being forwarded to the Worker (including backoff).", () => sum((f) => f.inFlightCount)));
+  metrics.addGauge(
+    new Gauge("op_follow_relay_topic_queue_depth", "Messages waiting for a Worker request slot, by kind of topic (each kind has its own queue).", () => TOPIC_KINDS.map((k) => ({ labels: { kind: k }, value: forwarders[k].queueDepth })), ["kind"]),
+  );
   metrics.addGauge(new Gauge("op_follow_relay_peers", "Connected libp2p peers.", () => gossip.libp2p.getPeers().length));
   metrics.addGauge(
     new Gauge("op_follow_relay_mesh_peers", "gossipsub mesh peers per topic.", () => topics.map((t) => ({ labels: { topic: t }, value: gossip.pubsub.getMeshPeers(t).length })), ["topic"]),
@@ -181,8 +212,9 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
         peerId: gossip.peerId,
         peers: gossip.libp2p.getPeers().length,
         mesh: Object.fromEntries(topics.map((t) => [t, gossip.pubsub.getMeshPeers(t).length])),
-        queueDepth: forwarder.queueDepth,
-        inFlight: forwarder.inFlightCount,
+        queueDepth: sum((f) => f.queueDepth),
+        queueDepthByKind: Object.fromEntries(TOPIC_KINDS.map((k) => [k, forwarders[k].queueDepth])),
+        inFlight: sum((f) => f.inFlightCount),
         workerFailing: !h.ok,
         worker: { ingest: h.ingest, peerList: h.peerList },
         lastWorkerOkMs: h.ingest.lastOkMs,
@@ -200,7 +232,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
     gauges: () => ({
       peers: gossip.libp2p.getPeers().length,
       mesh: topics.reduce((n, t) => n + gossip.pubsub.getMeshPeers(t).length, 0),
-      queue: forwarder.queueDepth,
+      queue: sum((f) => f.queueDepth),
       banned: gossip.bans.size,
       worker: ingestHealth.status().state,
     }),
@@ -221,6 +253,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   return {
     node: gossip,
     forwarder,
+    blocksForwarder: forwarders.blocks,
     peerScores,
     metrics,
     ...(metricsServer ? { metricsServer } : {}),
@@ -232,7 +265,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
         log.info("relay stopping");
         statusLine?.stop();
         await peerScores.stop();
-        await forwarder.stop();
+        await Promise.all(all.map((f) => f.stop()));
         await gossip.stop();
         await metricsServer?.close();
         log.info("relay stopped");

@@ -13,9 +13,12 @@ import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../p
 import { parseAttestationDomain, type AttestationDomain } from "../protocol/signing-domain.ts";
 import type { Address } from "../protocol/types.ts";
 import type { ChainHead } from "../durable/chain-head.ts";
+import type { UnsafeHead } from "../durable/unsafe-head.ts";
 
 export interface WorkerEnv {
   CHAIN: DurableObjectNamespace<ChainHead>;
+  /** One per chain: the unsafe head from the blocks topics (src/durable/unsafe-head.ts). */
+  UNSAFE: DurableObjectNamespace<UnsafeHead>;
   CHAINS?: string;
   RELAY_SECRETS?: string;
   ADMIN_TOKEN?: string;

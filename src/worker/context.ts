@@ -1,6 +1,7 @@
 // Shared Hono types and middleware for the Worker's routes.
 import type { MiddlewareHandler } from "hono";
 import type { ChainHead } from "../durable/chain-head.ts";
+import type { UnsafeHead } from "../durable/unsafe-head.ts";
 import { ConfigError, settingsOf, type ChainSettings, type Settings, type WorkerEnv } from "./config.ts";
 
 export interface ServedChain {
@@ -8,12 +9,17 @@ export interface ServedChain {
   id: string;
   settings: ChainSettings;
   stub: DurableObjectStub<ChainHead>;
+  unsafe: DurableObjectStub<UnsafeHead>;
 }
 
 export type AppEnv = { Bindings: WorkerEnv; Variables: { settings: Settings; chain: ServedChain } };
 
 export function chainStub(env: WorkerEnv, chainId: string): DurableObjectStub<ChainHead> {
   return env.CHAIN.get(env.CHAIN.idFromName(chainId));
+}
+
+export function unsafeStub(env: WorkerEnv, chainId: string): DurableObjectStub<UnsafeHead> {
+  return env.UNSAFE.get(env.UNSAFE.idFromName(chainId));
 }
 
 /** Validated settings in `c.var.settings`, or a 500 naming the bad setting (the Worker refuses to guess). */
@@ -31,7 +37,7 @@ export const withChain: MiddlewareHandler<AppEnv> = async (c, next) => {
   const id = BigInt(raw).toString();
   const settings = c.var.settings.chains.get(id);
   if (!settings) return c.json({ error: "not-found", message: `chain ${id} is not served here` }, 404);
-  c.set("chain", { id, settings, stub: chainStub(c.env, id) });
+  c.set("chain", { id, settings, stub: chainStub(c.env, id), unsafe: unsafeStub(c.env, id) });
   await next();
 };
 

@@ -20,6 +20,7 @@ installKeccakWasm(keccakModule);
 installSecp256k1Wasm(secp256k1Module);
 
 export { ChainHead } from "../durable/chain-head.ts";
+export { UnsafeHead } from "../durable/unsafe-head.ts";
 
 const app = new Hono<AppEnv>();
 // Every per-chain route sees validated settings and its chain (404 for a chain not served here).

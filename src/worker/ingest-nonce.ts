@@ -1,6 +1,7 @@
 // The ingest path's nonce answers beyond settle (src/durable/chain-head.ts).
 //
-// A relay request for a topic this deployment does not serve (another chain, another topic kind)
+// A relay request for a topic this deployment does not serve (another chain; a served chain's blocks
+// topics go to its UnsafeHead object, which claims their nonces)
 // is answered "ignore" without any chain's pipeline — but its nonce is still used up, or a captured
 // copy could be replayed for as long as the signature is fresh (issue 10). It is claimed in the
 // object of the topic's chain when that chain is served here, else of the first served chain: any

@@ -18,7 +18,7 @@ describe("wrangler deploy", () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it("bundles the Worker, its WASM modules and the ChainHead Durable Object within the Free plan's size limit", { timeout: 90_000 }, async () => {
+  it("bundles the Worker, its WASM modules and the ChainHead and UnsafeHead Durable Objects within the Free plan's size limit", { timeout: 90_000 }, async () => {
     const out = await mkdtemp(join(tmpdir(), "op-follow-dry-"));
     dirs.push(out);
     const { stdout } = await promisify(execFile)(process.execPath, [wranglerBin(), "deploy", "--dry-run", "--outdir", out], {
@@ -27,6 +27,7 @@ describe("wrangler deploy", () => {
       timeout: 60_000,
     });
     expect(stdout).toMatch(/env\.CHAIN \(ChainHead\)\s+Durable Object/);
+    expect(stdout).toMatch(/env\.UNSAFE \(UnsafeHead\)\s+Durable Object/);
     // The modules that are uploaded (not the source map), compressed as Cloudflare counts them.
     const modules = (await readdir(out)).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
     expect(modules).toContain("index.js");

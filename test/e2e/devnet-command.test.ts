@@ -17,8 +17,15 @@ const BIN = join(import.meta.dirname, "../../bin/op-follow");
 
 describe("op-follow devnet", () => {
   it("parses its options", () => {
-    const o = parseDevnetArgs(["--port", "0", "--duration", "25", "--scenario", "replace@5,equivocation@11", "--scenario", "l1-reorg@20s", "--no-color", "--log-file", "off"], {}, true);
-    expect(o).toMatchObject({ port: 0, durationS: 25, color: false, logFile: null, blockTime: 1, scenarios: [{ kind: "replace", atS: 5 }, { kind: "equivocation", atS: 11 }, { kind: "l1-reorg", atS: 20 }] });
+    const o = parseDevnetArgs(["--port", "0", "--duration", "25", "--scenario", "replace@5,equivocation@11", "--scenario", "l1-reorg@20s,unsafe-reorg@21,sequencer-silent@22", "--no-color", "--log-file", "off"], {}, true);
+    expect(o).toMatchObject({
+      port: 0,
+      durationS: 25,
+      color: false,
+      logFile: null,
+      blockTime: 1,
+      scenarios: [{ kind: "replace", atS: 5 }, { kind: "equivocation", atS: 11 }, { kind: "l1-reorg", atS: 20 }, { kind: "unsafe-reorg", atS: 21 }, { kind: "sequencer-silent", atS: 22 }],
+    });
     for (const [d, s] of [["25s", 25], ["2m", 120], ["1.5", 1.5], ["500ms", 0.5]] as const) expect(parseDevnetArgs(["--duration", d])).toMatchObject({ durationS: s });
     for (const d of ["0", "0s", "soon", "5d"]) expect(() => parseDevnetArgs(["--duration", d])).toThrow(/--duration: expected seconds > 0/);
     expect(parseDevnetArgs(["--help"])).toBe("help");
@@ -63,6 +70,11 @@ describe("op-follow devnet", () => {
       "[  12.3s] replaced #32 0xabababab…ababab (deposits-only (spec)) | head #32 0xabababab…ababab replaced(spec) lag 2",
     ]);
     expect(r.render(snap)).toEqual([]);
+    // With the unsafe head reported: a line for it in the panel, and in the plain tail.
+    const w = snap.worker as Extract<ViewSnapshot["worker"], { ok: true }>;
+    const withUnsafe: ViewSnapshot = { ...snap, worker: { ...w, unsafe: { number: 40, hash: "0x" + "ef".repeat(32), delayMs: 420 }, events: [{ at: 3, kind: "unsafe-reorg", number: "39", hash: "0x" + "12".repeat(32) }, ...w.events] } };
+    expect(renderPanel(withUnsafe, PLAIN).join("\n")).toContain("unsafe head      #40  0xefefefef…efefef received 0.4 s after its timestamp · leads local-safe by 6");
+    expect(new LineRenderer().render(withUnsafe).at(-1)).toBe("[  12.3s] unsafe-reorg #39 0x12121212…121212 | head #32 0xabababab…ababab replaced(spec) lag 2 · unsafe #40 local-safe #34");
   });
 
   it("runs everything for --duration 25: the head advances, scenarios show, exit 0, nothing left running", async () => {
@@ -70,7 +82,7 @@ describe("op-follow devnet", () => {
     const [k, v] = marker.split("=") as [string, string];
     const dir = await mkdtemp(join(tmpdir(), "devnet-cmd-"));
     const logFile = join(dir, "devnet.log");
-    const child = spawn(BIN, ["devnet", "--duration", "25", "--port", "0", "--log-file", logFile, "--scenario", "replace@5,equivocation@11"], {
+    const child = spawn(BIN, ["devnet", "--duration", "25", "--port", "0", "--log-file", logFile, "--scenario", "replace@5,unsafe-reorg@8,equivocation@11,sequencer-silent@13"], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", [k]: v },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -102,6 +114,14 @@ describe("op-follow devnet", () => {
     expect(stdout, diag).toMatch(/ALARM equivocation/);
     expect(stdout, diag).toMatch(/alarm-cleared/);
     expect(stdout, diag).toMatch(/stopped\. cross-safe head went from #\d+ to #\d+/);
+    // The three heads: unsafe (blocks topics) leads local-safe, which leads cross-safe …
+    const three = [...stdout.matchAll(/head #(\d+) .*lag \d+ · unsafe #(\d+) local-safe #(\d+)/g)].map((m) => ({ cs: Number(m[1]), u: Number(m[2]), ls: Number(m[3]) }));
+    expect(three.some((x) => x.u > x.ls && x.ls > x.cs), diag).toBe(true);
+    // … an unsafe reorg is followed, and the sequencer can fall silent (test/publisher/unsafe.test.ts
+    // checks the pause itself; how far local-safe gets past the stalled head depends on the machine).
+    expect(stdout, diag).toMatch(/scenario unsafe-reorg: done/);
+    expect(stdout, diag).toMatch(/unsafe-reorg #\d+/);
+    expect(stdout, diag).toMatch(/scenario sequencer-silent: done — the sequencer stopped gossiping unsafe blocks/);
 
     // The run had the devnet, wrangler and workerd processes; none is left.
     expect(during.some((p) => p.cmd.includes("workerd")), JSON.stringify(during)).toBe(true);

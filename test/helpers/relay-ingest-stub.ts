@@ -69,6 +69,8 @@ export class IngestStub {
   failHeaders: Record<string, string> = {};
   /** delay before answering, ms */
   delayMs = 0;
+  /** extra delay by the request's topic header (e.g. a slow blocks-topic path) */
+  delayByTopic: ((topic: string) => number) | undefined;
   /** override the verdict */
   decide: ((tag: string, body: Uint8Array) => { verdict: Verdict; reason: string }) | undefined;
 
@@ -116,7 +118,8 @@ export class IngestStub {
       this.requests.push({ path: url.pathname, status });
       res.writeHead(status, { "content-type": "application/json", ...extra }).end(json === undefined ? "" : JSON.stringify(json));
     };
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const extra = this.delayByTopic?.(String(req.headers["x-op-follow-topic"] ?? "")) ?? 0;
+    if (this.delayMs + extra) await new Promise((r) => setTimeout(r, this.delayMs + extra));
     const peersMatch = /^\/v1\/chains\/(\d+)\/peers$/.exec(url.pathname);
     if (req.method === "GET" && peersMatch) {
       const threshold = this.o.graylistAfterRejects ?? Infinity;
@@ -146,7 +149,8 @@ export class IngestStub {
     else if (dec.data[0] === MARK.accept) out = { verdict: "accept", reason: "valid" };
     else if (dec.data[0] === MARK.ignore) out = { verdict: "ignore", reason: "no-signer-configured" };
     else out = { verdict: "reject", reason: "signature-invalid" };
-    if (out.verdict === "reject") this.rejectsByPeer.set(v.meta.peerId, (this.rejectsByPeer.get(v.meta.peerId) ?? 0) + 1);
+    // as the Worker: only the cross-safe object scores peers (its /peers list)
+    if (out.verdict === "reject" && v.meta.topic.endsWith("/cross-safe-blocks")) this.rejectsByPeer.set(v.meta.peerId, (this.rejectsByPeer.get(v.meta.peerId) ?? 0) + 1);
     this.received.push({ meta: v.meta, body, tag, verdict: out.verdict, messageId });
     // as the Worker does (src/worker/server-timing.ts), plus an entry the relay must not record
     send(200, { ...out, messageId }, { "server-timing": "check;dur=3, settle;dur=1, cache;desc=miss, other;dur=9" });

@@ -1,10 +1,11 @@
 // The status page in a real headless Chromium (Debian's chromium, driven by playwright-core), served
-// by the real Worker under wrangler dev, with cross-safe blocks flowing in: the head it shows advances.
+// by the real Worker under wrangler dev, with cross-safe blocks flowing in: the head it shows advances;
+// with an unsafe block from the blocks topic, it shows the three heads and the gaps between them.
 import "../../src/node/keccak.ts";
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedGossipMessage } from "../../src/devnet/gossip.ts";
+import { signedGossipMessage, signedUnsafeMessage } from "../../src/devnet/gossip.ts";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
 import { startWorkerDev, type WorkerDev } from "../../src/devnet/worker-dev.ts";
 import { chainConfigToJson } from "../../src/protocol/chain-config.ts";
@@ -20,10 +21,10 @@ let server: ChainServer;
 let worker: WorkerDev;
 let browser: Browser;
 
-async function ingest(height: bigint): Promise<void> {
+async function ingest(height: bigint, kind: "cross-safe" | "blocks" = "cross-safe"): Promise<void> {
   const chain = server.chain;
   const block = chain.view("follower").blockByNumber(height)!;
-  const { topic, message } = signedGossipMessage(chain, block);
+  const { topic, message } = kind === "blocks" ? signedUnsafeMessage(chain, block) : signedGossipMessage(chain, block);
   const headers = await signIngest(SECRET, { relayId: RELAY, topic, peerId: PEER, receivedMs: Date.now() }, message);
   const res = await fetch(`${worker.url}/v1/ingest`, { method: "POST", headers, body: message as Uint8Array<ArrayBuffer> });
   const body = (await res.json()) as { verdict: string };
@@ -36,7 +37,8 @@ if (!haveChromium && process.env["OP_FOLLOW_REQUIRE_CHROMIUM"] === "1") throw ne
 
 describe.skipIf(!haveChromium)("status page", () => {
   beforeAll(async () => {
-    server = await startChainServer();
+    // The newest block is from now: the blocks topics take blocks at most 60 s old.
+    server = await startChainServer({ chain: { genesisTime: BigInt(Math.floor(Date.now() / 1000) - 120) } });
     server.advance(120);
     const { unsafeBlockSigner: _s, ...cfg } = chainConfigToJson(server.chain.chainConfig);
     worker = await startWorkerDev({ chains: [{ chain: cfg, l1Rpc: server.urls.l1, l2Rpc: server.urls.l2, rollupRpc: server.urls.rollup }], relaySecrets: { [RELAY]: SECRET } });
@@ -73,6 +75,13 @@ describe.skipIf(!haveChromium)("status page", () => {
     }
     expect(await page.getByTestId("head-hash").textContent()).toBe(server.chain.view("follower").blockByNumber(crossSafe)!.hash);
     expect(await page.locator("svg path").count()).toBeGreaterThan(0); // the lag chart has samples
+    // An unsafe block (blocks topic): the three heads, unsafe → local-safe → cross-safe, and the gaps.
+    expect(await page.getByTestId("unsafe-number").textContent()).toBe("—");
+    const h = server.chain.heads();
+    await ingest(h.unsafe, "blocks");
+    await expect.poll(() => page.getByTestId("unsafe-number").textContent(), { timeout: 15_000 }).toBe(String(h.unsafe));
+    expect(await page.getByTestId("gaps").textContent()).toBe(`${h.unsafe - h.localSafe} · ${h.localSafe - crossSafe}`);
+    expect(await page.getByTestId("unsafe-delay").textContent()).toMatch(/^received -?\d+\.\d s after its timestamp$/);
     expect(errors).toEqual([]);
     if (process.env["OP_FOLLOW_SCREENSHOT"]) await page.screenshot({ path: process.env["OP_FOLLOW_SCREENSHOT"], fullPage: true });
   }, 120_000);

@@ -123,7 +123,7 @@ describe("ingest authentication", () => {
   it("a message on a topic this deployment does not serve is ignored, once: its nonce is used up", async () => {
     const h = await heads();
     const b = await signed(h.crossSafe);
-    for (const [i, topic] of ["/optimism/10/0/cross-safe-blocks", `/optimism/${CHAIN_ID}/3/blocks`, "nonsense"].entries()) {
+    for (const [i, topic] of ["/optimism/10/0/cross-safe-blocks", "/optimism/10/3/blocks", "nonsense"].entries()) {
       const nonce = `${i}`.repeat(32);
       const r = await unchanged(() => ingest(b.message, { topic, nonce }));
       expect(r.status).toBe(200);
@@ -132,6 +132,10 @@ describe("ingest authentication", () => {
       const again = await unchanged(() => ingest(b.message, { topic, nonce }));
       expect({ status: again.status, body: again.body }).toEqual({ status: 401, body: { error: "unauthorized" } });
     }
+    // A served chain's blocks topic is served (the unsafe head): an attestation sent there is checked as
+    // an unsafe block (domain 0), so its signature names someone else — and the cross-safe state is untouched.
+    const r = await unchanged(() => ingest(b.message, { topic: `/optimism/${CHAIN_ID}/3/blocks` }));
+    expect(r.body).toMatchObject({ verdict: "reject", reason: "wrong-signer" });
   });
 
   it("admin routes answer 401 without a reason too", async () => {

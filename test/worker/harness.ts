@@ -10,6 +10,8 @@ import { testPeerId } from "../helpers/peer-ids.ts";
 export const chain = inject("workerChain");
 export const CHAIN_ID = chain.chainId;
 export const TOPIC = `/optimism/${CHAIN_ID}/0/cross-safe-blocks`;
+/** blocksv4: where the devnet's sequencer (Isthmus from genesis) gossips its unsafe blocks. */
+export const BLOCKS_TOPIC = `/optimism/${CHAIN_ID}/3/blocks`;
 /** Another dev key: validly formed signatures by someone who is not the sequencer. */
 export const NOT_SEQUENCER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
@@ -40,7 +42,7 @@ export interface SignedBlock {
 }
 
 /** The sequencer's signed gossip message for a block (by number in a view, or by hash). */
-export async function signed(at: bigint | string, opts: { view?: "sequencer" | "follower"; privateKey?: string; domain?: "attestation" | "block" } = {}): Promise<SignedBlock> {
+export async function signed(at: bigint | string, opts: { view?: "sequencer" | "follower"; privateKey?: string; domain?: "attestation" | "block"; topicKind?: "blocks" | "cross-safe" } = {}): Promise<SignedBlock> {
   const sel = typeof at === "bigint" ? { number: at.toString() } : { hash: at };
   const r = await control<{ message: string; blockHash: string; number: string; messageId: string }>({ op: "signedMessage", ...sel, ...opts });
   return { message: fromHex(r.message), blockHash: r.blockHash, number: BigInt(r.number), messageId: r.messageId };
@@ -106,6 +108,10 @@ export async function peers(): Promise<{ peers: { peerId: string; score: number;
 
 export function chainStub() {
   return env.CHAIN.get(env.CHAIN.idFromName(CHAIN_ID));
+}
+
+export function unsafeStub() {
+  return env.UNSAFE.get(env.UNSAFE.idFromName(CHAIN_ID));
 }
 
 /** Runs the chain Durable Object's alarm now (pending promotion, reorg check, score decay). */

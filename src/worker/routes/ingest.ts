@@ -11,6 +11,7 @@ import { CROSS_SAFE_VERSION, parseTopic } from "../../protocol/topic.ts";
 import type { Address } from "../../protocol/types.ts";
 import { validateGossipMessage } from "../../protocol/validate.ts";
 import { chainStub, withSettings, type AppEnv } from "../context.ts";
+import { ingestUnsafe } from "../ingest-unsafe.ts";
 import { chainRuntime, checkCandidate, resolveSigner } from "../pipeline.ts";
 import { RpcFault } from "../rpc.ts";
 import { ServerTiming } from "../server-timing.ts";
@@ -40,12 +41,16 @@ ingest.post(
     if (!isPeerId(meta.peerId)) return c.json({ error: "bad-peer-id", message: `${H.peer} is not a libp2p peer id` }, 400);
 
     const topic = parseTopic(meta.topic);
-    const chain = topic && topic.kind === "cross-safe" ? s.chains.get(topic.chainId.toString()) : undefined;
+    const chain = topic ? s.chains.get(topic.chainId.toString()) : undefined;
     if (!topic || !chain) {
       const claim = await claimUnservedNonce(c.env, s, topic?.chainId, meta.relayId, auth.nonce, auth.timestamp);
       if (claim === "replay") return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
       if (claim === "full") return nonceTableFull(c);
       return c.json({ verdict: "ignore", reason: "chain-not-served", messageId: "" } satisfies IngestResponse);
+    }
+    // The blocks topics (unsafe blocks) take their own, RPC-free path to their own Durable Object.
+    if (topic.kind === "blocks") {
+      return ingestUnsafe(c, { chainId: topic.chainId.toString(), chain, topic, meta, nonce: auth.nonce, timestamp: auth.timestamp, raw, nowMs, rpcTimeoutMs: s.rpcTimeoutMs });
     }
 
     const chainId = topic.chainId.toString();

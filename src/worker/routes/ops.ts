@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { keccakBackend } from "../../protocol/keccak/index.ts";
 import { secp256k1Backend } from "../../protocol/secp256k1/index.ts";
 import { ConfigError, settingsOf } from "../config.ts";
-import { chainStub, type AppEnv } from "../context.ts";
+import { chainStub, unsafeStub, type AppEnv } from "../context.ts";
+import { histogramLines } from "../prometheus.ts";
 
 export const ops = new Hono<AppEnv>();
 
@@ -40,9 +41,18 @@ ops.get("/metrics", async (c) => {
     op_follow_peers_graylisted: { help: "Peers below the graylist threshold.", rows: [] },
     op_follow_evidence: { help: "Stored equivocation evidence records.", rows: [] },
     op_follow_nonces: { help: "Request nonces held (replay protection); at the table's bound new requests are refused.", rows: [] },
+    op_follow_unsafe_head: { help: "Unsafe head block number (the highest validly signed block from the blocks topics).", rows: [] },
+    op_follow_unsafe_lead_blocks: { help: "Unsafe head minus local-safe, in blocks.", rows: [] },
+    op_follow_unsafe_nonces: { help: "Request nonces held by the unsafe head's object (blocks topics); at its bound new requests are refused.", rows: [] },
   };
+  const unsafeCounters: string[] = ["# HELP op_follow_unsafe_messages_total Blocks-topic messages decided, by verdict and reason.", "# TYPE op_follow_unsafe_messages_total counter"];
+  const delay: string[] = [
+    "# HELP op_follow_unsafe_delay_seconds Seconds from an unsafe block's timestamp to its receipt by a relay (first copy of each block).",
+    "# TYPE op_follow_unsafe_delay_seconds histogram",
+  ];
   for (const id of s.chains.keys()) {
-    const m = await chainStub(c.env, id).metrics();
+    // Both objects at once: a busy unsafe object never delays reading the cross-safe one.
+    const [m, u] = await Promise.all([chainStub(c.env, id).metrics(), unsafeStub(c.env, id).metrics()]);
     const chain = `chain="${label(id)}"`;
     for (const [k, v] of Object.entries(m.counters)) {
       const [verdict, reason] = k.split("|");
@@ -52,6 +62,11 @@ ops.get("/metrics", async (c) => {
       }
       lines.push(`op_follow_messages_total{${chain},verdict="${label(verdict ?? "")}",reason="${label(reason ?? "")}"} ${v}`);
     }
+    for (const [k, v] of Object.entries(u.counters)) {
+      const [verdict, reason] = k.split("|");
+      unsafeCounters.push(`op_follow_unsafe_messages_total{${chain},verdict="${label(verdict ?? "")}",reason="${label(reason ?? "")}"} ${v}`);
+    }
+    if (u.delay.count > 0) delay.push(...histogramLines("op_follow_unsafe_delay_seconds", chain, u.delay));
     const put = (name: string, v: bigint | number | null) => v !== null && gauges[name]!.rows.push(`${name}{${chain}} ${v}`);
     put("op_follow_cross_safe_head", m.head);
     put("op_follow_local_safe", m.localSafe);
@@ -62,8 +77,13 @@ ops.get("/metrics", async (c) => {
     put("op_follow_peers_graylisted", m.graylisted);
     put("op_follow_evidence", m.evidence);
     put("op_follow_nonces", m.nonces);
+    put("op_follow_unsafe_head", u.head);
+    put("op_follow_unsafe_lead_blocks", u.head !== null && m.localSafe !== null ? u.head - m.localSafe : null);
+    put("op_follow_unsafe_nonces", u.nonces);
   }
   lines.push(...refused);
+  lines.push(...unsafeCounters);
   for (const [name, g] of Object.entries(gauges)) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, ...g.rows);
+  lines.push(...delay);
   return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
 });

@@ -1,5 +1,6 @@
-// GET / — a small self-refreshing status page: per chain the cross-safe head, local-safe, the lag
-// as a live chart, recent events and the peers' scores. Static HTML + a little script that reads
+// GET / — a small self-refreshing status page: per chain the three heads (unsafe from the blocks
+// topics, local-safe from the follower's node, cross-safe) and the gaps between them, the lag as a
+// live chart, recent events and the peers' scores. Static HTML + a little script that reads
 // the public JSON API; nothing here is trusted with more than what anyone can read.
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
@@ -33,14 +34,14 @@ const HTML = `<!doctype html>
   td, th { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
   th { color: var(--muted); font-weight: 500; }
   td.nw { white-space: nowrap; } td.why { overflow-wrap: anywhere; }
-  .k-advanced, .k-promoted { color: var(--ok); } .k-replaced { color: var(--warn); }
+  .k-advanced, .k-promoted { color: var(--ok); } .k-replaced, .k-unsafe-reorg { color: var(--warn); }
   .k-rejected, .k-equivocation { color: var(--bad); } .k-ignored, .k-pending, .k-duplicate, .k-stale { color: var(--muted); }
   svg { width: 100%; height: 120px; display: block; }
   .err { color: var(--bad); }
 </style>
 </head>
 <body>
-<header><h1>op-follow</h1><span class="muted">Following Mode — cross-safe heads attested by the sequencer, checked against local derivation</span><span id="updated" class="muted"></span></header>
+<header><h1>op-follow</h1><span class="muted">Following Mode — unsafe heads signed by the sequencer, cross-safe heads attested by it and checked against local derivation</span><span id="updated" class="muted"></span></header>
 <main id="chains"><p class="muted">loading…</p></main>
 <script type="module">
 const lagHistory = new Map(); // chainId -> [{t, lag}]
@@ -63,11 +64,11 @@ function chart(points) {
 }
 
 function render(id, st, peers) {
-  const head = st.head, ls = st.localSafe;
+  const head = st.head, ls = st.localSafe, un = st.unsafe, gaps = st.gaps ?? {};
   const hist = lagHistory.get(id) ?? [];
   if (st.lag !== null) { hist.push({ t: Date.now(), lag: st.lag }); if (hist.length > 300) hist.shift(); }
   lagHistory.set(id, hist);
-  const events = (st.events ?? []).slice(0, 25).map((e) =>
+  const events = [...(st.events ?? []), ...(st.unsafeEvents ?? [])].sort((a, b) => b.at - a.at).slice(0, 25).map((e) =>
     '<tr><td class="nw">' + esc(new Date(e.at).toLocaleTimeString()) + '</td><td class="nw k-' + esc(e.kind) + '">' + esc(e.kind) + '</td><td>' + esc(e.number ?? "") +
     '</td><td class="hash nw">' + esc(short(e.hash)) + '</td><td class="why">' + esc((e.reason ?? "").replace(/0x[0-9a-fA-F]{64}/g, short)) + '</td></tr>').join("");
   const peerRows = (peers.peers ?? []).slice(0, 20).map((p) =>
@@ -76,8 +77,10 @@ function render(id, st, peers) {
     '<h2>' + esc(st.name ?? "chain") + ' <span class="muted">#' + esc(id) + '</span></h2>' +
     (st.alarm ? '<div class="alarm" data-testid="alarm">ALARM: ' + esc(st.alarm.kind) + ' at block ' + esc(st.alarm.number) + ' — head halted until an operator clears it</div>' : "") +
     '<div class="stats">' +
-      '<div class="stat"><div class="k">cross-safe head</div><div class="v" data-testid="head-number">' + esc(head ? head.number : "—") + '</div><div class="hash" data-testid="head-hash">' + esc(head ? head.hash : "") + '</div></div>' +
+      '<div class="stat"><div class="k">unsafe head</div><div class="v" data-testid="unsafe-number">' + esc(un ? un.number : "—") + '</div><div class="hash">' + esc(un ? short(un.hash) : "") + '</div><div class="muted" data-testid="unsafe-delay">' + (un ? "received " + esc((un.delayMs / 1000).toFixed(1)) + " s after its timestamp" : "no blocks-topic gossip yet") + '</div></div>' +
       '<div class="stat"><div class="k">local-safe</div><div class="v" data-testid="local-safe">' + esc(ls ? ls.number : "—") + '</div><div class="hash">' + esc(ls ? short(ls.hash) : "") + '</div></div>' +
+      '<div class="stat"><div class="k">cross-safe head</div><div class="v" data-testid="head-number">' + esc(head ? head.number : "—") + '</div><div class="hash" data-testid="head-hash">' + esc(head ? head.hash : "") + '</div></div>' +
+      '<div class="stat"><div class="k">gaps</div><div class="v" data-testid="gaps">' + esc(gaps.unsafeToLocalSafe ?? "—") + ' · ' + esc(gaps.localSafeToCrossSafe ?? "—") + '</div><div class="muted">unsafe → local-safe · local-safe → cross-safe (blocks)</div></div>' +
       '<div class="stat"><div class="k">lag</div><div class="v" data-testid="lag">' + esc(st.lag ?? "—") + '</div><div class="muted">blocks behind local-safe</div></div>' +
       '<div class="stat"><div class="k">updated</div><div class="v">' + esc(head ? ago(Date.parse(head.updatedAt)) : "—") + '</div><div class="muted">' + (head && head.replaced ? "deposits-only replacement (" + esc(head.replacement) + ")" : "") + '</div></div>' +
       '<div class="stat"><div class="k">pending</div><div class="v">' + esc((st.pending ?? []).length) + '</div><div class="muted">waiting for local-safe</div></div>' +

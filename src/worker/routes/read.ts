@@ -7,6 +7,7 @@ import { l2RefJson } from "../../protocol/block-ref.ts";
 import { EVIDENCE_PAGE, type EvidenceRole, type EvidenceSummary } from "../../durable/evidence-page.ts";
 import type { CrossSafeHead } from "../../durable/types.ts";
 import { isAdminPath } from "./admin.ts";
+import type { UnsafeHeadView } from "../../durable/unsafe-types.ts";
 
 export const read = new Hono<AppEnv>();
 
@@ -14,6 +15,13 @@ export const read = new Hono<AppEnv>();
 function headJson(head: CrossSafeHead) {
   return { ...l2RefJson(head), updatedAt: new Date(head.updatedAt).toISOString(), replaced: head.replaced !== false, replacement: head.replaced || null };
 }
+
+/** The unsafe head: op-node's L2BlockRef JSON, when the relay received it and how long after its timestamp. */
+export function unsafeJson(u: UnsafeHeadView) {
+  return { ...l2RefJson(u.ref), receivedAt: new Date(u.receivedAt).toISOString(), delayMs: u.delayMs };
+}
+
+const diff = (a: bigint | undefined, b: bigint | undefined): number | null => (a === undefined || b === undefined ? null : Number(a - b));
 
 const publicCors = cors({ origin: "*", allowMethods: ["GET", "POST", "OPTIONS"] });
 read.use("/v1/chains/:chainId/*", (c, next) => (isAdminPath(c.req.path) ? next() : publicCors(c, next)));
@@ -29,9 +37,17 @@ read.get("/v1/chains/:chainId/cross-safe", async (c) => {
   return c.json(headJson(head));
 });
 
+read.get("/v1/chains/:chainId/unsafe", async (c) => {
+  const u = await c.var.chain.unsafe.head();
+  if (!u) return c.json({ error: "not-found", message: "no unsafe head yet" }, 404);
+  return c.json(unsafeJson(u));
+});
+
 read.get("/v1/chains/:chainId/status", async (c) => {
   const ch = c.var.chain;
-  const st = await ch.stub.status();
+  // Two objects, asked at once: the cross-safe head's and the unsafe head's.
+  const [st, us] = await Promise.all([ch.stub.status(), ch.unsafe.status()]);
+  const [u, ls, cs] = [us.head?.ref.number, st.localSafe?.number, st.head?.number];
   return c.json({
     chainId: ch.id,
     name: ch.settings.config.name ?? null,
@@ -42,6 +58,11 @@ read.get("/v1/chains/:chainId/status", async (c) => {
     events: st.events,
     alarm: st.alarm,
     evidence: jsonSafe(st.evidence),
+    unsafe: us.head ? unsafeJson(us.head) : null,
+    unsafeEvents: us.events,
+    // The three heads and the gaps between them (blocks): unsafe → local-safe → cross-safe.
+    heads: { unsafe: u === undefined ? null : Number(u), localSafe: ls === undefined ? null : Number(ls), crossSafe: cs === undefined ? null : Number(cs) },
+    gaps: { unsafeToLocalSafe: diff(u, ls), localSafeToCrossSafe: diff(ls, cs), unsafeToCrossSafe: diff(u, cs) },
   });
 });
 

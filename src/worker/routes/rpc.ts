@@ -1,15 +1,17 @@
 // POST /v1/chains/:chainId/rpc — a JSON-RPC endpoint answering optimism_syncStatus in op-node's
 // exact shape (op-service/eth/sync_status.go), so tools that speak op-node's API read op-follow
 // unchanged: cross_safe_l2 and safe_l2 = the cross-safe head, local_safe_l2 = the last local-safe
-// seen; fields a follower cannot know are op-node's zero values.
+// seen, unsafe_l2 = the unsafe head from the blocks topics; fields a follower cannot know are
+// op-node's zero values.
 //
 // Bounded like geth's server (rpc/handler.go, node/rpcstack.go): a batch of more than RPC_LIMITS.batch
 // calls is answered with one "batch too large" error carrying the first call's id, and a body over
-// RPC_LIMITS.bodyBytes with 413. A batch reads the Durable Object once, not once per call (a
+// RPC_LIMITS.bodyBytes with 413. A batch reads each Durable Object once, not once per call (a
 // 50,000-call batch once made 50,000 calls and a 165 MB answer).
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ChainHead } from "../../durable/chain-head.ts";
+import type { UnsafeHead } from "../../durable/unsafe-head.ts";
 import type { AppEnv } from "../context.ts";
 import { l1RefJson, l2RefJson } from "../../protocol/block-ref.ts";
 
@@ -32,13 +34,14 @@ rpc.post("/v1/chains/:chainId/rpc", tooLarge, async (c) => {
   } catch {
     return c.json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
   }
-  let status: Promise<ReturnType<ChainHead["status"]>> | undefined;
-  const readStatus = () => (status ??= (async () => await ch.stub.status())());
+  // Both objects at once, once per request.
+  let status: Promise<[ReturnType<ChainHead["status"]>, ReturnType<UnsafeHead["head"]>]> | undefined;
+  const readStatus = () => (status ??= (async () => await Promise.all([ch.stub.status(), ch.unsafe.head()]))());
   const answer = async (r: Req) => {
     const id = r?.id ?? null;
     if (!r || typeof r !== "object" || r.jsonrpc !== "2.0" || typeof r.method !== "string") return { jsonrpc: "2.0", id, error: { code: -32600, message: "invalid request" } };
     if (r.method !== "optimism_syncStatus") return { jsonrpc: "2.0", id, error: { code: -32601, message: `the method ${r.method} does not exist/is not available` } };
-    const st = await readStatus();
+    const [st, unsafe] = await readStatus();
     const head = l2RefJson(st.head);
     const zero = l1RefJson(null);
     const zeroL2 = l2RefJson(null);
@@ -51,7 +54,7 @@ rpc.post("/v1/chains/:chainId/rpc", tooLarge, async (c) => {
         head_l1: zero,
         safe_l1: zero,
         finalized_l1: zero,
-        unsafe_l2: zeroL2,
+        unsafe_l2: l2RefJson(unsafe?.ref ?? null),
         safe_l2: head,
         finalized_l2: zeroL2,
         pending_safe_l2: zeroL2,
