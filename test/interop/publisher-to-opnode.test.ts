@@ -90,7 +90,7 @@ describe.skipIf(INTEROP_SKIP)("publisher → op-node", () => {
       const m = await opnode.waitFor(`op-node's verdict on block ${p.number}`, (e) => e.event === "message" && e.msgId === ours);
       expect(m).toMatchObject({ topic, from: publisher.node.peerId, result: "ACCEPT" });
       expect(await opnode.msgId(topic, bytes)).toBe(ours);
-      await until(`block ${p.number} at the observer`, 10_000, () => atObserver.some((x) => x.id === ours));
+      await until(`block ${p.number} at the observer`, 30_000, () => atObserver.some((x) => x.id === ours));
     }
     const payloads = opnode.payloads("cross-safe");
     expect(payloads.map((x) => x.hash)).toEqual(published.map((p) => p.hash));
