@@ -81,7 +81,7 @@ describe("chain ids in decimal or hex, everywhere", () => {
 describe("environment variables follow one rule", () => {
   it("every flag of relay and publish is OP_FOLLOW_<COMMAND>_<FLAG>", () => {
     for (const [usage, prefix] of [[relayUsage(), "OP_FOLLOW_RELAY_"], [publishUsage(), "OP_FOLLOW_PUBLISH_"]] as const) {
-      const flags = [...usage.matchAll(/^ {2}--([a-z0-9-]+) /gm)].map((m) => m[1]!);
+      const flags = [...usage.matchAll(/^ {2}--([a-z0-9-]+)(?: |$)/gm)].map((m) => m[1]!).filter((f) => f !== "version" && f !== "help");
       const envs = [...usage.matchAll(/^ {6}env: (\S+)$/gm)].map((m) => m[1]!);
       expect(flags.length).toBeGreaterThan(10);
       expect(envs).toEqual(flags.map((f) => envNameOf(prefix, f)));
