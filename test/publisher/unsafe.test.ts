@@ -4,7 +4,7 @@
 // fork point, skips blocks too old to gossip, pauses and resumes; and answers async validation on the
 // blocks topics with op-node's rules.
 import "../../src/node/keccak.ts";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +28,10 @@ beforeAll(async () => {
   server.advance(30);
   dir = await mkdtemp(join(tmpdir(), "publisher-unsafe-"));
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 const chainId = () => server.chain.options.l2ChainId;
 const V4 = () => formatTopic(chainId(), "blocks", 4);
