@@ -68,6 +68,7 @@ export interface ForwarderOptions {
   log?: Logger;
   onVerdict?: (e: VerdictEvent) => void;
   fetch?: typeof fetch;
+  /** The relay's clock (ms): deadlines and the ingest signature's timestamp (default Date.now). */
   now?: () => number;
   random?: () => number;
   /** where request outcomes are recorded (default: a WorkerHealth of its own) */
@@ -286,7 +287,8 @@ export class Forwarder {
 
   private async post(job: ForwardJob, timeoutMs: number): Promise<Attempt> {
     const meta = { relayId: this.o.relayId, topic: job.topic, peerId: job.source, receivedMs: job.receivedMs };
-    const headers = await signIngest(this.o.secret, meta, job.data, { path: this.ingestUrl.pathname });
+    // Signed with the relay's own clock: the Worker accepts ±AUTH_WINDOW_SECONDS of skew.
+    const headers = await signIngest(this.o.secret, meta, job.data, { path: this.ingestUrl.pathname, nowSeconds: Math.floor(this.o.now() / 1000) });
     const signal = AbortSignal.any([this.stopCtl.signal, AbortSignal.timeout(timeoutMs)]);
     let res: Response;
     try {

@@ -45,6 +45,11 @@ export interface RelayExtras extends NodeExtras {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   fetch?: typeof fetch;
+  /**
+   * The relay's clock (ms since epoch), for tests of a skewed host clock: it stamps received messages
+   * and signs ingest requests. Default Date.now.
+   */
+  now?: () => number;
 }
 
 export interface Relay {
@@ -142,6 +147,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
       ...(extras.backoffBaseMs !== undefined ? { backoffBaseMs: extras.backoffBaseMs } : {}),
       ...(extras.backoffMaxMs !== undefined ? { backoffMaxMs: extras.backoffMaxMs } : {}),
       ...(extras.fetch ? { fetch: extras.fetch } : {}),
+      ...(extras.now ? { now: extras.now } : {}),
       ...(extras.onVerdict ? { onVerdict: extras.onVerdict } : {}),
       metrics,
       log: log.child({ topics: kind }),
@@ -155,6 +161,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   const all = Object.values(forwarders);
   const sum = (f: (x: Forwarder) => number): number => all.reduce((a, x) => a + f(x), 0);
 
+  const now = extras.now ?? Date.now;
   const topicSet = new Set(topics);
   gossip.pubsub.addEventListener("gossipsub:message", (e) => {
     const { msgId, propagationSource, msg } = e.detail;
@@ -163,7 +170,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
       gossip.pubsub.reportMessageValidationResult(msgId, propagationSource.toString(), TopicValidatorResult.Ignore);
       return;
     }
-    forwarders[kind].submit({ msgId, topic: msg.topic, data: msg.data, source: propagationSource.toString(), receivedMs: Date.now() });
+    forwarders[kind].submit({ msgId, topic: msg.topic, data: msg.data, source: propagationSource.toString(), receivedMs: now() });
   });
 
   metrics.addGauge(new Gauge("op_follow_relay_queue_depth", "Messages waiting for a Worker request slot.", () => sum((f) => f.queueDepth)));

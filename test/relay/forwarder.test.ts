@@ -202,4 +202,25 @@ describe("forwarder", () => {
     await f.idle();
     expect(metrics.messageIdMismatch.get()).toBe(1);
   });
+
+  it("signs with the relay's own clock: 20 s of skew either way is accepted, 40 s is refused (401) and retried", async () => {
+    for (const skewS of [20, -20]) {
+      const now = (): number => Date.now() + skewS * 1000;
+      const f = make({ now });
+      // stamped on receipt by the relay's clock (relay.ts)
+      f.submit({ ...(await job("accept", `skew${skewS}`)), receivedMs: now() });
+      await f.idle();
+      await f.stop();
+    }
+    expect(stub.authFailures).toEqual([]);
+    expect(stub.tags("accept")).toEqual(["skew20", "skew-20"]);
+
+    const f = make({ now: () => Date.now() + 40_000, deadlineMs: 400 });
+    f.submit({ ...(await job("accept", "skew40")), receivedMs: Date.now() + 40_000 });
+    await f.idle();
+    expect(stub.authFailures.length).toBeGreaterThan(0);
+    expect(new Set(stub.authFailures)).toEqual(new Set(["stale"]));
+    expect(metrics.retries.get({ cause: "401" })).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({ verdict: "ignore", source: "deadline" });
+  });
 });
