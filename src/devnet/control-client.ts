@@ -58,8 +58,12 @@ export function controlClient(controlUrl: string, fetchImpl: typeof fetch = fetc
     clearFaults: () => op<{ cleared: boolean }>({ op: "faults.clear" }),
     payload: (at: { number?: Num; hash?: string; view?: "sequencer" | "follower" }) =>
       op<{ version: 4; blockHash: string; number: string; parentBeaconBlockRoot: string; payloadSsz: string }>({ op: "payload", ...at, ...(at.number !== undefined ? { number: n(at.number) } : {}) }),
-    /** A signed, snappy-compressed cross-safe gossip message (hex) of a block, ready for POST /v1/ingest. */
-    signedMessage: (at: { number?: Num; hash?: string; view?: "sequencer" | "follower"; privateKey?: string; topicKind?: "blocks" | "cross-safe" }) =>
+    /**
+     * A signed, snappy-compressed cross-safe gossip message (hex) of a block, ready for POST /v1/ingest;
+     * domain "block" signs it in the unsafe-block domain instead of the attestation domain (still for
+     * the cross-safe topic); topicKind "blocks" makes it the unsafe block as the sequencer gossips it.
+     */
+    signedMessage: (at: { number?: Num; hash?: string; view?: "sequencer" | "follower"; privateKey?: string; topicKind?: "blocks" | "cross-safe"; domain?: "block" | "attestation" }) =>
       op<{ blockHash: string; number: string; topic: string; message: string; signer: string }>({ op: "signedMessage", ...at, ...(at.number !== undefined ? { number: n(at.number) } : {}) }),
     reset: (options?: Record<string, unknown>) => op<ControlStatus>({ op: "reset", ...(options ? { options } : {}) }),
     /** Calls and reply bytes per "endpoint method" since the last reset (reset: start counting afresh). */

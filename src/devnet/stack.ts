@@ -13,7 +13,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chainConfigToJson } from "../protocol/chain-config.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { crossSafeTopic, formatTopic } from "../protocol/topic.ts";
 import type { PublisherEvent } from "../publisher/engine.ts";
@@ -23,22 +22,10 @@ import { silentLogger, type Logger } from "../relay/log.ts";
 import { startRelay, type Relay, type RelayConfig } from "../relay/relay.ts";
 import { guard } from "./reaper-client.ts";
 import type { ChainServer } from "./rpc-server.ts";
-import { startWorkerDev, type WorkerChainEntry, type WorkerDev } from "./worker-dev.ts";
+import { devnetWorkerChain } from "./worker-chain.ts";
+import { startWorkerDev, type WorkerDev } from "./worker-dev.ts";
 
-/**
- * The Worker's CHAINS entry for a chain server: its chain config and the follower's three RPC
- * endpoints. The signer is left out, so the Worker reads SystemConfig.unsafeBlockSigner() over L1 RPC
- * as in production.
- */
-export function devnetWorkerChain(server: ChainServer): WorkerChainEntry {
-  const { unsafeBlockSigner: _signer, ...chain } = chainConfigToJson(server.chain.chainConfig);
-  return {
-    chain,
-    l1Rpc: server.urls.l1,
-    l2Rpc: server.urls.l2,
-    rollupRpc: server.urls.rollup,
-  };
-}
+export { devnetWorkerChain } from "./worker-chain.ts";
 
 export interface StackOptions {
   server: ChainServer;

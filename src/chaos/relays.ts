@@ -1,0 +1,127 @@
+// The chaos run's relays: each in its own process (relay-proc.ts), with its own relay id and secret,
+// a persistent peer key and ban file, and a fixed port after its first start, so a restarted relay is
+// the same peer at the same address and the publisher's and the other relays' static-peer redials find
+// it again. The relays peer with each other as well as with the publisher.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawnChild, type ChildHandle } from "./child.ts";
+import type { ProcRef } from "./memory.ts";
+import type { RelayProcConfig, RelayStats } from "./relay-proc.ts";
+
+const ENTRY = fileURLToPath(new URL("./relay-proc.ts", import.meta.url));
+
+export interface RelaySlot {
+  readonly index: number;
+  readonly name: string;
+  readonly relayId: string;
+  readonly secret: string;
+  port: number;
+  child: ChildHandle | undefined;
+  incarnation: number;
+  /** TCP multiaddr with /p2p/<id>, known after the first start. */
+  addr: string | undefined;
+  skewMs: number;
+}
+
+export interface FleetOptions {
+  root: string;
+  workerUrl: string;
+  chainId: string;
+  /** relay id → secret, one per relay */
+  secrets: Array<{ relayId: string; secret: string }>;
+  onLine: (line: string) => void;
+}
+
+export class RelayFleet {
+  readonly slots: RelaySlot[];
+  readonly #o: FleetOptions;
+
+  constructor(o: FleetOptions) {
+    this.#o = o;
+    this.slots = o.secrets.map((s, index) => ({ index, name: `relay-${index + 1}`, relayId: s.relayId, secret: s.secret, port: 0, child: undefined, incarnation: 0, addr: undefined, skewMs: 0 }));
+  }
+
+  /** Starts them in order, each peering with those started before it. */
+  async startAll(): Promise<void> {
+    for (const s of this.slots) await this.start(s.index, 0);
+  }
+
+  #config(s: RelaySlot): RelayProcConfig {
+    const root = this.#o.root;
+    return {
+      chainIds: [this.#o.chainId],
+      workerUrl: this.#o.workerUrl,
+      relayId: s.relayId,
+      secret: s.secret,
+      listen: [`/ip4/127.0.0.1/tcp/${s.port}`],
+      peers: this.slots.filter((o) => o !== s && o.addr).map((o) => o.addr!),
+      bootstrap: [],
+      keyFile: join(root, `${s.name}.key`),
+      banFile: join(root, `${s.name}-bans.json`),
+      logLevel: "info",
+      maxConnections: 32,
+      maxQueue: 512,
+      maxQueueBytes: 64 * 2 ** 20,
+      concurrency: 8,
+      deadlineMs: 60_000,
+      requestTimeoutMs: 10_000,
+      peerListIntervalMs: 2_000,
+      invalidMessageWeight: -10,
+      banThreshold: -100,
+      banDurationMs: 60_000,
+    };
+  }
+
+  async start(i: number, skewMs: number): Promise<void> {
+    const s = this.slots[i]!;
+    if (s.child?.alive) throw new Error(`${s.name} is already running`);
+    const child = spawnChild(s.name, ENTRY, (l) => this.#o.onLine(`${s.name}: ${l}`));
+    s.child = child;
+    s.incarnation++;
+    s.skewMs = skewMs;
+    try {
+      const st = await child.request<RelayStats>({ type: "start", config: this.#config(s), clockOffsetMs: skewMs }, 60_000);
+      const tcp = st.addrs.find((a) => a.includes("/tcp/") && !a.includes("/ws"));
+      if (!tcp) throw new Error(`${s.name} has no TCP address`);
+      s.port = Number(/\/tcp\/(\d+)/.exec(tcp)![1]);
+      s.addr = tcp.includes("/p2p/") ? tcp : `${tcp}/p2p/${st.peerId}`;
+    } catch (e) {
+      await child.stop(1_000);
+      throw e;
+    }
+  }
+
+  /** Kills (SIGKILL: a crash) or stops (SIGTERM) relay i and waits until it has exited. */
+  async kill(i: number, signal: "SIGKILL" | "SIGTERM"): Promise<void> {
+    const c = this.slots[i]!.child;
+    if (!c?.alive) return;
+    if (signal === "SIGKILL") {
+      c.kill("SIGKILL");
+      await c.exited;
+    } else {
+      await c.stop(5_000);
+    }
+  }
+
+  async stats(i: number): Promise<RelayStats | null> {
+    const c = this.slots[i]!.child;
+    if (!c?.alive) return null;
+    return c.request<RelayStats>({ type: "stats" }, 10_000).catch(() => null);
+  }
+
+  isUp(i: number): boolean {
+    return this.slots[i]!.child?.alive === true;
+  }
+
+  addrs(): string[] {
+    return this.slots.filter((s) => s.addr).map((s) => s.addr!);
+  }
+
+  refs(): ProcRef[] {
+    return this.slots.filter((s) => s.child?.alive).map((s) => ({ name: s.name, role: "relay", pid: s.child!.pid, incarnation: s.incarnation }));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.child?.stop(5_000)));
+  }
+}
