@@ -1,8 +1,12 @@
 // The chaos run's relays: each in its own process (relay-proc.ts), with its own relay id and secret,
 // a persistent peer key and ban file, and a fixed port after its first start, so a restarted relay is
 // the same peer at the same address and the publisher's and the other relays' static-peer redials find
-// it again. The relays peer with each other as well as with the publisher.
+// it again. The relays peer with each other as well as with the publisher. Keys and ports are chosen
+// before the first start, so all three start at once, each knowing the others' addresses.
+import { createServer } from "node:net";
 import { join } from "node:path";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { loadOrCreatePeerKey } from "../relay/peer-key.ts";
 import { fileURLToPath } from "node:url";
 import { spawnChild, type ChildHandle } from "./child.ts";
 import type { ProcRef } from "./memory.ts";
@@ -18,7 +22,7 @@ export interface RelaySlot {
   port: number;
   child: ChildHandle | undefined;
   incarnation: number;
-  /** TCP multiaddr with /p2p/<id>, known after the first start. */
+  /** TCP multiaddr with /p2p/<id> (after prepare()). */
   addr: string | undefined;
   skewMs: number;
 }
@@ -41,9 +45,23 @@ export class RelayFleet {
     this.slots = o.secrets.map((s, index) => ({ index, name: `relay-${index + 1}`, relayId: s.relayId, secret: s.secret, port: 0, child: undefined, incarnation: 0, addr: undefined, skewMs: 0 }));
   }
 
-  /** Starts them in order, each peering with those started before it. */
+  /** A peer key and a free port for each relay, so their addresses are known before they start. */
+  async prepare(): Promise<void> {
+    for (const s of this.slots) {
+      const { key } = await loadOrCreatePeerKey(this.#keyFile(s));
+      s.port = await freePort();
+      s.addr = `/ip4/127.0.0.1/tcp/${s.port}/p2p/${peerIdFromPrivateKey(key).toString()}`;
+    }
+  }
+
+  /** Starts all of them at once, each with the others as static peers. */
   async startAll(): Promise<void> {
-    for (const s of this.slots) await this.start(s.index, 0);
+    if (this.slots.some((s) => !s.addr)) await this.prepare();
+    await Promise.all(this.slots.map((s) => this.start(s.index, 0)));
+  }
+
+  #keyFile(s: RelaySlot): string {
+    return join(this.#o.root, `${s.name}.key`);
   }
 
   #config(s: RelaySlot): RelayProcConfig {
@@ -56,7 +74,7 @@ export class RelayFleet {
       listen: [`/ip4/127.0.0.1/tcp/${s.port}`],
       peers: this.slots.filter((o) => o !== s && o.addr).map((o) => o.addr!),
       bootstrap: [],
-      keyFile: join(root, `${s.name}.key`),
+      keyFile: this.#keyFile(s),
       banFile: join(root, `${s.name}-bans.json`),
       logLevel: "info",
       maxConnections: 32,
@@ -81,10 +99,7 @@ export class RelayFleet {
     s.skewMs = skewMs;
     try {
       const st = await child.request<RelayStats>({ type: "start", config: this.#config(s), clockOffsetMs: skewMs }, 60_000);
-      const tcp = st.addrs.find((a) => a.includes("/tcp/") && !a.includes("/ws"));
-      if (!tcp) throw new Error(`${s.name} has no TCP address`);
-      s.port = Number(/\/tcp\/(\d+)/.exec(tcp)![1]);
-      s.addr = tcp.includes("/p2p/") ? tcp : `${tcp}/p2p/${st.peerId}`;
+      if (!st.addrs.some((a) => a.startsWith(`/ip4/127.0.0.1/tcp/${s.port}/`) || a === `/ip4/127.0.0.1/tcp/${s.port}`)) throw new Error(`${s.name} is not listening on port ${s.port}: ${st.addrs.join(" ")}`);
     } catch (e) {
       await child.stop(1_000);
       throw e;
@@ -124,4 +139,16 @@ export class RelayFleet {
   async stopAll(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.child?.stop(5_000)));
   }
+}
+
+/** A port free right now (the OS picks it; it stays free unless another process binds it meanwhile). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
 }

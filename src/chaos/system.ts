@@ -16,7 +16,7 @@ import { spawnChild, type ChildHandle } from "./child.ts";
 import type { StatusObs } from "./checker.ts";
 import type { ProcRef } from "./memory.ts";
 import { RELAY_COUNT } from "./plan.ts";
-import { RelayFleet } from "./relays.ts";
+import { freePort, RelayFleet } from "./relays.ts";
 import { WorkerHost } from "./worker-host.ts";
 
 const CHAIN_ENTRY = fileURLToPath(new URL("./chain-proc.ts", import.meta.url));
@@ -51,14 +51,18 @@ export interface SystemOptions {
 }
 
 export async function startSystem(o: SystemOptions): Promise<ChaosSystem> {
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<[string, () => Promise<void>]> = [];
   const stopAll = async (): Promise<void> => {
-    for (const s of stops.reverse()) await s().catch((e: unknown) => o.onLine(`chaos: error while stopping: ${String(e)}`));
+    for (const [what, stop] of stops.reverse()) {
+      const t0 = performance.now();
+      await stop().catch((e: unknown) => o.onLine(`chaos: error while stopping the ${what}: ${String(e)}`));
+      o.onLine(`chaos: ${what} stopped in ${Math.round(performance.now() - t0)} ms`);
+    }
     stops.length = 0;
   };
   try {
     const chain = spawnChild("chain", CHAIN_ENTRY, (l) => o.onLine(`chain: ${l}`));
-    stops.push(() => chain.stop(3_000));
+    stops.push(["chain server", () => chain.stop(3_000)]);
     const c = await chain.request<{ urls: ChainServerUrls; chainId: string; sequencerKey: string; workerChain: WorkerChainEntry }>(
       { type: "start", seed: `chaos ${o.seed}`, l2BlockTime: 1, l1BlockTime: 4, historyS: 30 },
       60_000,
@@ -74,16 +78,15 @@ export async function startSystem(o: SystemOptions): Promise<ChaosSystem> {
       adminToken,
       persistTo: join(o.root, "worker-state"),
       rpcTimeoutMs: RPC_TIMEOUT_MS,
+      port: await freePort(),
       onLine: o.onLine,
     });
-    await worker.start();
-    stops.push(() => worker.stop());
-
     const relays = new RelayFleet({ root: o.root, workerUrl: worker.url, chainId: c.chainId, secrets, onLine: o.onLine });
-    stops.push(() => relays.stopAll());
-    await relays.startAll();
-
-    const publisher = await startPublisher(
+    await relays.prepare();
+    // wrangler dev, the relays and the publisher start together: each retries the others until they are up
+    stops.push(["Worker", () => worker.stop()]);
+    stops.push(["relays", () => relays.stopAll()]);
+    const publisherStarted = startPublisher(
       {
         chainId: BigInt(c.chainId),
         l2Rpc: c.urls.sequencerL2,
@@ -101,7 +104,11 @@ export async function startSystem(o: SystemOptions): Promise<ChaosSystem> {
       },
       { log: createLogger({ level: "info", sink: (l) => o.onLine(`publisher: ${l}`) }), redialMs: 1_000, onEvent: o.onPublisherEvent },
     );
-    stops.push(() => publisher.stop());
+    stops.push(["publisher", async () => (await publisherStarted.catch(() => undefined))?.stop()]);
+    // all settled before a failure is thrown, so the cleanup knows everything that did start
+    const started = await Promise.allSettled([worker.start(), relays.startAll(), publisherStarted]);
+    for (const r of started) if (r.status === "rejected") throw r.reason;
+    const publisher = await publisherStarted;
 
     const workerGet = async (path: string, timeoutMs: number): Promise<Response> => fetch(`${worker.url}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
     return {
