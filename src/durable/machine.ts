@@ -585,8 +585,19 @@ export class ChainMachine {
     }
   }
 
+  /**
+   * Candidates the head has passed are stale — except one that conflicts with the record at its
+   * height: it was held because its check failed (an RPC fault) and that check still has to tell
+   * equivocation from a local reorg, so the alarm re-decides it. Dropping it lost an equivocation
+   * whose first check met a timeout (found by the chaos run).
+   */
   #prunePendingAtOrBelow(n: bigint): void {
-    for (const p of [...this.#pending.values()]) if (p.number <= n) this.#dropPending(p.hash);
+    for (const p of [...this.#pending.values()]) {
+      if (p.number > n) continue;
+      const rec = this.#history.get(p.number);
+      if (rec && rec.hash !== p.hash) continue;
+      this.#dropPending(p.hash);
+    }
   }
 
   #dropPending(h: Hash): void {

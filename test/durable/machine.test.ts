@@ -154,6 +154,33 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
     expect(m.alarm).toBeNull();
   });
 
+  it("a conflicting attestation held after a failed check (RPC timeout) survives the head passing it; the alarm's re-check raises the equivocation (found by the chaos run, seed 12)", () => {
+    const m = machineAt(10);
+    m.observeLocalSafe(ref(20));
+    // the sequencer's replacement of #10 arrives; the follower's op-node times out during its check
+    expect(m.admit(admitOf(10, hashOf(10, 1), "p2"), T0)).toMatchObject({ proceed: true, reason: "conflicts-with-cross-safe" });
+    expect(m.hold(held(10, hashOf(10, 1), "rpc-timeout:rollup", "p2"), T0)).toEqual({ verdict: "ignore", reason: "rpc-timeout:rollup" });
+    // meanwhile the head moves on, past it and past a stale candidate held below it
+    m.hold(held(11, hashOf(11, 3), "rpc-timeout:rollup"), T0);
+    expect(deliver(m, consolidated(11), T0 + 1_000)).toMatchObject({ verdict: "accept", reason: "advanced" });
+    expect(deliver(m, consolidated(12), T0 + 2_000)).toMatchObject({ verdict: "accept", reason: "advanced" });
+    // the conflict at #10 is still pending (its check has yet to tell equivocation from a reorg); #11's other block too
+    expect(m.pending().map((p) => p.hash)).toEqual([hashOf(10, 1), hashOf(11, 3)]);
+    expect(m.promotable().map((p) => p.hash)).toEqual([hashOf(10, 1), hashOf(11, 3)]);
+    expect(m.decide(replacementOf(10, "p2"), T0 + 3_000, { promoted: true })).toEqual({ verdict: "ignore", reason: "equivocation" });
+    expect(m.alarm).toMatchObject({ number: "10", hashes: [hashOf(10), hashOf(10, 1)], evidenceId: 1 });
+    expect(m.evidence()).toHaveLength(1);
+    expect(m.head?.number).toBe(12n);
+  });
+
+  it("a held candidate that agrees with the record at its height, or has none there, is dropped once the head passes it", () => {
+    const m = machineAt(10);
+    m.hold(held(11), T0);
+    m.hold(held(12, hashOf(12, 4)), T0);
+    expect(deliver(m, consolidated(13), T0 + 1)).toMatchObject({ verdict: "accept" });
+    expect(m.pending()).toEqual([]);
+  });
+
   it("a replacement head, then the original it replaced (both consolidate): equivocation", () => {
     const m = machineAt(9);
     expect(deliver(m, replacementOf(10), T0)).toMatchObject({ verdict: "accept", reason: "advanced-replaced-spec" });

@@ -55,6 +55,33 @@ describe("equivocation", () => {
   });
 });
 
+describe("equivocation meeting an RPC fault (found by the chaos run, seed 12)", () => {
+  it("the replacement's check times out: it is held, survives the head moving past it, and the alarm's re-check raises the alarm", async () => {
+    const h = await heads();
+    const at = h.crossSafe - 1n;
+    const first = await signed(at);
+    expect((await ingest(first.message)).body.verdict).toBe("accept");
+    await control({ op: "equivocate", height: at.toString() });
+    const st = await control<{ equivocations: { equivocating: string }[] }>({ op: "status" });
+    const second = await signed(st.equivocations[0]!.equivocating);
+
+    await control({ op: "faults.add", rule: { endpoint: "rollup", fault: { kind: "hang" } } });
+    expect((await ingest(second.message)).body).toMatchObject({ verdict: "ignore", reason: "rpc-timeout:rollup" });
+    await control({ op: "faults.clear" });
+    // the next block advances the head past the held conflict…
+    const next = await signed(h.crossSafe);
+    expect((await ingest(next.message)).body).toMatchObject({ verdict: "accept", reason: "advanced" });
+    expect((await status())["alarm"]).toBeNull();
+    expect((await status())["pending"].map((p: { hash: string }) => p.hash)).toEqual([second.blockHash]);
+    // …which is re-checked by the alarm: both attestations consolidate, so it is an equivocation
+    await runAlarm();
+    const s = await status();
+    expect(s["alarm"]).toMatchObject({ kind: "equivocation", number: at.toString(), hashes: [first.blockHash, second.blockHash] });
+    expect(s["evidence"]).toHaveLength(1);
+    expect((await crossSafe())!.hash).toBe(next.blockHash);
+  });
+});
+
 describe("L2 reorg", () => {
   it("rewinds the head to the newest stored ancestor the follower's node still has, then advances again", async () => {
     const h = await heads();
