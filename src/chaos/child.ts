@@ -21,6 +21,13 @@ export interface ChildHandle {
 
 const live = new Set<number>();
 let hooked = false;
+const spawnListeners: Array<(child: ChildHandle) => void> = [];
+
+/** Called with each child when it is spawned (the reaper watches its process group until it exits). */
+export function onChildSpawned(f: (child: ChildHandle) => void): () => void {
+  spawnListeners.push(f);
+  return () => void spawnListeners.splice(spawnListeners.indexOf(f), 1);
+}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -90,7 +97,7 @@ export function spawnChild(name: string, entry: string, onLine: (line: string) =
 
   const kill = (signal: NodeJS.Signals): void => killGroup(pid, signal);
   let stopping: Promise<void> | undefined;
-  return {
+  const handle: ChildHandle = {
     name,
     pid,
     exited,
@@ -130,6 +137,8 @@ export function spawnChild(name: string, entry: string, onLine: (line: string) =
       })());
     },
   };
+  for (const f of spawnListeners) f(handle);
+  return handle;
 }
 
 /**

@@ -6,7 +6,8 @@ import { existsSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { liveChildren } from "./child.ts";
+import { guard } from "../devnet/reaper-client.ts";
+import { liveChildren, onChildSpawned } from "./child.ts";
 import { Checker } from "./checker.ts";
 import { Injector, type InjectResult } from "./inject.ts";
 import { LogSink } from "./log-sink.ts";
@@ -91,6 +92,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const root = await mkdtemp(join(tmpdir(), "op-follow-chaos-"));
   const cleanupDir = (): void => rmSync(root, { recursive: true, force: true });
   process.on("exit", cleanupDir); // even if the process exits before the finally below
+  // …and if this process is killed outright, the reaper (src/devnet/reaper.ts) stops every process
+  // group and removes the directory (startWorkerDev guards wrangler's group itself)
+  const releaseDir = guard({ dir: root });
+  const unhook = onChildSpawned((c) => {
+    const release = guard({ group: c.pid });
+    void c.exited.then(release);
+  });
   const checker = new Checker({ recoveryBoundMs });
   const memory = new MemoryWatch();
   let t0 = performance.now();
@@ -147,6 +155,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }),
       every(2_000, async () => memory.sample(t(), s.procRefs())),
       every(10_000, async () => {
+        if (t() < 5_000) return; // not before the first status reads
         const h = checker.lastHead;
         o.out(`${stamp()} head ${h ? `#${h.number}` : "none"} · published ${published.length} · faults ${faults.filter((f) => f.endedAtMs === null).length} active\n`);
       }),
@@ -197,6 +206,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await sys?.stop();
     cleanupDir();
     process.off("exit", cleanupDir);
+    unhook();
+    releaseDir();
     await log.close();
   }
   // every process ever sampled (relays, chain, wrangler, workerd, whichever start) must be gone
