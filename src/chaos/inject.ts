@@ -98,12 +98,15 @@ export class Injector {
       case "relay-kill": {
         await sys.relays.kill(f.relay, f.signal);
         await sleep(f.downMs);
-        await sys.relays.start(f.relay, 0);
+        await this.#startRelay(f.relay, 0);
         return { injected: true, detail: "restarted" };
       }
       case "worker-restart": {
         const t0 = performance.now();
-        await sys.worker.restart(f.signal);
+        await sys.worker.restart(f.signal).catch((e: unknown) => {
+          this.#checker.add(this.#t(), "run", `wrangler dev could not be started again: ${String(e)}`);
+          throw e;
+        });
         return { injected: true, detail: `back in ${((performance.now() - t0) / 1000).toFixed(1)} s` };
       }
       case "rpc-fault": {
@@ -173,15 +176,31 @@ export class Injector {
     return { injected: true, detail: `alarm at #${height} raised in ${raisedIn} s, ${cleared ? "cleared" : "NOT cleared"}` };
   }
 
+  /** Starts relay i again (a few tries: its port could be taken a moment); a relay left down is a broken run. */
+  async #startRelay(i: number, skewMs: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#sys.relays.start(i, skewMs);
+      } catch (e) {
+        this.#log(`chaos: relay-${i + 1} did not start (attempt ${attempt}): ${String(e)}`);
+        if (attempt >= 3) {
+          this.#checker.add(this.#t(), "run", `relay-${i + 1} could not be started again: ${String(e)}`);
+          throw e;
+        }
+        await sleep(1_000);
+      }
+    }
+  }
+
   /** Restarts a relay with its clock off; its ingest requests must still be accepted (±30 s window). */
   async #skew(i: number, skewMs: number, durationMs: number): Promise<InjectResult> {
     const sys = this.#sys;
     await sys.relays.kill(i, "SIGTERM");
-    await sys.relays.start(i, skewMs);
+    await this.#startRelay(i, skewMs);
     await sleep(durationMs);
     const st = await sys.relays.stats(i);
     await sys.relays.kill(i, "SIGTERM");
-    await sys.relays.start(i, 0);
+    await this.#startRelay(i, 0);
     const ok = st?.workerRequests["200"] ?? 0;
     const refused = st?.workerRequests["401"] ?? 0;
     if (refused > 0) this.#checker.add(this.#t(), "clock-skew", `relay-${i + 1} with its clock ${skewMs / 1000} s off: ${refused} ingest requests refused (401), ${ok} accepted`);

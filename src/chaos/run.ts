@@ -68,18 +68,18 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener("abort", done, { once: true });
   });
 
-/** Runs `f` every `ms` (never overlapping) until stopped. */
+/** Runs `f` every `ms` (never overlapping) until stopped; stop() waits for a call in progress only. */
 function every(ms: number, f: () => Promise<void>): { stop(): Promise<void> } {
-  let running = true;
+  const ac = new AbortController();
   const loop = (async () => {
-    while (running) {
+    while (!ac.signal.aborted) {
       await f().catch(() => undefined);
-      await sleep(ms);
+      await sleep(ms, ac.signal);
     }
   })();
   return {
     async stop() {
-      running = false;
+      ac.abort();
       await loop;
     },
   };
