@@ -164,10 +164,16 @@ export class Injector {
     if (!sent) return { injected: false, detail: `the replacement at #${height} could not be gossiped` };
     this.#log(`chaos: equivocation: replacement ${eq.equivocating.hash} of #${height} (${eq.canonical.hash}) gossiped`);
     const t0 = performance.now();
+    // What the Worker said about it (its events at that height), for a report if no alarm comes.
+    const said = new Set<string>();
     // A relay holds a message up to its 60 s deadline while the Worker is down.
-    const raised = await until(65_000, async () => (await sys.status()).alarm !== null || this.#checker.alarmsSeen > alarmsBefore);
+    const raised = await until(65_000, async () => {
+      const st = await sys.status();
+      for (const e of st.events) if (e.number === String(height) && (e.hash === undefined || e.hash === eq.equivocating.hash)) said.add(`${e.kind}${e.reason ? ` (${e.reason})` : ""}`);
+      return st.alarm !== null || this.#checker.alarmsSeen > alarmsBefore;
+    });
     const raisedIn = ((performance.now() - t0) / 1000).toFixed(1);
-    if (!raised) return { injected: false, detail: `replacement at #${height} gossiped, but no alarm within 65 s` };
+    if (!raised) return { injected: false, detail: `replacement at #${height} gossiped, but no alarm within 65 s; the Worker's events for it: ${[...said].join(", ") || "none"}` };
     await sleep(clearAfterMs);
     const cleared = await until(60_000, async () => {
       const r = await sys.admin("clear-alarm?note=chaos");
