@@ -59,6 +59,9 @@ interface Target {
   what: string;
 }
 
+/** /status lists the newest 50 evidence records (src/durable/chain-head.ts). */
+export const EVIDENCE_IN_STATUS = 50;
+
 const headText = (h: HeadObs | null): string => (h ? `#${h.number} ${h.hash.slice(0, 10)}…` : "none");
 const eventKey = (e: EventObs): string => `${e.at}|${e.kind}|${e.number ?? ""}|${e.hash ?? ""}`;
 
@@ -121,14 +124,17 @@ export class Checker {
     if (now) this.firstHead ??= now;
     this.lastHead = now;
 
-    // 3. evidence never dropped nor changed
+    // 3. evidence never dropped nor changed (/status shows the newest EVIDENCE_IN_STATUS; older ones
+    // are checked at the end through the paged /evidence)
     const byId = new Map(s.evidence.map((e) => [e.id, JSON.stringify(e)]));
+    const full = s.evidence.length >= EVIDENCE_IN_STATUS;
+    const oldestShown = Math.min(...s.evidence.map((e) => e.id));
     for (const [id, text] of this.#evidence) {
       const cur = byId.get(id);
-      if (cur === undefined) this.#violate(t, "evidence", `evidence #${id} is gone (was ${text})`);
-      else if (cur !== text) this.#violate(t, "evidence", `evidence #${id} changed: ${text} → ${cur}`);
+      if (cur === undefined && !(full && id < oldestShown)) this.#violate(t, "evidence", `evidence #${id} is gone (was ${text})`);
+      else if (cur !== undefined && cur !== text) this.#violate(t, "evidence", `evidence #${id} changed: ${text} → ${cur}`);
     }
-    if (s.evidence.length < this.#evidence.size) this.#violate(t, "evidence", `evidence count fell from ${this.#evidence.size} to ${s.evidence.length}`);
+    if (s.evidence.length < Math.min(this.#evidence.size, EVIDENCE_IN_STATUS)) this.#violate(t, "evidence", `evidence shown fell from ${Math.min(this.#evidence.size, EVIDENCE_IN_STATUS)} to ${s.evidence.length}`);
     for (const [id, text] of byId) if (!this.#evidence.has(id)) this.#evidence.set(id, text);
 
     const ak = s.alarm ? `${s.alarm.number}|${s.alarm.evidenceId ?? ""}` : null;
@@ -151,6 +157,11 @@ export class Checker {
 
   get evidenceCount(): number {
     return this.#evidence.size;
+  }
+
+  /** Every evidence id seen. */
+  evidenceIds(): number[] {
+    return [...this.#evidence.keys()];
   }
 
   get quiet(): boolean {

@@ -1,6 +1,6 @@
 // At the end of the chaos run, with every fault over: the head must be a block of the follower's own
-// chain, the evidence endpoint must still hold every record the status showed (with the conflicting
-// message), and the Worker's counters give the summary's decisions.
+// chain, the paged evidence endpoint must still hold every record the status ever showed (and serve
+// its conflicting message), and the Worker's counters give the summary's decisions.
 import type { Checker } from "./checker.ts";
 import type { ChaosSystem } from "./system.ts";
 
@@ -13,8 +13,9 @@ export interface WorkerTotals {
   evidence: number;
 }
 
-interface EvidenceJson {
-  evidence: Array<{ id: number; number: string; existing: { hash: string }; conflicting: { hash: string; message: string | null } }>;
+interface EvidencePageJson {
+  evidence: Array<{ id: number; number: string; existing: { hash: string; message: string | null }; conflicting: { hash: string; message: string } }>;
+  next: string | null;
 }
 
 /** op_follow_messages_total{chain,verdict,reason} rows of the Worker's /metrics. */
@@ -37,16 +38,27 @@ export async function finalChecks(s: ChaosSystem, checker: Checker, t: () => num
     if (local !== head.hash) checker.add(t(), "final-head", `the head #${head.number} ${head.hash} is not the follower's block there (${local ?? "none"})`);
   }
 
-  const ev = (await (await fetch(`${s.worker.url}/v1/chains/${s.chainId}/evidence`, { signal: AbortSignal.timeout(5_000) })).json()) as EvidenceJson;
-  const ids = new Set(ev.evidence.map((e) => e.id));
-  for (const e of st.evidence) if (!ids.has(e.id)) checker.add(t(), "evidence", `evidence #${e.id} is in /status but not in /evidence`);
-  for (const e of ev.evidence) if (!e.conflicting.message) checker.add(t(), "evidence", `evidence #${e.id} lost its conflicting message`);
-  if (ev.evidence.length < checker.evidenceCount) checker.add(t(), "evidence", `/evidence has ${ev.evidence.length} records, ${checker.evidenceCount} were seen`);
+  // every record seen is still served (paged), with its conflicting message
+  const get = (path: string): Promise<Response> => fetch(`${s.worker.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+  const served: EvidencePageJson["evidence"] = [];
+  for (let cursor = "0"; ; ) {
+    const page = (await (await get(`/v1/chains/${s.chainId}/evidence?cursor=${cursor}&limit=100`)).json()) as EvidencePageJson;
+    served.push(...page.evidence);
+    if (page.next === null) break;
+    cursor = page.next;
+  }
+  const ids = new Set(served.map((e) => e.id));
+  for (const id of checker.evidenceIds()) if (!ids.has(id)) checker.add(t(), "evidence", `evidence #${id} was seen but /evidence no longer serves it`);
+  for (const e of served) {
+    const r = await get(e.conflicting.message);
+    const bytes = r.status === 200 ? (await r.arrayBuffer()).byteLength : 0;
+    if (bytes === 0) checker.add(t(), "evidence", `evidence #${e.id}: its conflicting message is not served (${r.status})`);
+  }
 
   const metrics = await (await fetch(`${s.worker.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   const byReason = parseMessageCounters(metrics);
   const decided = Object.entries(byReason)
     .filter(([k]) => k.startsWith("accept/"))
     .reduce((a, [, v]) => a + v, 0);
-  return { byReason, decided, finalHead: head?.number ?? null, evidence: ev.evidence.length };
+  return { byReason, decided, finalHead: head?.number ?? null, evidence: served.length };
 }

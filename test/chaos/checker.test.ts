@@ -2,7 +2,7 @@
 // logged rewinds, catch-up within the bound) and what it reports (an unexplained step back, a head
 // lost across a restart, dropped or altered evidence, a block that never reaches the head).
 import { describe, expect, it } from "vitest";
-import { Checker, type EventObs, type EvidenceObs, type StatusObs } from "../../src/chaos/checker.ts";
+import { Checker, EVIDENCE_IN_STATUS, type EventObs, type EvidenceObs, type StatusObs } from "../../src/chaos/checker.ts";
 
 const h = (number: number, tag = "a"): { number: number; hash: string } => ({ number, hash: `0x${tag}${String(number).padStart(63, "0")}` });
 const st = (head: StatusObs["head"], events: EventObs[] = [], evidence: EvidenceObs[] = [], alarm: StatusObs["alarm"] = null): StatusObs => ({ head, events, evidence, alarm });
@@ -70,6 +70,19 @@ describe("chaos checker", () => {
       [300, "evidence"],
       [300, "evidence"],
     ]);
+  });
+
+  it(`/status shows the newest ${EVIDENCE_IN_STATUS} evidence records: older ones leaving it is not a loss`, () => {
+    const c = new Checker({ recoveryBoundMs: 30_000 });
+    const ids = (from: number, to: number): EvidenceObs[] => Array.from({ length: to - from + 1 }, (_, i) => ev(from + i));
+    c.status(0, st(h(10), [], ids(1, EVIDENCE_IN_STATUS)));
+    c.status(100, st(h(10), [], ids(2, EVIDENCE_IN_STATUS + 1)));
+    expect(c.violations).toEqual([]);
+    expect(c.evidenceCount).toBe(EVIDENCE_IN_STATUS + 1);
+    expect(c.evidenceIds()).toContain(1);
+    // but one missing from among the newest is
+    c.status(200, st(h(10), [], [...ids(2, 20), ...ids(22, EVIDENCE_IN_STATUS + 2)]));
+    expect(c.violations.map((v) => v.detail)).toEqual([expect.stringContaining("evidence #21 is gone")]);
   });
 
   it("after the faults stop, every attested block must reach the head within the bound", () => {
