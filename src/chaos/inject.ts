@@ -169,7 +169,12 @@ export class Injector {
     // A relay holds a message up to its 60 s deadline while the Worker is down.
     const raised = await until(65_000, async () => {
       const st = await sys.status();
-      for (const e of st.events) if (e.number === String(height) && (e.hash === undefined || e.hash === eq.equivocating.hash)) said.add(`${e.kind}${e.reason ? ` (${e.reason})` : ""}`);
+      for (const e of st.events) {
+        const about = e.number === String(height) && (e.hash === undefined || e.hash === eq.equivocating.hash);
+        // a message the Worker could not check the signature of is ignored without its height
+        const unchecked = e.number === undefined && e.reason?.startsWith("signer-unavailable") === true;
+        if (about || unchecked) said.add(`${e.kind}${e.reason ? ` (${e.reason})` : ""}`);
+      }
       return st.alarm !== null || this.#checker.alarmsSeen > alarmsBefore;
     });
     const raisedIn = ((performance.now() - t0) / 1000).toFixed(1);
