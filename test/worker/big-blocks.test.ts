@@ -10,7 +10,7 @@ import { equalBytes } from "../../src/protocol/bytes.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
 import { describe, expect, it } from "vitest";
 import { toQuantity } from "../../src/protocol/hex.ts";
-import { CHAIN_ID, chain, control, crossSafe, getJson, heads, ingest, signed, status } from "./harness.ts";
+import { CHAIN_ID, chain, control, crossSafe, getJson, heads, ingest, runAlarm, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
 
 freshWorld();
@@ -102,5 +102,26 @@ describe("big honest blocks", () => {
     const message = async (path: string) => new Uint8Array(await (await SELF.fetch(`http://follower${path}`)).arrayBuffer());
     expect(equalBytes(await message(ev[0]!.existing.message), first.message)).toBe(true);
     expect(equalBytes(await message(ev[0]!.conflicting.message), second.message)).toBe(true);
+  });
+
+  it("the one look-up, when the follower's node fails it: held with a reason, then accepted once it answers", async () => {
+    const h = await heads();
+    const rep = await control<{ replacement: { hash: string } }>({ op: "replace", height: h.localSafe.toString(), variant: "spec" });
+    const b = await signed(rep.replacement.hash);
+    const method = "eth_getTransactionByBlockHashAndIndex";
+    const fault = async (f: Record<string, unknown>): Promise<string> => (await control<{ id: string }>({ op: "faults.add", rule: { endpoint: "l2", method, fault: f } })).id;
+    // the block it was asked about is gone: held, and kept pending
+    let id = await fault({ kind: "null-result" });
+    expect((await ingest(b.message)).body).toMatchObject({ verdict: "ignore", reason: "local-block-changed" });
+    await control({ op: "faults.remove", id });
+    // the alarm retries it; a garbage answer is a bad response, held again
+    id = await fault({ kind: "malformed", style: "garbage" });
+    await runAlarm();
+    expect(await crossSafe()).toBeNull();
+    expect((await status())["pending"]).toMatchObject([{ hash: rep.replacement.hash, reason: "rpc-bad-response:l2" }]);
+    await control({ op: "faults.remove", id });
+    // once the node answers, the alarm promotes it
+    await runAlarm();
+    expect(await crossSafe()).toMatchObject({ hash: rep.replacement.hash, replaced: true, replacement: "spec" });
   });
 });
