@@ -15,8 +15,9 @@ import { installSecp256k1Wasm } from "../../src/protocol/secp256k1/index.ts";
 import { CROSS_SAFE_VERSION, crossSafeTopic } from "../../src/protocol/topic.ts";
 import type { SignedEnvelope } from "../../src/protocol/types.ts";
 import { validateGossipMessage } from "../../src/protocol/validate.ts";
-import { settingsOf, type WorkerEnv } from "../../src/worker/config.ts";
-import { chainRuntime, checkCandidate, fetchLocalSafe, resolveSigner, type ChainRuntime } from "../../src/worker/pipeline.ts";
+import { settingsOf } from "../../src/checks/settings.ts";
+import type { WorkerEnv } from "../../src/worker/env.ts";
+import { chainRuntime, checkCandidate, fetchLocalSafe, resolveSigner, type ChainRuntime } from "../../src/checks/pipeline.ts";
 
 installKeccakWasm(keccakModule);
 installSecp256k1Wasm(secp256k1Module);

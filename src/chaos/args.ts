@@ -3,7 +3,7 @@
 import { randomInt } from "node:crypto";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parseDuration } from "../cli/flags.ts";
+import { parseDuration } from "../flags/flags.ts";
 
 export interface ChaosArgs {
   durationMs: number;

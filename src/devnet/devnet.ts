@@ -22,9 +22,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parseDuration } from "../cli/flags.ts";
-import { watchLaunchers } from "../cli/launcher-watch.ts";
-import { onStopSignal } from "../cli/stop-signals.ts";
+import { parseDuration } from "../flags/flags.ts";
+import { watchLaunchers } from "../process/launcher-watch.ts";
+import { onStopSignal } from "../process/stop-signals.ts";
 import { createLogger, type Logger } from "../relay/log.ts";
 import { COLOR, LineRenderer, PLAIN, renderPanel, type ScenarioState, type ViewSnapshot, type WorkerEvent, type WorkerHead, type WorkerUnsafe } from "./devnet-view.ts";
 import { signedGossipMessage } from "./gossip.ts";

@@ -3,7 +3,7 @@
 // may be an older system Node that cannot run TypeScript). Prints the endpoint URLs, then one line per
 // L2 block with the heads, until SIGINT, SIGTERM or SIGHUP.
 import { parseArgs } from "node:util";
-import { onStopSignal } from "../cli/stop-signals.ts";
+import { onStopSignal } from "../process/stop-signals.ts";
 import { startChainServer } from "./rpc-server.ts";
 
 const { values } = parseArgs({

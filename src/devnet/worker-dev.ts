@@ -22,7 +22,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { guard } from "./reaper-client.ts";
 
-/** One entry of the Worker's CHAINS var (src/worker/config.ts). */
+/** One entry of the Worker's CHAINS var (src/checks/settings.ts). */
 export interface WorkerChainEntry {
   /** A chain config JSON (src/protocol/chain-config.ts parseChainConfigJson) … */
   chain?: Record<string, unknown>;

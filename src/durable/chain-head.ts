@@ -9,8 +9,8 @@ import { decodeEnvelope } from "../protocol/envelope.ts";
 import { snappyDecode } from "../protocol/snappy.ts";
 import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
 import type { Hash } from "../protocol/types.ts";
-import { settingsOf, type WorkerEnv } from "../worker/config.ts";
-import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../worker/pipeline.ts";
+import { settingsOf, type SettingsEnv } from "../checks/settings.ts";
+import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../checks/pipeline.ts";
 import { ChainMachine, isGraylisted, SCORING, type AdmitInput, type Decision, type NonceClaim, type Outcome } from "./machine.ts";
 import { evidencePage, summarise, type EvidencePage, type EvidenceRole, type EvidenceSummary } from "./evidence-page.ts";
 import { MachineStore } from "./storage.ts";
@@ -55,7 +55,7 @@ export type SettleResponse =
       head: bigint | null;
     });
 
-export class ChainHead extends DurableObject<WorkerEnv> {
+export class ChainHead extends DurableObject<SettingsEnv> {
   #machine!: ChainMachine;
   #store!: MachineStore;
   #counters = new Map<string, number>();
@@ -63,7 +63,7 @@ export class ChainHead extends DurableObject<WorkerEnv> {
   /** When the alarm is set for (ms), as last written; null = none. Saves a storage read per call. */
   #alarmAt: number | null = null;
 
-  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+  constructor(ctx: DurableObjectState, env: SettingsEnv) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.#store = new MachineStore(ctx.storage);

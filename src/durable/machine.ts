@@ -13,6 +13,7 @@ import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { MAX_BLOCKS_PER_HEIGHT, SEEN_HEIGHTS } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { Verdict } from "../protocol/verdict.ts";
+import type { Outcome } from "../checks/outcome.ts";
 import type {
   Alarm,
   ChainEvent,
@@ -105,10 +106,7 @@ export interface AdmitInput {
   hash?: Hash;
 }
 
-/** What the RPC checks concluded about an admitted candidate. */
-export type Outcome =
-  | { kind: "consolidated"; candidate: ConsolidatedCandidate; localHash: Hash }
-  | { kind: "mismatch"; number: bigint; hash: Hash; messageId: string; peer: string; raw: Uint8Array; reason: string; localHash: Hash };
+export type { Outcome } from "../checks/outcome.ts";
 
 export interface MachineSnapshot {
   head: CrossSafeHead | null;

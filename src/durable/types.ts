@@ -1,21 +1,9 @@
 // Shapes shared by the chain state machine, its Durable Object shell and the Worker.
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import type { Hash } from "../protocol/types.ts";
+import type { ConsolidatedCandidate } from "../checks/outcome.ts";
 
-/** How a candidate consolidated against the locally derived block (protocol notes §5, §8.5). */
-export type Consolidation = { kind: "match" } | { kind: "match-deposits-only"; variant: "spec" | "op-node" };
-
-/** A validly signed block that passed L1 consolidation and the L1-origin check: the only thing that may become the head. */
-export interface ConsolidatedCandidate {
-  ref: L2BlockRef;
-  consolidation: Consolidation;
-  messageId: string;
-  peer: string;
-  relay: string;
-  receivedMs: number;
-  /** The raw gossip message (snappy), kept as evidence and for re-validation. */
-  raw: Uint8Array;
-}
+export type { Consolidation, ConsolidatedCandidate } from "../checks/outcome.ts";
 
 /** A validly signed block that could not be decided yet (above local-safe, or an RPC fault). */
 export interface PendingCandidate {

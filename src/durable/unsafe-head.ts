@@ -3,7 +3,7 @@
 // included — is serialised here and never queues in front of ChainHead's cross-safe decisions.
 // No alarm and no RPC: everything it decides comes from the Worker's validation and its own state.
 import { DurableObject } from "cloudflare:workers";
-import type { WorkerEnv } from "../worker/config.ts";
+import type { SettingsEnv } from "../checks/settings.ts";
 import { UnsafeMachine } from "./unsafe-machine.ts";
 import { UnsafeStore } from "./unsafe-storage.ts";
 import type { UnsafeAdmit, UnsafeDecision } from "./unsafe-types.ts";
@@ -21,12 +21,12 @@ export type UnsafeSettleResponse =
   | { replay: false; refused: "nonce-table-full" }
   | (UnsafeDecision & { replay: false; refused?: undefined; head: bigint | null });
 
-export class UnsafeHead extends DurableObject<WorkerEnv> {
+export class UnsafeHead extends DurableObject<SettingsEnv> {
   #machine!: UnsafeMachine;
   #store!: UnsafeStore;
   #counters = new Map<string, number>();
 
-  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+  constructor(ctx: DurableObjectState, env: SettingsEnv) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.#store = new UnsafeStore(ctx.storage);

@@ -1,10 +1,10 @@
 // `op-follow publish`: flags, environment variables, --help, validation with clear messages, and a
 // clean shutdown on SIGINT/SIGTERM/SIGHUP. The top-level dispatcher calls runPublish(argv).
-import { configOrExit, type CommandIo } from "../cli/config-or-exit.ts";
-import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../cli/flags.ts";
-import { dataFile, MAX_PEERS_FLAG, nodeFlags, readDataDir, readMaxPeers, readNodeFlags, readStatusInterval } from "../cli/node-flags.ts";
-import { PUBLISHER_PORTS } from "../cli/ports.ts";
-import { runUntilSignal } from "../cli/run-until-signal.ts";
+import { configOrExit, type CommandIo } from "../flags/config-or-exit.ts";
+import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../flags/flags.ts";
+import { dataFile, MAX_PEERS_FLAG, nodeFlags, readDataDir, readMaxPeers, readNodeFlags, readStatusInterval } from "../relay/node-flags.ts";
+import { PUBLISHER_PORTS } from "../flags/ports.ts";
+import { runUntilSignal } from "../process/run-until-signal.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { parseAttestationDomain } from "../protocol/signing-domain.ts";
 import { createLogger } from "../relay/log.ts";

@@ -1,10 +1,10 @@
 // `op-follow relay`: flags, environment variables, --help, validation with clear messages, and a
 // clean shutdown on SIGINT/SIGTERM/SIGHUP. The top-level dispatcher calls runRelay(argv).
-import { configOrExit, type CommandIo } from "../cli/config-or-exit.ts";
-import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../cli/flags.ts";
-import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags, readStatusInterval } from "../cli/node-flags.ts";
-import { RELAY_PORTS } from "../cli/ports.ts";
-import { runUntilSignal } from "../cli/run-until-signal.ts";
+import { configOrExit, type CommandIo } from "../flags/config-or-exit.ts";
+import { parseFlags, renderUsage, type Env, type FlagTable, type ParsedArgs } from "../flags/flags.ts";
+import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags, readStatusInterval } from "./node-flags.ts";
+import { RELAY_PORTS } from "../flags/ports.ts";
+import { runUntilSignal } from "../process/run-until-signal.ts";
 import { BAN, DEFAULT_INVALID_MESSAGE_WEIGHT } from "./gossip-params.ts";
 import { FORWARDER_DEFAULTS } from "./forwarder.ts";
 import { createLogger } from "./log.ts";
@@ -13,7 +13,7 @@ import { startRelay, TOPIC_KINDS, type RelayConfig } from "./relay.ts";
 import { MIN_FAILURES } from "./worker-health.ts";
 
 const ENV_PREFIX = "OP_FOLLOW_RELAY_";
-/** The Worker refuses shorter relay secrets (RELAY_SECRETS, src/worker/config.ts). */
+/** The Worker refuses shorter relay secrets (RELAY_SECRETS, src/checks/settings.ts). */
 const MIN_SECRET_LENGTH = 32;
 
 const TABLE: FlagTable = {

@@ -2,7 +2,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { ChainHead } from "../durable/chain-head.ts";
 import type { UnsafeHead } from "../durable/unsafe-head.ts";
-import { ConfigError, settingsOf, type ChainSettings, type Settings, type WorkerEnv } from "./config.ts";
+import { ConfigError, settingsOf, type ChainSettings, type Settings } from "../checks/settings.ts";
+import type { WorkerEnv } from "./env.ts";
 
 export interface ServedChain {
   /** Decimal chain id. */

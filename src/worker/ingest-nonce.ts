@@ -9,7 +9,8 @@
 import type { Context } from "hono";
 import type { NonceClaim } from "../durable/machine.ts";
 import { AUTH_WINDOW_SECONDS } from "../protocol/ingest-auth.ts";
-import type { Settings, WorkerEnv } from "./config.ts";
+import type { Settings } from "../checks/settings.ts";
+import type { WorkerEnv } from "./env.ts";
 import { chainStub, type AppEnv } from "./context.ts";
 
 export function claimUnservedNonce(env: WorkerEnv, s: Settings, topicChainId: bigint | undefined, relayId: string, nonce: string, timestamp: number): Promise<NonceClaim> {

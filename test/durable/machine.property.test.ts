@@ -1,7 +1,7 @@
 // Model-based property test of the chain state machine (issue 3, "Tests"). fast-check generates
 // event sequences; a small reference model of the follower's *local chain* (which hash is canonical
 // at each height, with local reorgs, and which blocks the sequencer signed besides) plays the RPC
-// checks exactly as src/worker/pipeline.ts and the Durable Object's alarm would. A harness runs every
+// checks exactly as src/checks/pipeline.ts and the Durable Object's alarm would. A harness runs every
 // machine call and checks, after each one:
 //  - the head never regresses except by a rewind ("rewound" event from reconcile, also when decide()
 //    reconciles), and a rewind lands on a record stored before it that is canonical in the local

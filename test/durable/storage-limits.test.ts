@@ -5,7 +5,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ChainHead, SettleRequest } from "../../src/durable/chain-head.ts";
-import type { WorkerEnv } from "../../src/worker/config.ts";
+import type { WorkerEnv } from "../../src/worker/env.ts";
 import { BLOB_CHUNK_BYTES, ROW_LIMIT_BYTES } from "../../src/durable/blob-store.ts";
 import { ChainMachine } from "../../src/durable/machine.ts";
 import { MachineStore } from "../../src/durable/storage.ts";

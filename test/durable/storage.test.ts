@@ -8,7 +8,7 @@ import type { ChainHead, SettleCheck, SettleRequest } from "../../src/durable/ch
 import { ChainMachine, LIMITS, SCORING, type MachineSnapshot, type Outcome } from "../../src/durable/machine.ts";
 import { MachineStore } from "../../src/durable/storage.ts";
 import type { Hash } from "../../src/protocol/types.ts";
-import type { WorkerEnv } from "../../src/worker/config.ts";
+import type { WorkerEnv } from "../../src/worker/env.ts";
 import { BLOB_CHUNK_BYTES, blobsWithPrefix, ROW_LIMIT_BYTES } from "../../src/durable/blob-store.ts";
 import { advanceThrough, consolidated, deliver, hashOf, held, mismatch, normalise, rawOf, ref, replacement, T0 } from "./fixtures.ts";
 

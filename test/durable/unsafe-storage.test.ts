@@ -8,7 +8,7 @@ import type { UnsafeHead, UnsafeSettleRequest } from "../../src/durable/unsafe-h
 import { UnsafeMachine, UNSAFE_LIMITS } from "../../src/durable/unsafe-machine.ts";
 import { UnsafeStore } from "../../src/durable/unsafe-storage.ts";
 import type { UnsafeBlock } from "../../src/durable/unsafe-types.ts";
-import type { WorkerEnv } from "../../src/worker/config.ts";
+import type { WorkerEnv } from "../../src/worker/env.ts";
 import { hashOf, ref, T0 } from "./fixtures.ts";
 
 const UNSAFE = (env as unknown as WorkerEnv).UNSAFE;

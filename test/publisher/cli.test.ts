@@ -7,7 +7,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
-import { CliConfigError } from "../../src/cli/flags.ts";
+import { CliConfigError } from "../../src/flags/flags.ts";
 import { parsePublishArgs, publishUsage } from "../../src/publisher/cli.ts";
 import { crossSafeTopic } from "../../src/protocol/topic.ts";
 import { waitFor } from "../helpers/relay-ingest-stub.ts";

@@ -1,4 +1,4 @@
-// --bootstrap and --peer (src/cli/node-flags.ts, relay and publisher) take op-node's bootnode formats
+// --bootstrap and --peer (src/relay/node-flags.ts, relay and publisher) take op-node's bootnode formats
 // as well as multiaddrs: `enr:` records and `enode://` URLs become /ip4|ip6/…/tcp/…/p2p/<id>,
 // `--bootstrap default` stands for op-node's default bootnodes, and bad records are reported with
 // every other problem, naming the flag and the reason.
@@ -6,7 +6,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { describe, expect, it } from "vitest";
-import { CliConfigError } from "../../src/cli/flags.ts";
+import { CliConfigError } from "../../src/flags/flags.ts";
 import { parsePublishArgs } from "../../src/publisher/cli.ts";
 import { defaultBootstrapAddrs, OP_NODE_DEFAULT_BOOTNODES } from "../../src/relay/bootnodes.ts";
 import { parseRelayArgs, relayUsage } from "../../src/relay/cli.ts";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliConfigError, parseDuration } from "../../src/cli/flags.ts";
+import { CliConfigError, parseDuration } from "../../src/flags/flags.ts";
 import { parseRelayArgs, relayUsage } from "../../src/relay/cli.ts";
 import { loadOrCreatePeerKey } from "../../src/relay/peer-key.ts";
 import { startStub, type IngestStub } from "../helpers/relay-ingest-stub.ts";

@@ -3,7 +3,7 @@
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { OP_STACK_DEFAULT_PORTS, PUBLISHER_PORTS, RELAY_PORTS } from "../../src/cli/ports.ts";
+import { OP_STACK_DEFAULT_PORTS, PUBLISHER_PORTS, RELAY_PORTS } from "../../src/flags/ports.ts";
 import { parsePublishArgs } from "../../src/publisher/cli.ts";
 import { parseRelayArgs } from "../../src/relay/cli.ts";
 import { launchRelay, SECRET } from "../helpers/relay-nodes.ts";

@@ -1,6 +1,6 @@
 // Configuration is validated with an error that names the setting.
 import { describe, expect, it } from "vitest";
-import { parseSettings, type WorkerEnv } from "../../src/worker/config.ts";
+import { parseSettings, type SettingsEnv as WorkerEnv } from "../../src/checks/settings.ts";
 
 const ok = { network: "op-sepolia", l1Rpc: "http://l1", l2Rpc: "http://l2", rollupRpc: "http://op-node" };
 const env = (o: Partial<Record<Exclude<keyof WorkerEnv, "CHAIN">, string>>) => ({ CHAIN: undefined as never, ...o }) as unknown as WorkerEnv;

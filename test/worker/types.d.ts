@@ -12,7 +12,7 @@ declare module "vitest" {
 }
 export {};
 
-import type { WorkerEnv } from "../../src/worker/config.ts";
+import type { WorkerEnv } from "../../src/worker/env.ts";
 declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {}

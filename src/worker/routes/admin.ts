@@ -2,8 +2,8 @@
 // here (read.ts leaves these paths out): a browser page on another origin gets no preflight answer.
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
-import { forgetSigners } from "../pipeline.ts";
-import { forgetChainIdChecks } from "../rpc.ts";
+import { forgetSigners } from "../../checks/pipeline.ts";
+import { forgetChainIdChecks } from "../../checks/rpc.ts";
 import { unauthorized } from "../unauthorized.ts";
 
 export const admin = new Hono<AppEnv>();

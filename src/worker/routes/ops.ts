@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { keccakBackend } from "../../protocol/keccak/index.ts";
 import { secp256k1Backend } from "../../protocol/secp256k1/index.ts";
-import { ConfigError, settingsOf } from "../config.ts";
+import { ConfigError, settingsOf } from "../../checks/settings.ts";
 import { chainStub, unsafeStub, type AppEnv } from "../context.ts";
 import { histogramLines } from "../prometheus.ts";
 

@@ -2,7 +2,7 @@
 // notes §6.1, §8.6): local-safe gate → L1 consolidation (retried deposits-only) → L1-origin check.
 // Used by the Worker's ingest and by the Durable Object's alarm (pending promotion). Any RPC fault
 // yields "hold" (IGNORE on the wire, retried later): the peer did nothing wrong.
-import type { Outcome } from "../durable/machine.ts";
+import type { Outcome } from "./outcome.ts";
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import type { ConsolidationResult } from "../protocol/consolidate.ts";
 import { consolidateOnHashes, settleDepositsEnd } from "../protocol/consolidate-hashes.ts";
@@ -13,7 +13,7 @@ import { parseRpcBlockHashes, parseRpcTransaction, type RpcBlockHashes } from ".
 import { rpcTransactionToRaw } from "../protocol/rpc-tx-raw.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR } from "../protocol/system-config.ts";
 import type { Address, Hash, SignedEnvelope } from "../protocol/types.ts";
-import type { ChainSettings } from "./config.ts";
+import type { ChainSettings } from "./settings.ts";
 import { ensureChainId, RpcFault, rpcEndpoint, type RpcEndpoint } from "./rpc.ts";
 
 export interface ChainRuntime {

@@ -5,13 +5,13 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { multiaddr } from "@multiformats/multiaddr";
 import { discoveryFlags, readDiscoveryFlags } from "./discovery-flags.ts";
-import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../relay/log.ts";
-import { parseHostPort } from "../relay/metrics.ts";
-import type { NodeConfig } from "../relay/node-setup.ts";
-import { DEFAULT_BOOTNODES_KEYWORD, defaultBootnodeChains, defaultBootstrapAddrs } from "../relay/bootnodes.ts";
-import { isNodeRecordText, NodeRecordError, nodeRecordToMultiaddrs } from "../relay/enr.ts";
-import { validatePeerAddr } from "../relay/node.ts";
-import type { Flags, FlagSpec } from "./flags.ts";
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+import { parseHostPort } from "./metrics.ts";
+import type { NodeConfig } from "./node-setup.ts";
+import { DEFAULT_BOOTNODES_KEYWORD, defaultBootnodeChains, defaultBootstrapAddrs } from "./bootnodes.ts";
+import { isNodeRecordText, NodeRecordError, nodeRecordToMultiaddrs } from "./enr.ts";
+import { validatePeerAddr } from "./node.ts";
+import type { Flags, FlagSpec } from "../flags/flags.ts";
 
 export interface NodeFlagDefaults {
   /** the command: the data directory's default is ~/.op-follow/<command> */

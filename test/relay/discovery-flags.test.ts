@@ -1,10 +1,10 @@
-// The discovery flags of `op-follow relay` and `op-follow publish` (src/cli/discovery-flags.ts): the
+// The discovery flags of `op-follow relay` and `op-follow publish` (src/relay/discovery-flags.ts): the
 // default of --discovery (on for known public chains or when --bootnodes is given, off otherwise),
 // op-node's bootnodes as the default entry points, the UDP port and address, and every bad value
 // reported with the others.
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { describe, expect, it } from "vitest";
-import { CliConfigError } from "../../src/cli/flags.ts";
+import { CliConfigError } from "../../src/flags/flags.ts";
 import { parsePublishArgs, publishUsage } from "../../src/publisher/cli.ts";
 import { OP_NODE_DEFAULT_BOOTNODES } from "../../src/relay/bootnodes.ts";
 import { parseRelayArgs, relayUsage } from "../../src/relay/cli.ts";

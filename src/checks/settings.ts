@@ -1,5 +1,6 @@
-// Worker configuration from wrangler.toml [vars] and secrets, validated once per isolate with an
-// error that names the missing or malformed setting.
+// The follower's settings from wrangler.toml [vars] and secrets, validated once per isolate with an
+// error that names the missing or malformed setting. Read by the Worker's routes and by the Durable
+// Objects (the alarm runs the same checks), so it lives below both.
 //
 //   CHAINS          (var, JSON array) one entry per served chain:
 //                   { "network": "<preset name>" | "chain": <chain config JSON>,
@@ -12,13 +13,9 @@
 import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../protocol/chain-config.ts";
 import { parseAttestationDomain, type AttestationDomain } from "../protocol/signing-domain.ts";
 import type { Address } from "../protocol/types.ts";
-import type { ChainHead } from "../durable/chain-head.ts";
-import type { UnsafeHead } from "../durable/unsafe-head.ts";
 
-export interface WorkerEnv {
-  CHAIN: DurableObjectNamespace<ChainHead>;
-  /** One per chain: the unsafe head from the blocks topics (src/durable/unsafe-head.ts). */
-  UNSAFE: DurableObjectNamespace<UnsafeHead>;
+/** The plain-text vars and secrets the settings are read from (the Worker's env adds its bindings). */
+export interface SettingsEnv {
   CHAINS?: string;
   RELAY_SECRETS?: string;
   ADMIN_TOKEN?: string;
@@ -67,7 +64,7 @@ function parseJson(name: string, raw: string): unknown {
   }
 }
 
-export function parseSettings(env: WorkerEnv): Settings {
+export function parseSettings(env: SettingsEnv): Settings {
   if (!env.CHAINS) throw new ConfigError("CHAINS: missing (wrangler.toml [vars], a JSON array of chains)");
   const list = parseJson("CHAINS", env.CHAINS);
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError("CHAINS: must be a non-empty JSON array");
@@ -127,7 +124,7 @@ export function parseSettings(env: WorkerEnv): Settings {
 const cache = new WeakMap<object, Settings | ConfigError>();
 
 /** Settings for this env, parsed once per isolate; a ConfigError is returned (not thrown) for reporting. */
-export function settingsOf(env: WorkerEnv): Settings | ConfigError {
+export function settingsOf(env: SettingsEnv): Settings | ConfigError {
   let s = cache.get(env);
   if (!s) {
     try {

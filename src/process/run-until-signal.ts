@@ -1,9 +1,15 @@
 // Keeps a started service running until a stop signal (SIGINT, SIGTERM, SIGHUP: stop-signals.ts), the
 // launcher's disappearance (launcher-watch.ts), or its own end, then stops it once. A second signal
 // while it stops exits at once with 130, for a stop that hangs.
-import type { Logger } from "../relay/log.ts";
 import { watchLaunchers } from "./launcher-watch.ts";
 import { onStopSignal } from "./stop-signals.ts";
+
+/** What stopping logs: any logger with these levels (the relay's log.ts fits). */
+export interface StopLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
 
 export interface Service {
   /** Idempotent: later calls return the first call's promise. */
@@ -13,7 +19,7 @@ export interface Service {
 }
 
 /** 0 after a clean stop; 1 when stopping failed (logged as "error during shutdown"). */
-export async function runUntilSignal(service: Service, log: Logger): Promise<number> {
+export async function runUntilSignal(service: Service, log: StopLog): Promise<number> {
   let stopped: Promise<number> | undefined;
   const stop = (): Promise<number> =>
     (stopped ??= service.stop().then(

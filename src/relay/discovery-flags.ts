@@ -6,11 +6,11 @@
 // a --chain-id is a public chain op-follow knows (src/protocol/presets.ts), whose op-nodes are found
 // through op-node's built-in bootnodes; off otherwise (a devnet or a private chain: op-node's
 // bootnodes know none of its nodes, and discovery would only send packets to the internet).
-import { OP_NODE_DEFAULT_BOOTNODES, DEFAULT_BOOTNODES_KEYWORD } from "../relay/bootnodes.ts";
-import { isNodeRecordText, NodeRecordError, parseNodeRecord } from "../relay/enr.ts";
-import type { DiscoveryConfig } from "../relay/node-setup.ts";
+import { OP_NODE_DEFAULT_BOOTNODES, DEFAULT_BOOTNODES_KEYWORD } from "./bootnodes.ts";
+import { isNodeRecordText, NodeRecordError, parseNodeRecord } from "./enr.ts";
+import type { DiscoveryConfig } from "./node-setup.ts";
 import { findPreset } from "../protocol/presets.ts";
-import type { Flags, FlagSpec } from "./flags.ts";
+import type { Flags, FlagSpec } from "../flags/flags.ts";
 
 export function discoveryFlags(): FlagSpec[] {
   return [
