@@ -3,7 +3,7 @@
 // forwards them to the real Worker (wrangler dev, the devnet chain server as the follower's nodes) and
 // the cross-safe head advances; on the blocks topic (op-node's own SignAndPublishL2Payload, domain 0) a
 // js peer receives them and op-follow's validation (what `op-follow inspect --topic blocks` runs)
-// accepts them, with op-node's message id.
+// accepts them, with op-node's message id, and the relay's forward moves the Worker's unsafe head.
 import "../../src/node/keccak.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChainServer, type ChainServer } from "../../src/devnet/rpc-server.ts";
@@ -19,6 +19,7 @@ import type { Relay } from "../../src/relay/relay.ts";
 import { gossipPeer, launchRelay, RELAY_ID, SECRET, stopAll, tcpAddr } from "../helpers/relay-nodes.ts";
 import { INTEROP_SKIP, msgIdHex, sequencerKey, signedBytesOf, startOpNodeFor, until } from "./harness/interop-env.ts";
 import type { OpNodePeer } from "./harness/opnode-peer.ts";
+import { untilUnsafeHead } from "../helpers/unsafe-head.ts";
 
 describe.skipIf(INTEROP_SKIP)("op-node → relay → Worker", () => {
   let server: ChainServer;
@@ -49,7 +50,9 @@ describe.skipIf(INTEROP_SKIP)("op-node → relay → Worker", () => {
     await opnode.connect(tcpAddr(js));
     await relay.node.waitForTopicPeers(topic, 1, 10_000, "subscribers");
     // op-node publishes to its mesh (no flood publishing): wait for the GRAFTs (mutual)
-    await until("op-node in the relay's and the js peer's mesh", 15_000, () => relay.node.pubsub.getMeshPeers(topic).includes(opnode.peerId) && js.pubsub.getMeshPeers(blocksTopic).includes(opnode.peerId));
+    await until("op-node in the relay's and the js peer's mesh", 15_000, () =>
+      [relay.node.pubsub.getMeshPeers(topic), relay.node.pubsub.getMeshPeers(blocksTopic), js.pubsub.getMeshPeers(blocksTopic)].every((mesh) => mesh.includes(opnode.peerId)),
+    );
   });
 
   afterAll(async () => {
@@ -84,7 +87,8 @@ describe.skipIf(INTEROP_SKIP)("op-node → relay → Worker", () => {
     expect(relay.metrics.messageIdMismatch.get()).toBe(0);
   });
 
-  it("the blocks topic: op-node's SignAndPublishL2Payload (domain 0) reaches a js peer; op-follow's blocks-topic validation accepts it with op-node's id", async () => {
+  it("the blocks topic: op-node's SignAndPublishL2Payload (domain 0) reaches a js peer and moves op-follow's unsafe head (relay → Worker → UnsafeHead); op-follow's blocks-topic validation accepts it with op-node's id", async () => {
+    const crossSafeBefore = await head();
     // the newest block, stamped now: inside op-node's 60 s window
     server.advance(Math.max(0, Math.floor(Date.now() / 1000) - Number(server.chain.view("sequencer").blockByNumber(server.chain.heads().unsafe)!.timestamp)));
     const seq = server.chain.view("sequencer");
@@ -109,5 +113,12 @@ describe.skipIf(INTEROP_SKIP)("op-node → relay → Worker", () => {
     const ours = toHex(await computeMessageId(blocksTopic, data)).slice(2);
     // op-node's id function on the bytes it sent is ours
     expect(await opnode.msgId(blocksTopic, data)).toBe(ours);
+    // op-node's own publishing path moves op-follow's unsafe head (issue 12): the relay forwarded it
+    // on the blocks topic, the Worker checked it with op-node's unsafe rules and UnsafeHead took it
+    const u = await untilUnsafeHead(worker.url, server.chain.options.l2ChainId, (x) => x.hash === b.hash, 20_000);
+    expect(u).toMatchObject({ number: Number(b.number), hash: b.hash, parentHash: b.parentHash });
+    expect(verdicts.find((e) => msgIdHex(e.job.msgId) === ours)).toMatchObject({ verdict: "accept", job: { source: opnode.peerId, topic: blocksTopic } });
+    // and never the cross-safe head: that moves only on attestations
+    expect(await head()).toEqual(crossSafeBefore);
   });
 });
