@@ -178,7 +178,7 @@ describe("unsafe blocks: publisher --unsafe → relay → Worker (wrangler dev) 
         : Promise.resolve();
       if (flood) await until("the flood queued at the relay", 10_000, async () => stack.relay.blocksForwarder.pendingCount > 50);
       const target = thaw();
-      await waitVerdict(`the cross-safe verdict for #${target}`, (v) => v.job.topic === stack.topic && v.response?.number === target.toString(), 30_000);
+      await waitVerdict(`the cross-safe verdict for #${target}`, (v) => v.job.topic === stack.topic && v.response?.number === Number(target), 30_000);
       await flooding;
       // Every cross-safe message of the burst, decided by the Worker (forwarded in parallel, the lower
       // ones of a burst may come after a higher one and are then IGNOREd as at-or-below-head).
