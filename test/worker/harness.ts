@@ -50,7 +50,7 @@ export async function signed(at: bigint | string, opts: { view?: "sequencer" | "
 
 export interface IngestResult {
   status: number;
-  body: { verdict?: string; reason?: string; messageId?: string; number?: string; blockHash?: string; error?: string };
+  body: { verdict?: string; reason?: string; messageId?: string; number?: number; blockHash?: string; detail?: string; error?: string };
   /** the response's Server-Timing header ("" when absent) */
   timing: string;
 }
@@ -68,11 +68,16 @@ export interface IngestOpts {
   sendBody?: Uint8Array;
 }
 
-export async function ingest(message: Uint8Array, o: IngestOpts = {}): Promise<IngestResult> {
+/** The signed POST /v1/ingest request for a message (ingest() sends it). */
+export async function ingestRequest(message: Uint8Array, o: IngestOpts = {}): Promise<RequestInit> {
   const meta = { relayId: o.relay ?? TEST_RELAY_ID, topic: o.topic ?? TOPIC, peerId: o.peer ?? testPeerId("PeerA"), receivedMs: Date.now() };
   const h = await signIngest(o.secret ?? TEST_RELAY_SECRET, meta, message, { ...(o.nowSeconds ? { nowSeconds: o.nowSeconds } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
   o.headers?.(h);
-  const res = await SELF.fetch("http://follower/v1/ingest", { method: "POST", headers: { ...h, "content-type": "application/octet-stream" }, body: o.sendBody ?? message });
+  return { method: "POST", headers: { ...h, "content-type": "application/octet-stream" }, body: o.sendBody ?? message };
+}
+
+export async function ingest(message: Uint8Array, o: IngestOpts = {}): Promise<IngestResult> {
+  const res = await SELF.fetch("http://follower/v1/ingest", await ingestRequest(message, o));
   return { status: res.status, body: (await res.json()) as IngestResult["body"], timing: res.headers.get("server-timing") ?? "" };
 }
 
@@ -88,7 +93,7 @@ export interface HeadJson {
   timestamp: number;
   l1origin: { hash: string; number: number };
   sequenceNumber: number;
-  updatedAt: string;
+  updatedAtMs: number;
   replaced: boolean;
   replacement: string | null;
 }
