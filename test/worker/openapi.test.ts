@@ -75,6 +75,8 @@ describe("the OpenAPI document", () => {
     expect(unserved).toMatchObject({ verdict: "ignore", reason: "chain-not-served", detail: expect.stringContaining("CHAINS") });
     const unsafe = await conforms("post", "/v1/ingest", await post("/v1/ingest", await ingestRequest((await signed(h.unsafe, { topicKind: "blocks" })).message, { topic: BLOCKS_TOPIC })));
     expect(unsafe).toMatchObject({ verdict: "accept", number: Number(h.unsafe) });
+    // a verdict that only says the message is bad has no hint
+    expect(await conforms("post", "/v1/ingest", await post("/v1/ingest", await ingestRequest(Uint8Array.of(9, 9))))).not.toHaveProperty("detail");
     await conforms("post", "/v1/ingest", await post("/v1/ingest", await ingestRequest(b.message, { peer: "not-a-peer-id" })));
     await conforms("post", "/v1/ingest", await post("/v1/ingest", await ingestRequest(b.message, { secret: "s".repeat(40) })));
     await conforms("post", "/v1/ingest", await post("/v1/ingest", { headers: { "content-type": "application/octet-stream" }, body: new Uint8Array(MAX_GOSSIP_SIZE + 1) }));
