@@ -9,7 +9,7 @@
 // `ignored` event, and one log line gives the sizes. No RPC call is made.
 import type { Context } from "hono";
 import { AUTH_WINDOW_SECONDS } from "../protocol/ingest-auth.ts";
-import { snappyDecodedLength } from "../protocol/snappy.ts";
+import { MAX_GOSSIP_SIZE, snappyDecodedLength } from "../protocol/snappy.ts";
 import type { Topic } from "../protocol/topic.ts";
 import { chainStub, unsafeStub, type AppEnv } from "./context.ts";
 import { ingestAnswer } from "./ingest-answer.ts";
@@ -18,10 +18,16 @@ import { unauthorized } from "./unauthorized.ts";
 
 export const OVER_LIMIT = "block-over-limit";
 
-/** The block message's decompressed size when it exceeds the limit; undefined otherwise (or unreadable: validation says why). */
+/**
+ * The block message's decompressed size (its snappy preamble) when it exceeds the limit; otherwise
+ * undefined. A preamble op-node would REJECT outright — unreadable, over the gossip limit, or more
+ * than the body could expand to (snappy.ts) — is left to validation, so a peer cannot turn its
+ * penalty into an IGNORE. A plausible preamble over a corrupt body is not looked into: IGNORE.
+ */
 export function overLimitSize(raw: Uint8Array, maxBlockBytes: number): number | undefined {
   const d = snappyDecodedLength(raw);
-  return d.ok && d.length > maxBlockBytes ? d.length : undefined;
+  if (!d.ok || d.length <= maxBlockBytes || d.length > MAX_GOSSIP_SIZE) return undefined;
+  return d.length <= Math.ceil(((raw.length - d.headerBytes) * 64) / 3) ? d.length : undefined;
 }
 
 export interface OverLimit {

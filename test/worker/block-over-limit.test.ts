@@ -58,6 +58,13 @@ describe("MAX_BLOCK_BYTES", () => {
     expect(await conforms("post", "/v1/ingest", await limited(small.message))).toMatchObject({ verdict: "accept", number: Number(n - 1n) });
   });
 
+  it("a preamble op-node rejects stays REJECT: a peer cannot turn its penalty into an IGNORE", async () => {
+    // 32 KiB claimed, 3 bytes of body: more than snappy can expand to
+    expect(await conforms("post", "/v1/ingest", await limited(Uint8Array.of(0x80, 0x80, 0x02, 0, 0, 0)))).toMatchObject({ verdict: "reject", reason: "snappy-corrupt" });
+    // over the gossip limit
+    expect(await conforms("post", "/v1/ingest", await limited(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0)))).toMatchObject({ verdict: "reject", reason: "snappy-too-large" });
+  });
+
   it("unset, the limit is the gossip maximum: the same big block is checked and accepted", async () => {
     const n = await bigBlock();
     const b = await signed(n);

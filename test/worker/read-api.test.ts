@@ -47,7 +47,8 @@ describe("read API", () => {
     // op-node v1.19.6's SyncStatus JSON field names (op-service/eth/sync_status.go), in its order
     const keys = ["current_l1", "current_l1_finalized", "head_l1", "safe_l1", "finalized_l1", "unsafe_l2", "safe_l2", "finalized_l2", "pending_safe_l2", "local_safe_l2"];
     expect(Object.keys(r.result)).toEqual(keys);
-    for (const k of keys) expect(Object.keys(r.result[k])).toEqual(k.endsWith("_l1") ? ["hash", "number", "parentHash", "timestamp"] : ["hash", "number", "parentHash", "timestamp", "l1origin", "sequenceNumber"]);
+    // and each ref's fields (op-service/eth/id.go L1BlockRef / L2BlockRef)
+    for (const k of keys) expect(Object.keys(r.result[k])).toEqual(k.includes("_l1") ? ["hash", "number", "parentHash", "timestamp"] : ["hash", "number", "parentHash", "timestamp", "l1origin", "sequenceNumber"]);
     expect(r.result.safe_l2.number).toBe(Number(h.crossSafe));
     expect(r.result.local_safe_l2.number).toBe(Number(h.localSafe));
     // no unsafe head yet: the cross-safe head (op-node's unsafe is never below safe); nothing finalized known
