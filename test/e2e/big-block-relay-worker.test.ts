@@ -19,7 +19,7 @@ interface Head {
   hash: string;
 }
 interface Evidence {
-  number: string;
+  number: number;
   existing: { hash: string; bytes: number | null; message: string | null };
   conflicting: { hash: string; bytes: number; message: string };
 }
@@ -111,7 +111,7 @@ describe("a 9.5 MiB honest block: publisher → relay → Worker (wrangler dev) 
         return r.body.evidence.length ? r.body.evidence : undefined;
       });
       expect(ev).toHaveLength(1);
-      expect(ev[0]).toMatchObject({ number: big.number.toString(), existing: { hash: big.hash }, conflicting: { hash: eq.hash } });
+      expect(ev[0]).toMatchObject({ number: Number(big.number), existing: { hash: big.hash }, conflicting: { hash: eq.hash } });
       expect(ev[0]).toMatchObject({ existing: { bytes: big.message.length }, conflicting: { bytes: second.length } });
       // each message exactly as gossiped, one request each (the 9.5 MiB one reassembled from its stored chunks)
       const message = async (path: string) => new Uint8Array(await (await fetch(`${stack.worker.url}${path}`)).arrayBuffer());

@@ -23,7 +23,7 @@ interface Status {
   unsafe: { number: number; hash: string; delayMs: number } | null;
   heads: { unsafe: number | null; localSafe: number | null; crossSafe: number | null };
   gaps: { unsafeToLocalSafe: number | null; localSafeToCrossSafe: number | null };
-  unsafeEvents: Array<{ kind: string; number?: string; hash?: string; reason?: string }>;
+  unsafeEvents: Array<{ kind: string; number?: number; hash?: string; reason?: string }>;
 }
 
 let server: ChainServer;
@@ -124,10 +124,10 @@ describe("unsafe blocks: publisher --unsafe → relay → Worker (wrangler dev) 
     await untilUnsafeHead(stack.worker.url, stack.chainId, (u) => BigInt(u.number) >= h.unsafe);
     const from = h.localSafe + 2n; // only unsafe blocks change
     const { orphaned } = server.chain.reorgL2(from);
-    const oldAt = new Map(orphaned.map((b) => [b.number.toString(), b.hash]));
+    const oldAt = new Map(orphaned.map((b) => [Number(b.number), b.hash]));
     // The new blocks are gossiped from the fork point in order, but forwarded in parallel: the first
     // one the object settles is the reorg (usually #from itself).
-    const ev = await until("the unsafe-reorg event", 20_000, async () => (await status()).unsafeEvents.find((e) => e.kind === "unsafe-reorg" && oldAt.has(e.number ?? "")));
+    const ev = await until("the unsafe-reorg event", 20_000, async () => (await status()).unsafeEvents.find((e) => e.kind === "unsafe-reorg" && oldAt.has(e.number ?? -1)));
     expect(ev.hash).toBe(seq().blockByNumber(BigInt(ev.number!))!.hash);
     expect(ev.hash).not.toBe(oldAt.get(ev.number!));
     // The head follows the new branch past the old tip.
