@@ -1,6 +1,6 @@
 // Helpers for driving the Worker end to end inside workerd: the chain server's control API, signed
 // gossip messages from its sequencer, authenticated ingest requests, and the read API.
-import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { inject } from "vitest";
 import { fromHex } from "../../src/protocol/hex.ts";
 import { signIngest } from "../../src/protocol/ingest-auth.ts";
@@ -126,4 +126,17 @@ export async function runAlarm(): Promise<void> {
 
 export function admin(path: string, token: string | null = TEST_ADMIN_TOKEN): Promise<Response> {
   return SELF.fetch(`http://follower/v1/chains/${CHAIN_ID}/admin/${path}`, { method: "POST", headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+}
+
+/** Fills the chain object's nonce table to `total` with unexpired nonces, then restarts the object. */
+export async function fillNonces(total: number): Promise<void> {
+  await runInDurableObject(chainStub(), (_i: unknown, state: DurableObjectState) => {
+    const have = state.storage.sql.exec<{ c: number }>("SELECT COUNT(*) AS c FROM nonces").one().c;
+    state.storage.sql.exec(
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?) INSERT INTO nonces (key, exp) SELECT 'filler:' || x, ? FROM n",
+      total - have,
+      Date.now() + 10 * 60_000,
+    );
+  });
+  await abortAllDurableObjects();
 }

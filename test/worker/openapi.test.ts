@@ -8,7 +8,8 @@ import app from "../../src/worker/index.ts";
 import { MAX_GOSSIP_SIZE } from "../../src/protocol/snappy.ts";
 import { RPC_LIMITS } from "../../src/worker/routes/rpc.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
-import { BLOCKS_TOPIC, CHAIN_ID, control, heads, ingest, ingestRequest, signed } from "./harness.ts";
+import { LIMITS } from "../../src/durable/machine.ts";
+import { BLOCKS_TOPIC, CHAIN_ID, control, fillNonces, heads, ingest, ingestRequest, signed } from "./harness.ts";
 import { conforms, documentedAnswers, fetchWith, produced, servedDocument, type Method } from "./openapi-check.ts";
 import { TEST_ADMIN_TOKEN } from "./secrets.ts";
 import { freshWorld } from "./setup.ts";
@@ -23,9 +24,8 @@ const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const rpcBody = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const BROKEN = { CHAINS: "[" };
 
-/** Answers no test here can produce without breaking a Durable Object on purpose, and why. */
+/** Answers no test here can produce without breaking a Durable Object on purpose, and why (ingest's 503 for a failed object shares its schema with nonce-table-full, produced below). */
 const NOT_PRODUCED: Record<string, string> = {
-  "POST /v1/ingest 503": "nonce-table-full is produced and checked by nonce-bounds.test.ts; durable-object-failed needs a failing object",
   ...Object.fromEntries(
     ["GET cross-safe", "GET unsafe", "GET status", "GET peers", "GET evidence", "GET evidence/{id}", "GET evidence/{id}/messages/{role}", "POST rpc", "POST admin/clear-alarm", "POST admin/purge-peers", "POST admin/refresh"].map((r) => {
       const [m, p] = r.split(" ");
@@ -81,6 +81,11 @@ describe("the OpenAPI document", () => {
     await conforms("post", "/v1/ingest", await post("/v1/ingest", await ingestRequest(b.message, { secret: "s".repeat(40) })));
     await conforms("post", "/v1/ingest", await post("/v1/ingest", { headers: { "content-type": "application/octet-stream" }, body: new Uint8Array(MAX_GOSSIP_SIZE + 1) }));
     expect((await conforms("post", "/v1/ingest", await fetchWith(BROKEN, "/v1/ingest", await ingestRequest(b.message)))).error).toBe("configuration");
+    // a full nonce table: 503, nothing decided, retry
+    await fillNonces(LIMITS.nonces);
+    const full = await post("/v1/ingest", await ingestRequest((await signed(h.crossSafe - 1n)).message));
+    expect(full.headers.get("retry-after")).toBe("1");
+    expect(await conforms("post", "/v1/ingest", full)).toEqual({ error: "unavailable", reason: "nonce-table-full" });
   });
 
   it("read routes: heads, status with an alarm, evidence, peers; 404s and 400s", async () => {
