@@ -5,7 +5,7 @@
 import { Validator, type Schema as JsonSchema } from "@cfworker/json-schema";
 import { env, SELF } from "cloudflare:test";
 import app from "../../src/worker/index.ts";
-import type { WorkerEnv } from "../../src/worker/config.ts";
+import type { WorkerEnv } from "../../src/worker/env.ts";
 
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>; components: object };
 
