@@ -92,7 +92,8 @@ describe("a 9.5 MiB honest block: publisher → relay → Worker (wrangler dev) 
     expect(x).toMatchObject({ number: Number(h), hash: b.hash });
     // the attestation's verdict (the relay also carries the same block's unsafe gossip on a blocks topic,
     // which is rightly too old there by now)
-    const v = verdicts.find((e) => e.response?.blockHash === b.hash && e.job.topic === stack.topic);
+    // (the head is visible once the Durable Object commits, a moment before the answer reaches the relay)
+    const v = await until("the relay's verdict", 30_000, async () => verdicts.find((e) => e.response?.blockHash === b.hash && e.job.topic === stack.topic));
     expect(v).toMatchObject({ verdict: "accept", reason: "advanced", source: "worker" });
   }, 150_000);
 
