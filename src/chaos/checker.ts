@@ -12,16 +12,16 @@ export interface HeadObs {
 }
 
 export interface EventObs {
-  at: number;
+  atMs: number;
   kind: string;
-  number?: string;
+  number?: number;
   hash?: string;
   reason?: string;
 }
 
 export interface EvidenceObs {
   id: number;
-  number: string;
+  number: number;
   existing: string;
   conflicting: string;
   [k: string]: unknown;
@@ -32,7 +32,7 @@ export interface StatusObs {
   /** Newest first (the Worker's last 50). */
   events: EventObs[];
   evidence: EvidenceObs[];
-  alarm: { number: string; evidenceId?: number } | null;
+  alarm: { number: number; evidenceId?: number } | null;
 }
 
 export type Invariant = "head-backwards" | "recovery" | "evidence" | "memory" | "clock-skew" | "final-head" | "run";
@@ -63,7 +63,7 @@ interface Target {
 export const EVIDENCE_IN_STATUS = 50;
 
 const headText = (h: HeadObs | null): string => (h ? `#${h.number} ${h.hash.slice(0, 10)}…` : "none");
-const eventKey = (e: EventObs): string => `${e.at}|${e.kind}|${e.number ?? ""}|${e.hash ?? ""}`;
+const eventKey = (e: EventObs): string => `${e.atMs}|${e.kind}|${e.number ?? ""}|${e.hash ?? ""}`;
 
 export class Checker {
   readonly recoveryBoundMs: number;

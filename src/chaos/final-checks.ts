@@ -14,8 +14,8 @@ export interface WorkerTotals {
 }
 
 interface EvidencePageJson {
-  evidence: Array<{ id: number; number: string; existing: { hash: string; message: string | null }; conflicting: { hash: string; message: string } }>;
-  next: string | null;
+  evidence: Array<{ id: number; number: number; existing: { hash: string; message: string | null }; conflicting: { hash: string; message: string } }>;
+  next: number | null;
 }
 
 /** op_follow_messages_total{chain,verdict,reason} rows of the Worker's /metrics. */
@@ -41,7 +41,7 @@ export async function finalChecks(s: ChaosSystem, checker: Checker, t: () => num
   // every record seen is still served (paged), with its conflicting message
   const get = (path: string): Promise<Response> => fetch(`${s.worker.url}${path}`, { signal: AbortSignal.timeout(5_000) });
   const served: EvidencePageJson["evidence"] = [];
-  for (let cursor = "0"; ; ) {
+  for (let cursor = 0; ; ) {
     const page = (await (await get(`/v1/chains/${s.chainId}/evidence?cursor=${cursor}&limit=100`)).json()) as EvidencePageJson;
     served.push(...page.evidence);
     if (page.next === null) break;

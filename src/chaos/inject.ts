@@ -170,7 +170,7 @@ export class Injector {
     const raised = await until(65_000, async () => {
       const st = await sys.status();
       for (const e of st.events) {
-        const about = e.number === String(height) && (e.hash === undefined || e.hash === eq.equivocating.hash);
+        const about = e.number === height && (e.hash === undefined || e.hash === eq.equivocating.hash);
         // a message the Worker could not check the signature of is ignored without its height
         const unchecked = e.number === undefined && e.reason?.startsWith("signer-unavailable") === true;
         if (about || unchecked) said.add(`${e.kind}${e.reason ? ` (${e.reason})` : ""}`);

@@ -10,6 +10,10 @@
 //   RELAY_SECRETS   (secret, JSON object) relay id → HMAC secret (≥ 32 chars)
 //   ADMIN_TOKEN     (secret) bearer token for /admin routes (≥ 32 chars)
 //   RPC_TIMEOUT_MS  (var, optional) per-call JSON-RPC timeout, default 3000, 100..30000
+//   MAX_BLOCK_BYTES (var, optional) the largest block message (decompressed) the Worker checks;
+//                   larger ones get IGNORE `block-over-limit`. Default and maximum: the gossip
+//                   limit (10 MiB); at least 1024. For plans whose CPU limit cannot afford big blocks.
+import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
 import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../protocol/chain-config.ts";
 import { parseAttestationDomain, type AttestationDomain } from "../protocol/signing-domain.ts";
 import type { Address } from "../protocol/types.ts";
@@ -20,6 +24,7 @@ export interface SettingsEnv {
   RELAY_SECRETS?: string;
   ADMIN_TOKEN?: string;
   RPC_TIMEOUT_MS?: string;
+  MAX_BLOCK_BYTES?: string;
 }
 
 export interface ChainSettings {
@@ -38,6 +43,8 @@ export interface Settings {
   relaySecrets: Record<string, string>;
   adminToken: string | undefined;
   rpcTimeoutMs: number;
+  /** Blocks whose message decodes to more than this are refused unchecked (ingest-over-limit.ts). */
+  maxBlockBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -118,7 +125,12 @@ export function parseSettings(env: SettingsEnv): Settings {
     rpcTimeoutMs = Number(env.RPC_TIMEOUT_MS);
     if (!Number.isInteger(rpcTimeoutMs) || rpcTimeoutMs < 100 || rpcTimeoutMs > 30_000) throw new ConfigError("RPC_TIMEOUT_MS: an integer between 100 and 30000");
   }
-  return { chains, relaySecrets, adminToken: env.ADMIN_TOKEN, rpcTimeoutMs };
+  let maxBlockBytes = MAX_GOSSIP_SIZE;
+  if (env.MAX_BLOCK_BYTES !== undefined) {
+    maxBlockBytes = Number(env.MAX_BLOCK_BYTES);
+    if (!Number.isInteger(maxBlockBytes) || maxBlockBytes < 1024 || maxBlockBytes > MAX_GOSSIP_SIZE) throw new ConfigError(`MAX_BLOCK_BYTES: an integer between 1024 and ${MAX_GOSSIP_SIZE} (bytes)`);
+  }
+  return { chains, relaySecrets, adminToken: env.ADMIN_TOKEN, rpcTimeoutMs, maxBlockBytes };
 }
 
 const cache = new WeakMap<object, Settings | ConfigError>();

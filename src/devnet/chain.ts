@@ -107,7 +107,6 @@ export interface SyncStatus {
   safe_l2: L2BlockRef;
   finalized_l2: L2BlockRef;
   pending_safe_l2: L2BlockRef;
-  cross_unsafe_l2: L2BlockRef;
   local_safe_l2: L2BlockRef;
 }
 
@@ -834,7 +833,6 @@ export class ChainView {
       safe_l2: ref(this.safe()),
       finalized_l2: ref(this.finalized()),
       pending_safe_l2: ref(localSafe),
-      cross_unsafe_l2: ref(head),
       local_safe_l2: ref(localSafe),
     };
   }

@@ -2,9 +2,9 @@
 // otherwise (pipes, CI, the devnet test). Pure: snapshot in, text out.
 
 export interface WorkerEvent {
-  at: number;
+  atMs: number;
   kind: string;
-  number?: string;
+  number?: number;
   hash?: string;
   peer?: string;
   reason?: string;
@@ -13,7 +13,7 @@ export interface WorkerEvent {
 export interface WorkerHead {
   number: number;
   hash: string;
-  updatedAt: string;
+  updatedAtMs: number;
   replaced: boolean;
   replacement: string | null;
 }
@@ -46,7 +46,7 @@ export interface ViewSnapshot {
         head: WorkerHead | null;
         localSafe: number | null;
         lag: number | null;
-        alarm: { kind: string; number: string } | null;
+        alarm: { kind: string; number: number } | null;
         /** Newest first: the cross-safe object's events and the unsafe object's, merged. */
         events: WorkerEvent[];
         /** The unsafe head from the blocks topics; undefined = not reported. */
@@ -102,7 +102,7 @@ export function renderPanel(s: ViewSnapshot, p: Palette, now = Date.now()): stri
   } else {
     const w = s.worker;
     const h = w.head;
-    const age = h ? Math.max(0, Math.round((now - Date.parse(h.updatedAt)) / 1000)) : null;
+    const age = h ? Math.max(0, Math.round((now - h.updatedAtMs) / 1000)) : null;
     if (w.unsafe !== undefined) {
       const u = w.unsafe;
       const lead = u && w.localSafe !== null ? ` · leads local-safe by ${u.number - w.localSafe}` : "";
@@ -118,7 +118,7 @@ export function renderPanel(s: ViewSnapshot, p: Palette, now = Date.now()): stri
     lines.push(`  ${p.bold("last event     ")}  ${last ? kindColor(p, last.kind)(eventText(last)) : "—"}`);
     lines.push("");
     lines.push(`  ${p.dim("recent events")}`);
-    for (const e of w.events.slice(0, 8)) lines.push(`    ${p.dim(new Date(e.at).toISOString().slice(11, 19))} ${kindColor(p, e.kind)(eventText(e))}`);
+    for (const e of w.events.slice(0, 8)) lines.push(`    ${p.dim(new Date(e.atMs).toISOString().slice(11, 19))} ${kindColor(p, e.kind)(eventText(e))}`);
   }
   if (s.scenarios.length) {
     lines.push("");
@@ -155,7 +155,7 @@ export class LineRenderer {
       return [`${t} worker unreachable: ${w.error}`];
     }
     this.#lastError = "";
-    const fresh = w.events.filter((e) => !this.#seen.has(eventKey(e)) && eventMs(e) >= this.#sinceMs).reverse();
+    const fresh = w.events.filter((e) => !this.#seen.has(eventKey(e)) && e.atMs >= this.#sinceMs).reverse();
     for (const e of fresh) this.#seen.add(eventKey(e));
     if (this.#seen.size > 2_000) for (const k of [...this.#seen].slice(0, 1_000)) this.#seen.delete(k);
     const headKey = `${w.head?.hash ?? "-"}|${w.alarm ? "alarm" : ""}`;
@@ -169,7 +169,4 @@ export class LineRenderer {
   }
 }
 
-/** An event's time in epoch ms, whether the Worker gives it as a number or an ISO string. */
-const eventMs = (e: WorkerEvent): number => (typeof e.at === "number" ? e.at : Date.parse(String(e.at)) || 0);
-
-const eventKey = (e: WorkerEvent): string => `${e.at}|${e.kind}|${e.number ?? ""}|${e.hash ?? ""}|${e.peer ?? ""}`;
+const eventKey = (e: WorkerEvent): string => `${e.atMs}|${e.kind}|${e.number ?? ""}|${e.hash ?? ""}|${e.peer ?? ""}`;

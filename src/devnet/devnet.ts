@@ -153,7 +153,7 @@ interface StatusJson {
   head: WorkerHead | null;
   localSafe: { number: number } | null;
   lag: number | null;
-  alarm: { kind: string; number: string } | null;
+  alarm: { kind: string; number: number } | null;
   events: WorkerEvent[];
   unsafe?: WorkerUnsafe | null;
   unsafeEvents?: WorkerEvent[];
@@ -306,7 +306,7 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
       try {
         const r = await fetch(`${st.worker.url}/v1/chains/${chainId}/status`, { signal: AbortSignal.timeout(2_000) });
         const j = (await r.json()) as StatusJson;
-        const events = [...(j.events ?? []), ...(j.unsafeEvents ?? [])].sort((a, b) => b.at - a.at);
+        const events = [...(j.events ?? []), ...(j.unsafeEvents ?? [])].sort((a, b) => b.atMs - a.atMs);
         worker = { ok: true, head: j.head, localSafe: j.localSafe?.number ?? null, lag: j.lag, alarm: j.alarm, events, unsafe: j.unsafe ?? null };
         if (j.head) {
           result.firstHead ??= j.head.number;

@@ -132,7 +132,6 @@ export function syncStatusToJson(s: SyncStatus): Json {
     safe_l2: l2RefJson(s.safe_l2),
     finalized_l2: l2RefJson(s.finalized_l2),
     pending_safe_l2: l2RefJson(s.pending_safe_l2),
-    cross_unsafe_l2: l2RefJson(s.cross_unsafe_l2),
     local_safe_l2: l2RefJson(s.local_safe_l2),
   };
 }

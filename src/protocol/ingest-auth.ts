@@ -25,8 +25,11 @@ export interface IngestResponse {
   verdict: Verdict;
   reason: string;
   messageId: string;
-  number?: string;
+  /** The block's number (a JSON number, as everywhere in the Worker's API). */
+  number?: number;
   blockHash?: string;
+  /** What the operator can do about this verdict (verdict-hints.ts), and any facts behind it. */
+  detail?: string;
 }
 
 export interface IngestMeta {

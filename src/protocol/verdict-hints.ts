@@ -22,6 +22,7 @@ const RELAY: Array<[RegExp, string]> = [
   [/^signer-unavailable:/, "the Worker cannot read the signer from L1: check the chain's l1Rpc in CHAINS, or set its \"signer\" there"],
   [/^rpc-wrong-chain:/, "one of the chain's RPC endpoints in the Worker's CHAINS serves another chain"],
   [/^rpc-[a-z-]+:(l1|l2|rollup)$/, "the Worker cannot use one of the chain's RPC endpoints (l1Rpc, l2Rpc or rollupRpc in CHAINS): check that node and the Worker's RPC_TIMEOUT_MS"],
+  [/^block-over-limit$/, "raise the Worker's MAX_BLOCK_BYTES (up to 10 MiB) to check blocks this large, on a Workers plan whose CPU limit affords them (README, Workers plans)"],
   [/^halted-equivocation$/, "the head is halted by an equivocation alarm: see /evidence, then POST /v1/chains/<id>/admin/clear-alarm"],
 ];
 

@@ -323,8 +323,9 @@ export class Forwarder {
       }
       this.workerOk();
       this.checkMessageId(job, parsed.messageId);
-      // a verdict whose fix is the operator's (the Worker's or the relay's configuration): say so
-      const hint = parsed.verdict === "accept" ? undefined : hintFor(parsed.reason, "relay");
+      // a verdict whose fix is the operator's (the Worker's or the relay's configuration): say so,
+      // in the Worker's words when it gave them (its `detail`; an older Worker gives none)
+      const hint = parsed.verdict === "accept" ? undefined : (parsed.detail ?? hintFor(parsed.reason, "relay"));
       if (hint) {
         const t = this.throttle.allow(`hint-${parsed.reason}`);
         if (t.ok) this.log.warn("Worker verdict needs the operator's attention", { verdict: parsed.verdict, reason: parsed.reason, hint, suppressed: t.suppressed });
@@ -431,8 +432,9 @@ export function parseIngestResponse(body: unknown): IngestResponse | null {
   if (typeof b.verdict !== "string" || !VERDICTS.has(b.verdict)) return null;
   const reason = typeof b.reason === "string" ? b.reason : "";
   const out: IngestResponse = { verdict: b.verdict as Verdict, reason, messageId: typeof b.messageId === "string" ? b.messageId : "" };
-  if (typeof b.number === "string") out.number = b.number;
+  if (typeof b.number === "number" && Number.isSafeInteger(b.number)) out.number = b.number;
   if (typeof b.blockHash === "string") out.blockHash = b.blockHash;
+  if (typeof b.detail === "string") out.detail = b.detail;
   return out;
 }
 

@@ -41,8 +41,3 @@ export const withChain: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("chain", { id, settings, stub: chainStub(c.env, id), unsafe: unsafeStub(c.env, id) });
   await next();
 };
-
-/** JSON with bigints as decimal strings (the read API's convention for big integers). */
-export function jsonSafe<T>(v: T): unknown {
-  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
-}

@@ -10,6 +10,7 @@ import { installSecp256k1Wasm } from "../protocol/secp256k1/index.ts";
 import { withChain, withSettings, type AppEnv } from "./context.ts";
 import { admin } from "./routes/admin.ts";
 import { ingest } from "./routes/ingest.ts";
+import { openapi } from "./routes/openapi.ts";
 import { ops } from "./routes/ops.ts";
 import { page } from "./routes/page.ts";
 import { read } from "./routes/read.ts";
@@ -31,6 +32,7 @@ app.route("/", ingest);
 app.route("/", read);
 app.route("/", rpc);
 app.route("/", admin);
+app.route("/", openapi);
 app.notFound((c) => c.json({ error: "not-found" }, 404));
 app.onError((err, c) => {
   // Infrastructure trouble (e.g. the Durable Object is being reset): 503 so relays retry; nothing
@@ -39,4 +41,5 @@ app.onError((err, c) => {
   return c.json({ error: "unavailable", message: err instanceof Error ? err.message : String(err) }, 503);
 });
 
+export { app };
 export default app;

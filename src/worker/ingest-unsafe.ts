@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { toHex } from "../protocol/hex.ts";
-import { AUTH_WINDOW_SECONDS, type IngestMeta, type IngestResponse } from "../protocol/ingest-auth.ts";
+import { AUTH_WINDOW_SECONDS, type IngestMeta } from "../protocol/ingest-auth.ts";
 import { decodeL1InfoDeposit } from "../protocol/l1-info.ts";
 import type { Topic } from "../protocol/topic.ts";
 import type { Address, ExecutionPayload, Hash } from "../protocol/types.ts";
@@ -18,6 +18,7 @@ import type { ChainSettings } from "../checks/settings.ts";
 import { unsafeStub, type AppEnv } from "./context.ts";
 import { chainRuntime, resolveSigner } from "../checks/pipeline.ts";
 import { RpcFault } from "../checks/rpc.ts";
+import { ingestAnswer } from "./ingest-answer.ts";
 import { nonceTableFull } from "./ingest-nonce.ts";
 import { ServerTiming } from "./server-timing.ts";
 import { unauthorized } from "./unauthorized.ts";
@@ -96,10 +97,5 @@ export async function ingestUnsafe(c: Context<AppEnv>, x: UnsafeIngest): Promise
   c.header("Server-Timing", timing.header());
   if (d.replay) return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
   if (d.refused) return nonceTableFull(c);
-  return c.json({
-    verdict: d.verdict,
-    reason: d.reason,
-    messageId: v.messageId,
-    ...(p ? { number: p.blockNumber.toString(), blockHash: blockHash! } : {}),
-  } satisfies IngestResponse);
+  return c.json(ingestAnswer({ verdict: d.verdict, reason: d.reason, messageId: v.messageId, ...(p ? { number: p.blockNumber, blockHash: blockHash! } : {}) }));
 }

@@ -6,8 +6,8 @@ import { Checker, EVIDENCE_IN_STATUS, type EventObs, type EvidenceObs, type Stat
 
 const h = (number: number, tag = "a"): { number: number; hash: string } => ({ number, hash: `0x${tag}${String(number).padStart(63, "0")}` });
 const st = (head: StatusObs["head"], events: EventObs[] = [], evidence: EvidenceObs[] = [], alarm: StatusObs["alarm"] = null): StatusObs => ({ head, events, evidence, alarm });
-const rewound = (at: number, number: number): EventObs => ({ at, kind: "rewound", number: String(number), reason: "head no longer canonical" });
-const ev = (id: number): EvidenceObs => ({ id, number: "10", existing: "0x01", conflicting: "0x02", peer: "p", at: 1 });
+const rewound = (atMs: number, number: number): EventObs => ({ atMs, kind: "rewound", number, reason: "head no longer canonical" });
+const ev = (id: number): EvidenceObs => ({ id, number: 10, existing: "0x01", conflicting: "0x02", peer: "p", atMs: 1 });
 
 describe("chaos checker", () => {
   it("lets the head advance, stand still and skip heights", () => {
@@ -58,7 +58,7 @@ describe("chaos checker", () => {
 
   it("reports evidence that disappears, changes, or shrinks in number; counts alarms once", () => {
     const c = new Checker({ recoveryBoundMs: 30_000 });
-    const alarm = { number: "10", evidenceId: 1 };
+    const alarm = { number: 10, evidenceId: 1 };
     c.status(0, st(h(10), [], [ev(1)], alarm));
     c.status(100, st(h(10), [], [ev(1), ev(2)], alarm));
     expect(c.violations).toEqual([]);

@@ -158,7 +158,7 @@ describe("verdict hints", () => {
     const withFix = ["no-signer-configured", "wrong-signer", "block-domain-signature", "timestamp-too-old", "timestamp-in-future", "blob-gas-used-nonzero", "ssz-invalid"];
     for (const r of Object.keys(REASONS)) expect(hintFor(r, "inspect") !== undefined, r).toBe(withFix.includes(r));
     expect(hintFor("no-signer-configured", "inspect")).toContain("pass --signer");
-    for (const r of ["chain-not-served", "signer-unavailable:rpc-timeout", "rpc-timeout:l1", "rpc-wrong-chain:l2", "halted-equivocation"]) expect(hintFor(r, "relay"), r).toBeDefined();
+    for (const r of ["chain-not-served", "signer-unavailable:rpc-timeout", "rpc-timeout:l1", "rpc-wrong-chain:l2", "halted-equivocation", "block-over-limit"]) expect(hintFor(r, "relay"), r).toBeDefined();
     for (const r of ["signature-invalid", "duplicate", "at-or-below-head", "consolidation-mismatch:stateRoot"]) expect(hintFor(r, "relay"), r).toBeUndefined();
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, defineChain, http } from "viem";
+import { SYNC_STATUS_L1_FIELDS, SYNC_STATUS_L2_FIELDS } from "../../src/protocol/sync-status.ts";
 import { optimism } from "viem/chains";
 import { chainConfig as opStackChainConfig } from "viem/op-stack";
 import "../../src/node/keccak.ts";
@@ -153,14 +154,14 @@ describe("chain server", () => {
     expect((await rpc(s.urls.l1, "eth_getStorageAt", [sc, UNSAFE_BLOCK_SIGNER_SLOT, { blockHash: `0x${"11".repeat(32)}` }])).error).toEqual({ code: -32000, message: "header for hash not found" });
   });
 
-  it("serves optimism_syncStatus in op-node's shape", async () => {
+  it("serves optimism_syncStatus in op-node's shape (v1.19.6: no cross_unsafe_l2)", async () => {
     const st = (await rpc(s.urls.rollup, "optimism_syncStatus")).result;
-    expect(Object.keys(st)).toEqual(["current_l1", "current_l1_finalized", "head_l1", "safe_l1", "finalized_l1", "unsafe_l2", "safe_l2", "finalized_l2", "pending_safe_l2", "cross_unsafe_l2", "local_safe_l2"]);
-    for (const k of ["current_l1", "current_l1_finalized", "head_l1", "safe_l1", "finalized_l1"]) {
+    expect(Object.keys(st)).toEqual([...SYNC_STATUS_L1_FIELDS, ...SYNC_STATUS_L2_FIELDS]);
+    for (const k of SYNC_STATUS_L1_FIELDS) {
       expect(Object.keys(st[k])).toEqual(["hash", "number", "parentHash", "timestamp"]);
       expect(typeof st[k].number).toBe("number");
     }
-    for (const k of ["unsafe_l2", "safe_l2", "finalized_l2", "pending_safe_l2", "cross_unsafe_l2", "local_safe_l2"]) {
+    for (const k of SYNC_STATUS_L2_FIELDS) {
       expect(Object.keys(st[k])).toEqual(["hash", "number", "parentHash", "timestamp", "l1origin", "sequenceNumber"]);
       expect(Object.keys(st[k].l1origin)).toEqual(["hash", "number"]);
       expect(typeof st[k].timestamp).toBe("number");

@@ -19,7 +19,7 @@ interface Head {
   hash: string;
 }
 interface Evidence {
-  number: string;
+  number: number;
   existing: { hash: string; bytes: number | null; message: string | null };
   conflicting: { hash: string; bytes: number; message: string };
 }
@@ -92,7 +92,8 @@ describe("a 9.5 MiB honest block: publisher → relay → Worker (wrangler dev) 
     expect(x).toMatchObject({ number: Number(h), hash: b.hash });
     // the attestation's verdict (the relay also carries the same block's unsafe gossip on a blocks topic,
     // which is rightly too old there by now)
-    const v = verdicts.find((e) => e.response?.blockHash === b.hash && e.job.topic === stack.topic);
+    // (the head is visible once the Durable Object commits, a moment before the answer reaches the relay)
+    const v = await until("the relay's verdict", 30_000, async () => verdicts.find((e) => e.response?.blockHash === b.hash && e.job.topic === stack.topic));
     expect(v).toMatchObject({ verdict: "accept", reason: "advanced", source: "worker" });
   }, 150_000);
 
@@ -111,7 +112,7 @@ describe("a 9.5 MiB honest block: publisher → relay → Worker (wrangler dev) 
         return r.body.evidence.length ? r.body.evidence : undefined;
       });
       expect(ev).toHaveLength(1);
-      expect(ev[0]).toMatchObject({ number: big.number.toString(), existing: { hash: big.hash }, conflicting: { hash: eq.hash } });
+      expect(ev[0]).toMatchObject({ number: Number(big.number), existing: { hash: big.hash }, conflicting: { hash: eq.hash } });
       expect(ev[0]).toMatchObject({ existing: { bytes: big.message.length }, conflicting: { bytes: second.length } });
       // each message exactly as gossiped, one request each (the 9.5 MiB one reassembled from its stored chunks)
       const message = async (path: string) => new Uint8Array(await (await fetch(`${stack.worker.url}${path}`)).arrayBuffer());

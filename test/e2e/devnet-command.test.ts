@@ -46,13 +46,13 @@ describe("op-follow devnet", () => {
       sequencer: { unsafe: 40n, localSafe: 34n, crossSafe: 32n },
       worker: {
         ok: true,
-        head: { number: 32, hash: "0x" + "ab".repeat(32), updatedAt: new Date().toISOString(), replaced: true, replacement: "spec" },
+        head: { number: 32, hash: "0x" + "ab".repeat(32), updatedAtMs: Date.now(), replaced: true, replacement: "spec" },
         localSafe: 34,
         lag: 2,
         alarm: null,
         events: [
-          { at: 2, kind: "replaced", number: "32", hash: "0x" + "ab".repeat(32), reason: "deposits-only (spec)" },
-          { at: 1, kind: "advanced", number: "31", hash: "0x" + "cd".repeat(32) },
+          { atMs: 2, kind: "replaced", number: 32, hash: "0x" + "ab".repeat(32), reason: "deposits-only (spec)" },
+          { atMs: 1, kind: "advanced", number: 31, hash: "0x" + "cd".repeat(32) },
         ],
       },
       publisher: { published: 9, last: 32n, peers: 1, lastError: null },
@@ -72,7 +72,7 @@ describe("op-follow devnet", () => {
     expect(r.render(snap)).toEqual([]);
     // With the unsafe head reported: a line for it in the panel, and in the plain tail.
     const w = snap.worker as Extract<ViewSnapshot["worker"], { ok: true }>;
-    const withUnsafe: ViewSnapshot = { ...snap, worker: { ...w, unsafe: { number: 40, hash: "0x" + "ef".repeat(32), delayMs: 420 }, events: [{ at: 3, kind: "unsafe-reorg", number: "39", hash: "0x" + "12".repeat(32) }, ...w.events] } };
+    const withUnsafe: ViewSnapshot = { ...snap, worker: { ...w, unsafe: { number: 40, hash: "0x" + "ef".repeat(32), delayMs: 420 }, events: [{ atMs: 3, kind: "unsafe-reorg", number: 39, hash: "0x" + "12".repeat(32) }, ...w.events] } };
     expect(renderPanel(withUnsafe, PLAIN).join("\n")).toContain("unsafe head      #40  0xefefefef…efefef received 0.4 s after its timestamp · leads local-safe by 6");
     expect(new LineRenderer().render(withUnsafe).at(-1)).toBe("[  12.3s] unsafe-reorg #39 0x12121212…121212 | head #32 0xabababab…ababab replaced(spec) lag 2 · unsafe #40 local-safe #34");
   });

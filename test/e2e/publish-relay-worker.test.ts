@@ -26,7 +26,7 @@ interface Head {
 interface Status {
   head: Head | null;
   localSafe: { number: number } | null;
-  events: Array<{ kind: string; number?: string; hash?: string; peer?: string; reason?: string }>;
+  events: Array<{ kind: string; number?: number; hash?: string; peer?: string; reason?: string }>;
 }
 interface Peers {
   graylistThreshold: number;
@@ -137,7 +137,7 @@ describe("publisher → relay → Worker (wrangler dev) → head endpoint", () =
     const next = await headReaches(h + 1n);
     expect(next.replaced).toBe(false);
     const st = await status();
-    expect(st.events.some((e) => e.kind === "replaced" && e.number === h.toString() && e.hash === r.replacement.hash)).toBe(true);
+    expect(st.events.some((e) => e.kind === "replaced" && e.number === Number(h) && e.hash === r.replacement.hash)).toBe(true);
   });
 
   it("an L2 reorg of the follower's op-geth: the head rewinds (Durable Object alarm), then advances on the new chain", async () => {

@@ -23,7 +23,7 @@ interface Status {
   unsafe: { number: number; hash: string; delayMs: number } | null;
   heads: { unsafe: number | null; localSafe: number | null; crossSafe: number | null };
   gaps: { unsafeToLocalSafe: number | null; localSafeToCrossSafe: number | null };
-  unsafeEvents: Array<{ kind: string; number?: string; hash?: string; reason?: string }>;
+  unsafeEvents: Array<{ kind: string; number?: number; hash?: string; reason?: string }>;
 }
 
 let server: ChainServer;
@@ -124,10 +124,10 @@ describe("unsafe blocks: publisher --unsafe → relay → Worker (wrangler dev) 
     await untilUnsafeHead(stack.worker.url, stack.chainId, (u) => BigInt(u.number) >= h.unsafe);
     const from = h.localSafe + 2n; // only unsafe blocks change
     const { orphaned } = server.chain.reorgL2(from);
-    const oldAt = new Map(orphaned.map((b) => [b.number.toString(), b.hash]));
+    const oldAt = new Map(orphaned.map((b) => [Number(b.number), b.hash]));
     // The new blocks are gossiped from the fork point in order, but forwarded in parallel: the first
     // one the object settles is the reorg (usually #from itself).
-    const ev = await until("the unsafe-reorg event", 20_000, async () => (await status()).unsafeEvents.find((e) => e.kind === "unsafe-reorg" && oldAt.has(e.number ?? "")));
+    const ev = await until("the unsafe-reorg event", 20_000, async () => (await status()).unsafeEvents.find((e) => e.kind === "unsafe-reorg" && oldAt.has(e.number ?? -1)));
     expect(ev.hash).toBe(seq().blockByNumber(BigInt(ev.number!))!.hash);
     expect(ev.hash).not.toBe(oldAt.get(ev.number!));
     // The head follows the new branch past the old tip.
@@ -178,7 +178,7 @@ describe("unsafe blocks: publisher --unsafe → relay → Worker (wrangler dev) 
         : Promise.resolve();
       if (flood) await until("the flood queued at the relay", 10_000, async () => stack.relay.blocksForwarder.pendingCount > 50);
       const target = thaw();
-      await waitVerdict(`the cross-safe verdict for #${target}`, (v) => v.job.topic === stack.topic && v.response?.number === target.toString(), 30_000);
+      await waitVerdict(`the cross-safe verdict for #${target}`, (v) => v.job.topic === stack.topic && v.response?.number === Number(target), 30_000);
       await flooding;
       // Every cross-safe message of the burst, decided by the Worker (forwarded in parallel, the lower
       // ones of a burst may come after a higher one and are then IGNOREd as at-or-below-head).

@@ -72,7 +72,7 @@ export class IngestStub {
   /** extra delay by the request's topic header (e.g. a slow blocks-topic path) */
   delayByTopic: ((topic: string) => number) | undefined;
   /** override the verdict */
-  decide: ((tag: string, body: Uint8Array) => { verdict: Verdict; reason: string }) | undefined;
+  decide: ((tag: string, body: Uint8Array) => { verdict: Verdict; reason: string; number?: number; detail?: string }) | undefined;
 
   constructor(o: StubOptions) {
     this.o = o;
@@ -143,7 +143,7 @@ export class IngestStub {
     const messageId = toHex(await computeMessageId(v.meta.topic, body)).slice(2);
     const tag = tagOf(body);
     const dec = snappyDecode(body);
-    let out: { verdict: Verdict; reason: string };
+    let out: { verdict: Verdict; reason: string; number?: number; detail?: string };
     if (this.decide) out = this.decide(tag, body);
     else if (!dec.ok) out = { verdict: "reject", reason: dec.error };
     else if (dec.data[0] === MARK.accept) out = { verdict: "accept", reason: "valid" };

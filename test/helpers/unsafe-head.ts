@@ -12,7 +12,7 @@ export interface UnsafeHeadJson {
   timestamp: number;
   l1origin: { hash: string; number: number };
   sequenceNumber: number;
-  receivedAt: string;
+  receivedAtMs: number;
   delayMs: number;
 }
 

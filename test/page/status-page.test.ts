@@ -75,6 +75,10 @@ describe.skipIf(!haveChromium)("status page", () => {
     }
     expect(await page.getByTestId("head-hash").textContent()).toBe(server.chain.view("follower").blockByNumber(crossSafe)!.hash);
     expect(await page.locator("svg path").count()).toBeGreaterThan(0); // the lag chart has samples
+    // times are epoch ms numbers (updatedAtMs, events' atMs): read as times, never "NaN" or "Invalid Date"
+    expect(await page.getByTestId("head-updated").textContent()).toMatch(/^\d+(s|m) ago$/);
+    expect(await page.locator("text=Invalid Date").count()).toBe(0);
+    expect(await page.locator("td.nw").first().textContent()).toMatch(/\d/);
     // An unsafe block (blocks topic): the three heads, unsafe → local-safe → cross-safe, and the gaps.
     expect(await page.getByTestId("unsafe-number").textContent()).toBe("—");
     const h = server.chain.heads();

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { computeMessageId } from "../../src/protocol/message-id.ts";
 import type { Verdict } from "../../src/protocol/verdict.ts";
 import { Forwarder, type ForwarderOptions, type VerdictEvent } from "../../src/relay/forwarder.ts";
+import { createLogger } from "../../src/relay/log.ts";
 import { createRelayMetrics, type RelayMetrics } from "../../src/relay/metrics.ts";
 import { msgIdToString } from "../../src/relay/msg-id.ts";
 import { IngestStub, startStub, testMessage, waitFor } from "../helpers/relay-ingest-stub.ts";
@@ -193,6 +194,18 @@ describe("forwarder", () => {
     await f.stop();
     expect(reports).toEqual([{ msgId: j.msgId, source: PEER, verdict: "ignore" }]);
     expect(events[0]!.source).toBe("shutdown");
+  });
+
+  it("logs the Worker's `detail` for a verdict the operator can fix, and keeps its block number a number", async () => {
+    const lines: string[] = [];
+    const f = make({ log: createLogger({ level: "warn", sink: (l) => lines.push(l) }) });
+    const detail = "the block's message decodes to 70000 bytes, over this Worker's MAX_BLOCK_BYTES of 16384; raise it";
+    stub.decide = () => ({ verdict: "ignore", reason: "block-over-limit", number: 42, detail });
+    f.submit(await job("ignore", "big"));
+    await f.idle();
+    expect(events[0]!.response).toMatchObject({ verdict: "ignore", reason: "block-over-limit", number: 42, detail });
+    const warn = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "Worker verdict needs the operator's attention");
+    expect(warn).toMatchObject({ reason: "block-over-limit", hint: detail });
   });
 
   it("counts a Worker message id that differs from the relay's", async () => {

@@ -55,7 +55,7 @@ describe("big honest blocks", () => {
       const r = await ingest(b.message);
       expect(r.status).toBe(200);
       // the message id, hashed in place in workerd (DigestStream), is op-node's as Node computes it
-      expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced", number: h.toString(), blockHash: b.blockHash, messageId: b.messageId });
+      expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced", number: Number(h), blockHash: b.blockHash, messageId: b.messageId });
       expect((await crossSafe())!.hash).toBe(b.blockHash);
       const stats = await rpcStats();
       expect(stats["l2 eth_getBlockByNumber"]!.calls).toBe(1);
@@ -94,7 +94,7 @@ describe("big honest blocks", () => {
     const eq = await control<{ equivocating: { hash: string } }>({ op: "equivocate", height: h.toString() });
     const second = await signed(eq.equivocating.hash);
     expect((await ingest(second.message, { peer: testPeerId("HonestRelayer") })).body).toMatchObject({ verdict: "ignore", reason: "equivocation" });
-    expect((await status())["alarm"]).toMatchObject({ kind: "equivocation", number: h.toString(), hashes: [first.blockHash, second.blockHash] });
+    expect((await status())["alarm"]).toMatchObject({ kind: "equivocation", number: Number(h), hashes: [first.blockHash, second.blockHash] });
     const ev = (await getJson<{ evidence: Evidence[] }>(`/v1/chains/${CHAIN_ID}/evidence`)).body.evidence;
     expect(ev).toHaveLength(1);
     expect(ev[0]).toMatchObject({ existing: { hash: first.blockHash, bytes: first.message.length }, conflicting: { hash: second.blockHash, bytes: second.message.length } });

@@ -10,6 +10,8 @@ describe("Worker settings", () => {
     const s = parseSettings(env({ CHAINS: JSON.stringify([ok, { ...ok, network: "base-sepolia" }]), RELAY_SECRETS: JSON.stringify({ a: "x".repeat(32) }), ADMIN_TOKEN: "y".repeat(32) }));
     expect([...s.chains.keys()]).toEqual(["11155420", "84532"]);
     expect(s.rpcTimeoutMs).toBe(3000);
+    expect(s.maxBlockBytes).toBe(10 * 1024 * 1024); // the gossip limit: nothing refused unless set
+    expect(parseSettings(env({ CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: "1048576" })).maxBlockBytes).toBe(1048576);
   });
   for (const [what, e, msg] of [
     ["no CHAINS", {}, /^CHAINS: missing/],
@@ -24,6 +26,9 @@ describe("Worker settings", () => {
     ["short relay secret", { CHAINS: JSON.stringify([ok]), RELAY_SECRETS: JSON.stringify({ a: "short" }) }, /^RELAY_SECRETS\.a: secret must be/],
     ["short admin token", { CHAINS: JSON.stringify([ok]), ADMIN_TOKEN: "short" }, /^ADMIN_TOKEN: must be at least 32/],
     ["bad timeout", { CHAINS: JSON.stringify([ok]), RPC_TIMEOUT_MS: "5" }, /^RPC_TIMEOUT_MS:/],
+    ["MAX_BLOCK_BYTES too small", { CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: "10" }, /^MAX_BLOCK_BYTES: an integer between 1024 and 10485760/],
+    ["MAX_BLOCK_BYTES over the gossip limit", { CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: String(11 * 1024 * 1024) }, /^MAX_BLOCK_BYTES:/],
+    ["MAX_BLOCK_BYTES not a number", { CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: "1MB" }, /^MAX_BLOCK_BYTES:/],
   ] as const) {
     it(`rejects ${what}`, () => {
       expect(() => parseSettings(env(e as never))).toThrow(msg);

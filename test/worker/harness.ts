@@ -1,6 +1,6 @@
 // Helpers for driving the Worker end to end inside workerd: the chain server's control API, signed
 // gossip messages from its sequencer, authenticated ingest requests, and the read API.
-import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { inject } from "vitest";
 import { fromHex } from "../../src/protocol/hex.ts";
 import { signIngest } from "../../src/protocol/ingest-auth.ts";
@@ -50,7 +50,7 @@ export async function signed(at: bigint | string, opts: { view?: "sequencer" | "
 
 export interface IngestResult {
   status: number;
-  body: { verdict?: string; reason?: string; messageId?: string; number?: string; blockHash?: string; error?: string };
+  body: { verdict?: string; reason?: string; messageId?: string; number?: number; blockHash?: string; detail?: string; error?: string };
   /** the response's Server-Timing header ("" when absent) */
   timing: string;
 }
@@ -68,11 +68,16 @@ export interface IngestOpts {
   sendBody?: Uint8Array;
 }
 
-export async function ingest(message: Uint8Array, o: IngestOpts = {}): Promise<IngestResult> {
+/** The signed POST /v1/ingest request for a message (ingest() sends it). */
+export async function ingestRequest(message: Uint8Array, o: IngestOpts = {}): Promise<RequestInit> {
   const meta = { relayId: o.relay ?? TEST_RELAY_ID, topic: o.topic ?? TOPIC, peerId: o.peer ?? testPeerId("PeerA"), receivedMs: Date.now() };
   const h = await signIngest(o.secret ?? TEST_RELAY_SECRET, meta, message, { ...(o.nowSeconds ? { nowSeconds: o.nowSeconds } : {}), ...(o.nonce ? { nonce: o.nonce } : {}) });
   o.headers?.(h);
-  const res = await SELF.fetch("http://follower/v1/ingest", { method: "POST", headers: { ...h, "content-type": "application/octet-stream" }, body: o.sendBody ?? message });
+  return { method: "POST", headers: { ...h, "content-type": "application/octet-stream" }, body: o.sendBody ?? message };
+}
+
+export async function ingest(message: Uint8Array, o: IngestOpts = {}): Promise<IngestResult> {
+  const res = await SELF.fetch("http://follower/v1/ingest", await ingestRequest(message, o));
   return { status: res.status, body: (await res.json()) as IngestResult["body"], timing: res.headers.get("server-timing") ?? "" };
 }
 
@@ -88,7 +93,7 @@ export interface HeadJson {
   timestamp: number;
   l1origin: { hash: string; number: number };
   sequenceNumber: number;
-  updatedAt: string;
+  updatedAtMs: number;
   replaced: boolean;
   replacement: string | null;
 }
@@ -121,4 +126,17 @@ export async function runAlarm(): Promise<void> {
 
 export function admin(path: string, token: string | null = TEST_ADMIN_TOKEN): Promise<Response> {
   return SELF.fetch(`http://follower/v1/chains/${CHAIN_ID}/admin/${path}`, { method: "POST", headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+}
+
+/** Fills the chain object's nonce table to `total` with unexpired nonces, then restarts the object. */
+export async function fillNonces(total: number): Promise<void> {
+  await runInDurableObject(chainStub(), (_i: unknown, state: DurableObjectState) => {
+    const have = state.storage.sql.exec<{ c: number }>("SELECT COUNT(*) AS c FROM nonces").one().c;
+    state.storage.sql.exec(
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?) INSERT INTO nonces (key, exp) SELECT 'filler:' || x, ? FROM n",
+      total - have,
+      Date.now() + 10 * 60_000,
+    );
+  });
+  await abortAllDurableObjects();
 }

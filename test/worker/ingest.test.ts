@@ -13,7 +13,7 @@ describe("ingest", () => {
     const b = await signed(h.crossSafe);
     const r = await ingest(b.message);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced", number: h.crossSafe.toString(), blockHash: b.blockHash });
+    expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced", number: Number(h.crossSafe), blockHash: b.blockHash });
     expect(r.body.messageId).toMatch(/^[0-9a-f]{40}$/);
     // where the time went: the RPC checks, then the one Durable Object call
     expect(r.timing).toMatch(/^check;dur=\d+, settle;dur=\d+$/);
@@ -21,7 +21,7 @@ describe("ingest", () => {
     const st = await control<{ sequencer: { crossSafe: Record<string, unknown> } }>({ op: "status" });
     // The head in op-node's L2BlockRef shape, equal to what the sequencer's op-node reports.
     expect(head).toMatchObject({ ...st.sequencer.crossSafe, replaced: false, replacement: null });
-    expect(Date.parse(head!.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(head!.updatedAtMs).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("ignores a duplicate, whoever relays it", async () => {
@@ -52,7 +52,7 @@ describe("ingest", () => {
     expect((await ingest(b.message)).body).toMatchObject({ verdict: "ignore", reason: "above-local-safe" });
     expect(await crossSafe()).toBeNull();
     let st = await status();
-    expect(st["pending"].map((p: { number: string }) => p.number)).toEqual([target.toString()]);
+    expect(st["pending"].map((p: { number: number }) => p.number)).toEqual([Number(target)]);
     expect(st["localSafe"].number).toBe(Number(h.localSafe));
 
     await control({ op: "advanceBlocks", count: 3 }); // local-safe moves past the target

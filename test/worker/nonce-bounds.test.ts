@@ -4,23 +4,10 @@
 import { abortAllDurableObjects, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/durable/machine.ts";
-import { CHAIN_ID, chainStub, crossSafe, heads, ingest, signed, status } from "./harness.ts";
+import { CHAIN_ID, chainStub, crossSafe, fillNonces, heads, ingest, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
 
 freshWorld();
-
-/** Fills the chain object's nonce table to `total` with unexpired nonces, then restarts the object. */
-async function fillNonces(total: number): Promise<void> {
-  await runInDurableObject(chainStub(), (_i: unknown, state: DurableObjectState) => {
-    const have = state.storage.sql.exec<{ c: number }>("SELECT COUNT(*) AS c FROM nonces").one().c;
-    state.storage.sql.exec(
-      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?) INSERT INTO nonces (key, exp) SELECT 'filler:' || x, ? FROM n",
-      total - have,
-      Date.now() + 10 * 60_000,
-    );
-  });
-  await abortAllDurableObjects();
-}
 
 describe("a full nonce table", () => {
   it(`refuses new requests (503) rather than forget an unexpired nonce: a captured request stays unreplayable`, async () => {

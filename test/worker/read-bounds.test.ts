@@ -23,10 +23,10 @@ describe("JSON-RPC bounds", () => {
   it(`answers a batch of ${RPC_LIMITS.batch} calls, and a larger one with geth's single "batch too large" error`, async () => {
     const h = await heads();
     await ingest((await signed(h.crossSafe)).message);
-    const ok = (await (await post(JSON.stringify(Array.from({ length: RPC_LIMITS.batch }, (_, i) => call(i))))).json()) as { id: number; result: { cross_safe_l2: { number: number } } }[];
+    const ok = (await (await post(JSON.stringify(Array.from({ length: RPC_LIMITS.batch }, (_, i) => call(i))))).json()) as { id: number; result: { safe_l2: { number: number } } }[];
     expect(ok).toHaveLength(RPC_LIMITS.batch);
     expect(ok.map((r) => r.id)).toEqual(Array.from({ length: RPC_LIMITS.batch }, (_, i) => i));
-    expect(new Set(ok.map((r) => r.result.cross_safe_l2.number))).toEqual(new Set([Number(h.crossSafe)]));
+    expect(new Set(ok.map((r) => r.result.safe_l2.number))).toEqual(new Set([Number(h.crossSafe)]));
     // the first call's id, as geth's respondWithBatchTooLarge does (a notification has none)
     const big = [{ jsonrpc: "2.0", method: "optimism_syncStatus" }, ...Array.from({ length: RPC_LIMITS.batch }, (_, i) => call(i + 7))];
     const res = await post(JSON.stringify(big));
@@ -84,7 +84,7 @@ async function seedEvidence(count: number, bytes: number): Promise<Uint8Array[]>
 
 type EvidenceJson = {
   id: number;
-  number: string;
+  number: number;
   existing: { hash: string; bytes: number | null; message: string | null };
   conflicting: { hash: string; peer: string; bytes: number; message: string };
 };
@@ -93,10 +93,10 @@ describe("GET /v1/chains/:id/evidence", () => {
   it("pages summaries without raw bytes; each message comes on its own (150 records of 256 KiB: 77 MB as one answer before)", async () => {
     const messages = await seedEvidence(150, 256 * 1024);
     const seen: EvidenceJson[] = [];
-    let cursor: string | null = "0";
+    let cursor: number | null = 0;
     let pages = 0;
     while (cursor !== null) {
-      const r: { status: number; body: { evidence: EvidenceJson[]; next: string | null } } = await getJson(`/v1/chains/${CHAIN_ID}/evidence?cursor=${cursor}&limit=64`);
+      const r: { status: number; body: { evidence: EvidenceJson[]; next: number | null } } = await getJson(`/v1/chains/${CHAIN_ID}/evidence?cursor=${cursor}&limit=64`);
       expect(r.status).toBe(200);
       expect(JSON.stringify(r.body).length).toBeLessThan(64 * 1024);
       seen.push(...r.body.evidence);
@@ -106,7 +106,7 @@ describe("GET /v1/chains/:id/evidence", () => {
     expect(pages).toBe(3);
     expect(seen.map((e) => e.id)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     const e = seen[149]!;
-    expect(e).toMatchObject({ number: "150", existing: { hash: hashOf(150), bytes: 40 }, conflicting: { hash: hashOf(150, 1), peer: testPeerId("seed"), bytes: 256 * 1024 } });
+    expect(e).toMatchObject({ number: 150, existing: { hash: hashOf(150), bytes: 40 }, conflicting: { hash: hashOf(150, 1), peer: testPeerId("seed"), bytes: 256 * 1024 } });
     expect(e.conflicting.message).toBe(`/v1/chains/${CHAIN_ID}/evidence/150/messages/conflicting`);
     // the raw gossip message, exactly as stored
     const m = await SELF.fetch(`http://follower${e.conflicting.message}`);
@@ -125,9 +125,9 @@ describe("GET /v1/chains/:id/evidence", () => {
 
   it(`clamps the page to ${EVIDENCE_PAGE.max}, defaults to ${EVIDENCE_PAGE.default}, refuses a malformed cursor or limit`, async () => {
     await seedEvidence(EVIDENCE_PAGE.max + 5, 16);
-    const page = async (q: string) => (await getJson<{ evidence: EvidenceJson[]; next: string | null }>(`/v1/chains/${CHAIN_ID}/evidence${q}`)).body;
+    const page = async (q: string) => (await getJson<{ evidence: EvidenceJson[]; next: number | null }>(`/v1/chains/${CHAIN_ID}/evidence${q}`)).body;
     expect((await page("")).evidence).toHaveLength(EVIDENCE_PAGE.default);
-    expect((await page("")).next).toBe(String(EVIDENCE_PAGE.default));
+    expect((await page("")).next).toBe(EVIDENCE_PAGE.default);
     const all = await page("?limit=999");
     expect(all.evidence).toHaveLength(EVIDENCE_PAGE.max);
     expect((await page(`?cursor=${all.next}`)).evidence.map((e) => e.id)).toEqual([101, 102, 103, 104, 105]);

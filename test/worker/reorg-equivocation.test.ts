@@ -21,7 +21,7 @@ describe("equivocation", () => {
     // The relaying peer did nothing wrong: ignore, not reject.
     expect(r.body).toMatchObject({ verdict: "ignore", reason: "equivocation" });
     const s = await status();
-    expect(s["alarm"]).toMatchObject({ kind: "equivocation", number: h.crossSafe.toString(), hashes: [first.blockHash, second.blockHash] });
+    expect(s["alarm"]).toMatchObject({ kind: "equivocation", number: Number(h.crossSafe), hashes: [first.blockHash, second.blockHash] });
     const ev = (await getJson<{ evidence: { existing: { hash: string; message: string }; conflicting: { hash: string; message: string } }[] }>(`/v1/chains/${CHAIN_ID}/evidence`)).body.evidence;
     expect(ev).toHaveLength(1);
     expect(ev[0]!.existing.hash).toBe(first.blockHash);
@@ -34,7 +34,7 @@ describe("equivocation", () => {
     // Head frozen: a valid next block is held, not applied.
     await control({ op: "advanceBlocks", count: 2 });
     const next = await signed(h.crossSafe + 1n);
-    expect((await ingest(next.message)).body).toMatchObject({ verdict: "ignore", reason: "halted-equivocation" });
+    expect((await ingest(next.message)).body).toMatchObject({ verdict: "ignore", reason: "halted-equivocation", detail: expect.stringContaining("admin/clear-alarm") });
     expect((await crossSafe())!.hash).toBe(first.blockHash);
 
     // Evidence survives a restart of the Durable Object.
@@ -76,7 +76,7 @@ describe("equivocation meeting an RPC fault (found by the chaos run, seed 12)", 
     // …which is re-checked by the alarm: both attestations consolidate, so it is an equivocation
     await runAlarm();
     const s = await status();
-    expect(s["alarm"]).toMatchObject({ kind: "equivocation", number: at.toString(), hashes: [first.blockHash, second.blockHash] });
+    expect(s["alarm"]).toMatchObject({ kind: "equivocation", number: Number(at), hashes: [first.blockHash, second.blockHash] });
     expect(s["evidence"]).toHaveLength(1);
     expect((await crossSafe())!.hash).toBe(next.blockHash);
   });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { admin, control, crossSafe, heads, ingest, runAlarm, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
+import { hintFor } from "../../src/protocol/verdict-hints.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
 
 freshWorld();
@@ -50,6 +51,9 @@ describe("RPC faults", () => {
       expect(r.status).toBe(200);
       expect(r.body.verdict).toBe("ignore");
       expect(r.body.reason).toMatch(f.reason);
+      // an endpoint the operator can fix carries the hint in `detail`; a missing block or origin has none
+      expect(r.body.detail).toBe(hintFor(r.body.reason!, "relay"));
+      if (/^rpc-/.test(r.body.reason!)) expect(r.body.detail).toMatch(/CHAINS/);
       expect((await crossSafe())!.hash).toBe(base.blockHash);
       expect((await status())["pending"].map((p: { hash: string }) => p.hash)).toEqual([b.blockHash]);
       // Once the node recovers, the held block is promoted without anyone re-sending it.

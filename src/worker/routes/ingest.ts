@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { SettleCheck, SettleRequest, SettleResponse } from "../../durable/chain-head.ts";
-import { AUTH_WINDOW_SECONDS, H, verifyIngest, type IngestResponse } from "../../protocol/ingest-auth.ts";
+import { AUTH_WINDOW_SECONDS, H, verifyIngest } from "../../protocol/ingest-auth.ts";
 import { isPeerId } from "../../protocol/peer-id.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
@@ -17,6 +17,8 @@ import { RpcFault } from "../../checks/rpc.ts";
 import { ServerTiming } from "../server-timing.ts";
 import { unauthorized } from "../unauthorized.ts";
 import { claimUnservedNonce, nonceTableFull } from "../ingest-nonce.ts";
+import { ingestAnswer } from "../ingest-answer.ts";
+import { overLimitSize, refuseOverLimit } from "../ingest-over-limit.ts";
 
 export const ingest = new Hono<AppEnv>();
 
@@ -46,8 +48,11 @@ ingest.post(
       const claim = await claimUnservedNonce(c.env, s, topic?.chainId, meta.relayId, auth.nonce, auth.timestamp);
       if (claim === "replay") return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
       if (claim === "full") return nonceTableFull(c);
-      return c.json({ verdict: "ignore", reason: "chain-not-served", messageId: "" } satisfies IngestResponse);
+      return c.json(ingestAnswer({ verdict: "ignore", reason: "chain-not-served", messageId: "" }));
     }
+    // A block too large for this Worker's MAX_BLOCK_BYTES is refused before any work on it.
+    const over = overLimitSize(raw, s.maxBlockBytes);
+    if (over !== undefined) return refuseOverLimit(c, { topic, relayId: meta.relayId, peerId: meta.peerId, nonce: auth.nonce, timestamp: auth.timestamp, size: over, limit: s.maxBlockBytes });
     // The blocks topics (unsafe blocks) take their own, RPC-free path to their own Durable Object.
     if (topic.kind === "blocks") {
       return ingestUnsafe(c, { chainId: topic.chainId.toString(), chain, topic, meta, nonce: auth.nonce, timestamp: auth.timestamp, raw, nowMs, rpcTimeoutMs: s.rpcTimeoutMs });
@@ -84,12 +89,6 @@ ingest.post(
     const reason = signerFault && v.reason === "no-signer-configured" ? signerFault : v.reason;
     const p = v.envelope?.payload;
     const blockHash = p ? toHex(p.blockHash) : undefined;
-    const base: IngestResponse = {
-      verdict: v.verdict,
-      reason,
-      messageId: v.messageId,
-      ...(p ? { number: p.blockNumber.toString(), blockHash: blockHash! } : {}),
-    };
 
     const cm = { messageId: v.messageId, peer: meta.peerId, relay: meta.relayId, receivedMs: meta.receivedMs, raw };
     const req: SettleRequest = { ...admitBase, verdict: v.verdict, reason, ...(p && v.verdict === "accept" ? { number: p.blockNumber, hash: blockHash! } : {}) };
@@ -121,6 +120,6 @@ ingest.post(
     if (d.refused) return nonceTableFull(c);
     if (d.head === null) headHints.delete(chainId);
     else headHints.set(chainId, d.head);
-    return c.json({ ...base, verdict: d.verdict, reason: d.reason } satisfies IngestResponse);
+    return c.json(ingestAnswer({ verdict: d.verdict, reason: d.reason, messageId: v.messageId, ...(p ? { number: p.blockNumber, blockHash: blockHash! } : {}) }));
   },
 );

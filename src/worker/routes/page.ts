@@ -68,8 +68,8 @@ function render(id, st, peers) {
   const hist = lagHistory.get(id) ?? [];
   if (st.lag !== null) { hist.push({ t: Date.now(), lag: st.lag }); if (hist.length > 300) hist.shift(); }
   lagHistory.set(id, hist);
-  const events = [...(st.events ?? []), ...(st.unsafeEvents ?? [])].sort((a, b) => b.at - a.at).slice(0, 25).map((e) =>
-    '<tr><td class="nw">' + esc(new Date(e.at).toLocaleTimeString()) + '</td><td class="nw k-' + esc(e.kind) + '">' + esc(e.kind) + '</td><td>' + esc(e.number ?? "") +
+  const events = [...(st.events ?? []), ...(st.unsafeEvents ?? [])].sort((a, b) => b.atMs - a.atMs).slice(0, 25).map((e) =>
+    '<tr><td class="nw">' + esc(new Date(e.atMs).toLocaleTimeString()) + '</td><td class="nw k-' + esc(e.kind) + '">' + esc(e.kind) + '</td><td>' + esc(e.number ?? "") +
     '</td><td class="hash nw">' + esc(short(e.hash)) + '</td><td class="why">' + esc((e.reason ?? "").replace(/0x[0-9a-fA-F]{64}/g, short)) + '</td></tr>').join("");
   const peerRows = (peers.peers ?? []).slice(0, 20).map((p) =>
     '<tr><td class="hash">' + esc(short(p.peerId)) + '</td><td>' + esc(p.score) + '</td><td>' + (p.graylisted ? '<b class="err">graylisted</b>' : "") + '</td><td>' + esc(p.accepted) + '/' + esc(p.rejected) + '</td></tr>').join("");
@@ -82,7 +82,7 @@ function render(id, st, peers) {
       '<div class="stat"><div class="k">cross-safe head</div><div class="v" data-testid="head-number">' + esc(head ? head.number : "—") + '</div><div class="hash" data-testid="head-hash">' + esc(head ? head.hash : "") + '</div></div>' +
       '<div class="stat"><div class="k">gaps</div><div class="v" data-testid="gaps">' + esc(gaps.unsafeToLocalSafe ?? "—") + ' · ' + esc(gaps.localSafeToCrossSafe ?? "—") + '</div><div class="muted">unsafe → local-safe · local-safe → cross-safe (blocks)</div></div>' +
       '<div class="stat"><div class="k">lag</div><div class="v" data-testid="lag">' + esc(st.lag ?? "—") + '</div><div class="muted">blocks behind local-safe</div></div>' +
-      '<div class="stat"><div class="k">updated</div><div class="v">' + esc(head ? ago(Date.parse(head.updatedAt)) : "—") + '</div><div class="muted">' + (head && head.replaced ? "deposits-only replacement (" + esc(head.replacement) + ")" : "") + '</div></div>' +
+      '<div class="stat"><div class="k">updated</div><div class="v" data-testid="head-updated">' + esc(head ? ago(head.updatedAtMs) : "—") + '</div><div class="muted">' + (head && head.replaced ? "deposits-only replacement (" + esc(head.replacement) + ")" : "") + '</div></div>' +
       '<div class="stat"><div class="k">pending</div><div class="v">' + esc((st.pending ?? []).length) + '</div><div class="muted">waiting for local-safe</div></div>' +
     '</div>' +
     '<div class="cols"><div>' + chart(hist) + '<table><thead><tr><th>time</th><th>event</th><th>block</th><th>hash</th><th>reason</th></tr></thead><tbody>' + events + '</tbody></table></div>' +

@@ -2,24 +2,13 @@
 // cacheable for 1 s.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { jsonSafe, type AppEnv } from "../context.ts";
+import type { AppEnv } from "../context.ts";
 import { l2RefJson } from "../../protocol/block-ref.ts";
-import { EVIDENCE_PAGE, type EvidenceRole, type EvidenceSummary } from "../../durable/evidence-page.ts";
-import type { CrossSafeHead } from "../../durable/types.ts";
+import { EVIDENCE_PAGE, type EvidenceRole } from "../../durable/evidence-page.ts";
+import { alarmJson, eventJson, evidenceJson, headJson, peerJson, pendingJson, statusEvidenceJson, unsafeJson } from "../api-json.ts";
 import { isAdminPath } from "./admin.ts";
-import type { UnsafeHeadView } from "../../durable/unsafe-types.ts";
 
 export const read = new Hono<AppEnv>();
-
-/** The head as the read API shows it: op-node's L2BlockRef JSON, when it was set and whether it was a replacement. */
-function headJson(head: CrossSafeHead) {
-  return { ...l2RefJson(head), updatedAt: new Date(head.updatedAt).toISOString(), replaced: head.replaced !== false, replacement: head.replaced || null };
-}
-
-/** The unsafe head: op-node's L2BlockRef JSON, when the relay received it and how long after its timestamp. */
-export function unsafeJson(u: UnsafeHeadView) {
-  return { ...l2RefJson(u.ref), receivedAt: new Date(u.receivedAt).toISOString(), delayMs: u.delayMs };
-}
 
 const diff = (a: bigint | undefined, b: bigint | undefined): number | null => (a === undefined || b === undefined ? null : Number(a - b));
 
@@ -54,12 +43,12 @@ read.get("/v1/chains/:chainId/status", async (c) => {
     head: st.head ? headJson(st.head) : null,
     localSafe: st.localSafe ? l2RefJson(st.localSafe) : null,
     lag: st.lag === null ? null : Number(st.lag),
-    pending: jsonSafe(st.pending),
-    events: st.events,
-    alarm: st.alarm,
-    evidence: jsonSafe(st.evidence),
+    pending: st.pending.map(pendingJson),
+    events: st.events.map(eventJson),
+    alarm: alarmJson(st.alarm),
+    evidence: st.evidence.map(statusEvidenceJson),
     unsafe: us.head ? unsafeJson(us.head) : null,
-    unsafeEvents: us.events,
+    unsafeEvents: us.events.map(eventJson),
     // The three heads and the gaps between them (blocks): unsafe → local-safe → cross-safe.
     heads: { unsafe: u === undefined ? null : Number(u), localSafe: ls === undefined ? null : Number(ls), crossSafe: cs === undefined ? null : Number(cs) },
     gaps: { unsafeToLocalSafe: diff(u, ls), localSafeToCrossSafe: diff(ls, cs), unsafeToCrossSafe: diff(u, cs) },
@@ -68,7 +57,8 @@ read.get("/v1/chains/:chainId/status", async (c) => {
 
 read.get("/v1/chains/:chainId/peers", async (c) => {
   const ch = c.var.chain;
-  return c.json(await ch.stub.peers());
+  const p = await ch.stub.peers();
+  return c.json({ graylistThreshold: p.graylistThreshold, peers: p.peers.map(peerJson) });
 });
 
 // Equivocation evidence: summaries in pages (`?cursor=<next>&limit=<1…100>`), then each gossip
@@ -80,7 +70,7 @@ read.get("/v1/chains/:chainId/evidence", async (c) => {
   if (!/^\d{1,15}$/.test(cursor)) return c.json({ error: "bad-request", message: "cursor: expected the `next` of a previous page" }, 400);
   if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1) return c.json({ error: "bad-request", message: `limit: expected 1…${EVIDENCE_PAGE.max}` }, 400);
   const page = await ch.stub.evidencePage(Number(cursor), Number(limit));
-  return c.json({ evidence: page.evidence.map((e) => evidenceJson(ch.id, e)), next: page.next === null ? null : String(page.next) });
+  return c.json({ evidence: page.evidence.map((e) => evidenceJson(ch.id, e)), next: page.next });
 });
 
 read.get("/v1/chains/:chainId/evidence/:id{[0-9]{1,15}}", async (c) => {
@@ -97,14 +87,3 @@ read.get("/v1/chains/:chainId/evidence/:id{[0-9]{1,15}}/messages/:role{existing|
   if (raw === null) return c.json({ error: "not-found", message: "not kept: the block's message was no longer stored when the conflict was seen" }, 404);
   return c.body(raw as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/octet-stream" });
 });
-
-function evidenceJson(chainId: string, e: EvidenceSummary) {
-  const base = `/v1/chains/${chainId}/evidence/${e.id}/messages`;
-  return {
-    id: e.id,
-    at: new Date(e.at).toISOString(),
-    number: e.number.toString(),
-    existing: { ...e.existing, message: e.existing.bytes === null ? null : `${base}/existing` },
-    conflicting: { ...e.conflicting, message: `${base}/conflicting` },
-  };
-}
