@@ -144,6 +144,12 @@ export async function validateGossipMessage(raw: Uint8Array, ctx: ValidationCont
   }
 }
 
+/**
+ * A uint64 as a JSON number, as op-node's JSON has block numbers and timestamps; only a value past
+ * 2^53 (a forged payload, never a real block) is given as a decimal string rather than rounded.
+ */
+const jsonUint = (v: bigint): number | string => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString());
+
 /** A compact, JSON-safe summary of a result (what `inspect` prints and the Worker logs). */
 export function summarize(r: ValidationResult) {
   const p = r.envelope?.payload;
@@ -152,10 +158,10 @@ export function summarize(r: ValidationResult) {
     reason: r.reason,
     ...(r.detail ? { detail: r.detail } : {}),
     version: `v${r.version}`,
-    number: p ? p.blockNumber.toString() : null,
+    number: p ? jsonUint(p.blockNumber) : null,
     blockHash: p ? toHex(p.blockHash) : null,
     parentHash: p ? toHex(p.parentHash) : null,
-    timestamp: p ? p.timestamp.toString() : null,
+    timestamp: p ? jsonUint(p.timestamp) : null,
     txCount: p ? p.transactions.length : null,
     signer: r.signer ?? null,
     payloadHash: r.payloadHash ?? null,

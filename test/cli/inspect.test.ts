@@ -53,10 +53,10 @@ const expectedUni = {
   verdict: "accept",
   reason: "valid",
   version: "v4",
-  number: String(uni.block_number),
+  number: Number(uni.block_number),
   blockHash: uni.embedded_block_hash,
   parentHash: uni.decoded_payload.parentHash,
-  timestamp: String(uni.timestamp),
+  timestamp: Number(uni.timestamp),
   txCount: uni.decoded_payload.transactions.length,
   signer: uni.recovered_signer,
   payloadHash: uni.payload_hash,
@@ -212,7 +212,7 @@ describe("inspect with chain presets and config files", () => {
 
   it("--signer overrides the preset's signer", async ({ expect }) => {
     const v = await verdict(["--network", "unichain-sepolia", "--signer", ANVIL[5].address, "--now", "1762388130", unichain]);
-    expect(v).toMatchObject({ verdict: "accept", reason: "valid", number: "35535698" });
+    expect(v).toMatchObject({ verdict: "accept", reason: "valid", number: 35535698 });
   });
 
   it("--config reads a chain config JSON (op-node's rollup.json shape too)", async ({ expect }) => {
