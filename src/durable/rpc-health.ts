@@ -62,7 +62,7 @@ export class HealthBook {
   #dirty = false;
   /** Something an operator acts on changed: written at once. */
   #material = false;
-  #writtenAt = 0;
+  #writtenAt = -Infinity;
 
   constructor(json: string | undefined) {
     let s: Stored | undefined;
