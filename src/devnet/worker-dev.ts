@@ -41,6 +41,8 @@ export interface WorkerDevOptions {
   /** ≥ 32 chars; enables the /admin routes */
   adminToken?: string;
   rpcTimeoutMs?: number;
+  /** More vars (e.g. the HEALTH_*_SECONDS thresholds, src/checks/settings.ts). */
+  vars?: Record<string, string>;
   /** Default 127.0.0.1. */
   ip?: string;
   /** Default 0: wrangler picks a free port (read back from its "Ready on" line). */
@@ -145,6 +147,7 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
     "--var",
     `CHAINS:${JSON.stringify(opts.chains)}`,
     ...(opts.rpcTimeoutMs !== undefined ? ["--var", `RPC_TIMEOUT_MS:${opts.rpcTimeoutMs}`] : []),
+    ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     "--show-interactive-dev-session=false",
     "--live-reload=false",
     "--log-level",
