@@ -18,7 +18,7 @@ export interface EndpointHealth {
   lastError: { atMs: number; reason: string } | null;
   /** The first fault since the last success, while the endpoint is failing; null while it is up. */
   downSinceMs: number | null;
-  /** Faults by reason since the object started (reset on eviction: a Prometheus counter). */
+  /** Faults by reason (a Prometheus counter); written with the rest, so a restart may lose the last 30 s of counts. */
   errors: Record<string, number>;
 }
 

@@ -10,7 +10,7 @@ const GAUGES: [string, string, string][] = [
   ["op_follow_rpc_up", "gauge", "1 when the endpoint's last request succeeded, 0 when it failed (absent until it is first asked)."],
   ["op_follow_rpc_last_success_timestamp_seconds", "gauge", "When the endpoint last answered (Unix seconds)."],
   ["op_follow_rpc_last_error_timestamp_seconds", "gauge", "When the endpoint last failed (Unix seconds)."],
-  ["op_follow_rpc_errors_total", "counter", "RPC faults by endpoint and reason (<code>:<endpoint>), since the chain's Durable Object started."],
+  ["op_follow_rpc_errors_total", "counter", "RPC faults by endpoint and reason (<code>:<endpoint>); kept with the health record, so a restarted object may lose up to 30 s of counts (a counter reset to Prometheus)."],
   ["op_follow_head_last_moved_timestamp_seconds", "gauge", "When the cross-safe head last moved (advanced or rewound), Unix seconds."],
   ["op_follow_head_stalled_seconds", "gauge", "Seconds local-safe has been ahead of a cross-safe head that did not move (0 when it is not)."],
   ["op_follow_alarm_raised_timestamp_seconds", "gauge", "When the equivocation alarm was raised (Unix seconds); absent while none is."],
