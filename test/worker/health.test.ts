@@ -84,6 +84,8 @@ describe("/healthz", () => {
     z = await healthz();
     expect(z.http).toBe(503);
     expect(z.body).toMatchObject({ ok: false, status: "failing" });
+    // liveness is another matter: the Worker serves
+    expect((await SELF.fetch("http://follower/livez")).status).toBe(200);
     expect(z.body.reasons).toContainEqual({ chainId: CHAIN_ID, code: "rpc-down:rollup", status: "failing", detail: expect.stringMatching(/no success for \d+ s/) });
     const m = await metrics();
     expect(m).toContain(`op_follow_health_status{chain="${CHAIN_ID}"} 2`);

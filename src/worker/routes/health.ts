@@ -1,6 +1,6 @@
 // GET /healthz: per served chain, its RPC endpoints' reachability, its alarm, how long since its
 // head moved and its lag; the status by the rules in ../health.ts, with the reasons. 200 for ok and
-// degraded, 503 for failing (README "Health").
+// degraded, 503 for failing (README "Health"). GET /livez: the isolate answers, nothing more.
 import { Hono } from "hono";
 import { keccakBackend } from "../../protocol/keccak/index.ts";
 import { secp256k1Backend } from "../../protocol/secp256k1/index.ts";
@@ -25,6 +25,9 @@ export async function gatherHealth(env: WorkerEnv, s: Settings): Promise<Map<str
   );
   return new Map(ids.map((id, i) => [id, all[i]!]));
 }
+
+/** Liveness only: the isolate answers, nothing else is asked (a request's fixed cost, for benchmarks). */
+health.get("/livez", (c) => c.json({ ok: true }));
 
 health.get("/healthz", async (c) => {
   const s = settingsOf(c.env);
