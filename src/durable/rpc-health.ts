@@ -14,10 +14,10 @@ import type { L2BlockRef } from "../protocol/block-ref.ts";
 export const WRITE_EVERY_MS = 30_000;
 
 export interface EndpointHealth {
-  lastSuccessMs: number | null;
+  lastSuccessAtMs: number | null;
   lastError: { atMs: number; reason: string } | null;
   /** The first fault since the last success, while the endpoint is failing; null while it is up. */
-  downSinceMs: number | null;
+  downSinceAtMs: number | null;
   /** Faults by reason (a Prometheus counter); written with the rest, so a restart may lose the last 30 s of counts. */
   errors: Record<string, number>;
 }
@@ -48,12 +48,12 @@ function empty(): Record<RpcEndpointName, EndpointHealth> {
 }
 
 function blank(): EndpointHealth {
-  return { lastSuccessMs: null, lastError: null, downSinceMs: null, errors: {} };
+  return { lastSuccessAtMs: null, lastError: null, downSinceAtMs: null, errors: {} };
 }
 
 function isDown(e: EndpointHealth): boolean {
   // A fault at the same ms as a success came after it (one request's reply, then its parsing).
-  return e.lastError !== null && (e.lastSuccessMs === null || e.lastError.atMs >= e.lastSuccessMs);
+  return e.lastError !== null && (e.lastSuccessAtMs === null || e.lastError.atMs >= e.lastSuccessAtMs);
 }
 
 export class HealthBook {
@@ -86,12 +86,12 @@ export class HealthBook {
   #mergeOne(e: EndpointHealth, seen: EndpointSeen): void {
     const wasDown = isDown(e);
     const reason = e.lastError?.reason;
-    if (seen.okAt !== undefined && seen.okAt > (e.lastSuccessMs ?? -1)) e.lastSuccessMs = seen.okAt;
+    if (seen.okAt !== undefined && seen.okAt > (e.lastSuccessAtMs ?? -1)) e.lastSuccessAtMs = seen.okAt;
     if (seen.err && seen.err.at >= (e.lastError?.atMs ?? -1)) e.lastError = { atMs: seen.err.at, reason: seen.err.reason };
     for (const [k, n] of Object.entries(seen.errors)) e.errors[k] = (e.errors[k] ?? 0) + n;
     const down = isDown(e);
-    if (!down) e.downSinceMs = null;
-    else if (e.downSinceMs === null) e.downSinceMs = Math.min(seen.downSince ?? e.lastError!.atMs, e.lastError!.atMs);
+    if (!down) e.downSinceAtMs = null;
+    else if (e.downSinceAtMs === null) e.downSinceAtMs = Math.min(seen.downSince ?? e.lastError!.atMs, e.lastError!.atMs);
     this.#dirty = true;
     if (down !== wasDown || e.lastError?.reason !== reason) this.#material = true;
   }
@@ -129,7 +129,7 @@ export class HealthBook {
   /** When each endpoint was last heard from (ok or fault): the alarm probes the quiet ones. */
   lastHeardMs(name: RpcEndpointName): number | null {
     const e = this.#s.rpc[name];
-    const t = Math.max(e.lastSuccessMs ?? -1, e.lastError?.atMs ?? -1);
+    const t = Math.max(e.lastSuccessAtMs ?? -1, e.lastError?.atMs ?? -1);
     return t < 0 ? null : t;
   }
 

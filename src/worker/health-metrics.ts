@@ -30,10 +30,10 @@ export function healthMetricLines(byChain: Map<string, ChainHealth>): string[] {
     if (h.alarm) put("op_follow_alarm_raised_timestamp_seconds", chain, sec(h.alarm.raisedAtMs));
     for (const n of RPC_ENDPOINTS) {
       const e = h.rpc?.[n];
-      if (!e || (e.lastSuccessMs === null && e.lastError === null)) continue;
+      if (!e || (e.lastSuccessAtMs === null && e.lastError === null)) continue;
       const ep = `${chain},endpoint="${n}"`;
-      put("op_follow_rpc_up", ep, e.downSinceMs === null ? 1 : 0);
-      if (e.lastSuccessMs !== null) put("op_follow_rpc_last_success_timestamp_seconds", ep, sec(e.lastSuccessMs));
+      put("op_follow_rpc_up", ep, e.downSinceAtMs === null ? 1 : 0);
+      if (e.lastSuccessAtMs !== null) put("op_follow_rpc_last_success_timestamp_seconds", ep, sec(e.lastSuccessAtMs));
       if (e.lastError !== null) put("op_follow_rpc_last_error_timestamp_seconds", ep, sec(e.lastError.atMs));
       for (const [reason, count] of Object.entries(e.errors)) put("op_follow_rpc_errors_total", `${ep},reason="${label(reason)}"`, count);
     }

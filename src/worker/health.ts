@@ -36,9 +36,9 @@ const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 function rpcReasons(name: string, e: EndpointHealth, t: HealthThresholds, now: number): HealthReason[] {
   const last = e.lastError ? ` (last: ${e.lastError.reason})` : "";
-  if (e.downSinceMs !== null) {
-    const down = now - e.downSinceMs;
-    const never = e.lastSuccessMs === null ? ", never reached" : "";
+  if (e.downSinceAtMs !== null) {
+    const down = now - e.downSinceAtMs;
+    const never = e.lastSuccessAtMs === null ? ", never reached" : "";
     if (down >= t.rpcFailingMs) return [{ code: `rpc-down:${name}`, status: "failing", detail: `no success for ${secs(down)}${never}${last}` }];
     return [{ code: `rpc-failing:${name}`, status: "degraded", detail: `failing for ${secs(down)}${never}${last}` }];
   }

@@ -54,16 +54,16 @@ describe("HealthBook", () => {
     // an older success from a slow isolate does not bring it back
     b.merge({ l2: { okAt: 350, errors: {} } });
     let f = b.facts(null, null, null, 500);
-    expect(f.rpc.l2).toEqual({ lastSuccessMs: 350, lastError: { atMs: 400, reason: "rpc-timeout:l2" }, downSinceMs: 390, errors: { "rpc-timeout:l2": 2 } });
+    expect(f.rpc.l2).toEqual({ lastSuccessAtMs: 350, lastError: { atMs: 400, reason: "rpc-timeout:l2" }, downSinceAtMs: 390, errors: { "rpc-timeout:l2": 2 } });
     expect(b.takeWrite(401 + WRITE_EVERY_MS - 1)).toBeNull(); // only the older success: waits
     // and it comes back with a newer one, at once
     b.merge({ l2: { okAt: 600, errors: {} } });
     expect(b.takeWrite(601)).not.toBeNull();
     f = b.facts(null, null, null, 700);
-    expect(f.rpc.l2.downSinceMs).toBeNull();
+    expect(f.rpc.l2.downSinceAtMs).toBeNull();
     // restored from its row
-    expect(new HealthBook(row!).facts(null, null, null, 0).rpc.l2.downSinceMs).toBe(390);
-    expect(new HealthBook("{damaged").facts(null, null, null, 0).rpc.l1.lastSuccessMs).toBeNull();
+    expect(new HealthBook(row!).facts(null, null, null, 0).rpc.l2.downSinceAtMs).toBe(390);
+    expect(new HealthBook("{damaged").facts(null, null, null, 0).rpc.l1.lastSuccessAtMs).toBeNull();
   });
 
   it("the head's last move: an advance is the head's own stamp, a rewind is now (and written at once)", () => {
@@ -82,7 +82,7 @@ describe("HealthBook", () => {
 
 describe("health rules", () => {
   const base = (over: Partial<ReturnType<HealthBook["facts"]>> = {}) => ({ ...new HealthBook(undefined).facts(head(10, 0), ref(10), null, 1_000_000), ...over });
-  const up = { lastSuccessMs: 999_000, lastError: null, downSinceMs: null, errors: {} };
+  const up = { lastSuccessAtMs: 999_000, lastError: null, downSinceAtMs: null, errors: {} };
   const rpc = { l1: up, l2: up, rollup: up };
 
   it("ok; degraded on a recent fault or a short outage; failing past the threshold", () => {
@@ -91,7 +91,7 @@ describe("health rules", () => {
     expect(chainHealth(base({ rpc: { ...rpc, l1: recent } }), T).reasons).toEqual([{ code: "rpc-errors:l1", status: "degraded", detail: expect.stringContaining("rpc-timeout:l1") }]);
     const old = { ...up, lastError: { atMs: 900_000, reason: "rpc-timeout:l1" } };
     expect(chainHealth(base({ rpc: { ...rpc, l1: old } }), T).status).toBe("ok");
-    const down = (since: number) => ({ ...up, lastError: { atMs: 999_500, reason: "rpc-unreachable:rollup" }, downSinceMs: since });
+    const down = (since: number) => ({ ...up, lastError: { atMs: 999_500, reason: "rpc-unreachable:rollup" }, downSinceAtMs: since });
     expect(chainHealth(base({ rpc: { ...rpc, rollup: down(980_000) } }), T)).toMatchObject({ status: "degraded", reasons: [{ code: "rpc-failing:rollup" }] });
     expect(chainHealth(base({ rpc: { ...rpc, rollup: down(970_000) } }), T)).toMatchObject({ status: "failing", reasons: [{ code: "rpc-down:rollup" }] });
   });

@@ -17,9 +17,9 @@ interface Reason {
   detail: string;
 }
 interface Endpoint {
-  lastSuccessMs: number | null;
+  lastSuccessAtMs: number | null;
   lastError: { atMs: number; reason: string } | null;
-  downSinceMs: number | null;
+  downSinceAtMs: number | null;
 }
 interface Chain {
   status: string;
@@ -56,7 +56,7 @@ async function healthyHead(): Promise<bigint> {
   await runAlarm();
   const z = await healthz();
   expect(z.chain).toMatchObject({ status: "ok", reasons: [], head: Number(h.localSafe), localSafe: Number(h.localSafe), lag: 0, alarm: null, stalledMs: 0 });
-  for (const ep of ["l1", "l2", "rollup"]) expect(z.chain.rpc[ep]).toMatchObject({ lastError: null, downSinceMs: null, lastSuccessMs: expect.any(Number) });
+  for (const ep of ["l1", "l2", "rollup"]) expect(z.chain.rpc[ep]).toMatchObject({ lastError: null, downSinceAtMs: null, lastSuccessAtMs: expect.any(Number) });
   expect(z).toMatchObject({ http: 200, body: { ok: true, status: "ok" } });
   return h.localSafe;
 }
@@ -76,7 +76,7 @@ describe("/healthz", () => {
     expect(z.chain.status).toBe("degraded");
     expect(z.chain.reasons).toEqual([{ code: "rpc-failing:rollup", status: "degraded", detail: expect.stringContaining("rpc-http-error:rollup") }]);
     expect(z.chain.rpc["rollup"]!.lastError).toEqual({ atMs: expect.any(Number), reason: "rpc-http-error:rollup" });
-    expect(z.chain.rpc["rollup"]!.downSinceMs).toBeGreaterThanOrEqual(t0);
+    expect(z.chain.rpc["rollup"]!.downSinceAtMs).toBeGreaterThanOrEqual(t0);
     expect(await metrics()).toContain(`op_follow_rpc_up{chain="${CHAIN_ID}",endpoint="rollup"} 0`);
 
     await sleep(2_100);
@@ -97,7 +97,7 @@ describe("/healthz", () => {
     z = await healthz();
     expect(z.http).toBe(200);
     expect(z.chain).toMatchObject({ status: "degraded", reasons: [{ code: "rpc-errors:rollup", status: "degraded" }] });
-    expect(z.chain.rpc["rollup"]!.downSinceMs).toBeNull();
+    expect(z.chain.rpc["rollup"]!.downSinceAtMs).toBeNull();
     expect(await metrics()).toContain(`op_follow_rpc_up{chain="${CHAIN_ID}",endpoint="rollup"} 1`);
 
     await sleep(3_100);
@@ -115,7 +115,7 @@ describe("/healthz", () => {
     expect(codes(z.chain)).toEqual(["rpc-failing:l2"]);
     expect(z.chain.rpc["l2"]!.lastError!.reason).toBe("rpc-http-error:l2");
     // the same check reached the rollup node (and L1) fine
-    expect(z.chain.rpc["rollup"]!.downSinceMs).toBeNull();
+    expect(z.chain.rpc["rollup"]!.downSinceAtMs).toBeNull();
   });
 
   it("an L1 node nothing asks lately is probed by the alarm", async () => {
@@ -154,7 +154,7 @@ describe("/healthz", () => {
   it("head stalled: ok → degraded → failing (503) → ok when the head moves", async () => {
     const top = await healthyHead();
     const moved = (await healthz()).chain.headMovedAtMs!;
-    expect(moved).toBe(Date.parse((await crossSafe())!.updatedAt));
+    expect(moved).toBe((await crossSafe())!.updatedAtMs);
     await control({ op: "advanceBlocks", count: 3 }); // local-safe moves on, no relay sends the blocks
     await runAlarm(); // local-safe is read
     let z = await healthz();
@@ -188,7 +188,7 @@ describe("/healthz", () => {
     await evictDurableObject(chainStub());
     const z = await healthz();
     expect(z.chain.rpc["rollup"]!.lastError!.reason).toBe("rpc-http-error:rollup");
-    expect(z.chain.rpc["rollup"]!.downSinceMs).not.toBeNull();
+    expect(z.chain.rpc["rollup"]!.downSinceAtMs).not.toBeNull();
     expect(codes(z.chain)).toEqual(["rpc-failing:rollup"]);
   });
 });
