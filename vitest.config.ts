@@ -47,6 +47,11 @@ export default defineConfig({
                   RELAY_SECRETS: JSON.stringify({ [TEST_RELAY_ID]: TEST_RELAY_SECRET }),
                   ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                   RPC_TIMEOUT_MS: "1000",
+                  // /healthz thresholds in seconds, short so test/worker/health.test.ts sees each transition
+                  HEALTH_RPC_FAILING_SECONDS: "2",
+                  HEALTH_RPC_ERROR_WINDOW_SECONDS: "3",
+                  HEALTH_STALL_SECONDS: "2",
+                  HEALTH_STALL_FAILING_SECONDS: "4",
                 },
               },
             };

@@ -2,7 +2,8 @@
 // the real Worker and its Durable Object under `wrangler dev --local`, with the chain server on
 // loopback. Each sample is one authenticated POST /v1/ingest of the next cross-safe block, timed
 // until its response (which comes after the Durable Object advanced the head). Baseline, measured
-// in the same run against the same Worker: a bare GET /healthz round trip. Goal (issue #3):
+// in the same run against the same Worker: a bare GET /livez round trip (/healthz asks every chain's
+// Durable Object since issue 14; the `healthz` field keeps its name). Goal (issue #3):
 // p50 and p99 within 3× of the baseline's. Printed, never asserted; `--json` prints one JSON line.
 import "../src/node/keccak.ts";
 import { chainConfigToJson } from "../src/protocol/chain-config.ts";
@@ -74,7 +75,7 @@ export async function runIngestBench(opts: { samples?: number; log?: (s: string)
     };
     const healthzOnce = async (): Promise<number> => {
       const t = performance.now();
-      const res = await fetch(`${worker.url}/healthz`);
+      const res = await fetch(`${worker.url}/livez`);
       await res.arrayBuffer();
       return performance.now() - t;
     };

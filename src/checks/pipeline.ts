@@ -14,7 +14,7 @@ import { rpcTransactionToRaw } from "../protocol/rpc-tx-raw.ts";
 import { UNSAFE_BLOCK_SIGNER_SELECTOR } from "../protocol/system-config.ts";
 import type { Address, Hash, SignedEnvelope } from "../protocol/types.ts";
 import type { ChainSettings } from "./settings.ts";
-import { ensureChainId, RpcFault, rpcEndpoint, type RpcEndpoint } from "./rpc.ts";
+import { ensureChainId, RpcFault, rpcEndpoint, type RpcEndpoint, type RpcObserver } from "./rpc.ts";
 
 export interface ChainRuntime {
   chain: ChainSettings;
@@ -23,12 +23,13 @@ export interface ChainRuntime {
   rollup: RpcEndpoint;
 }
 
-export function chainRuntime(chain: ChainSettings, timeoutMs: number): ChainRuntime {
+/** `observer` (rpc-tally.ts) hears every request's result: the health record of the endpoints. */
+export function chainRuntime(chain: ChainSettings, timeoutMs: number, observer?: RpcObserver): ChainRuntime {
   return {
     chain,
-    l1: rpcEndpoint("l1", chain.l1Rpc, timeoutMs),
-    l2: rpcEndpoint("l2", chain.l2Rpc, timeoutMs),
-    rollup: rpcEndpoint("rollup", chain.rollupRpc, timeoutMs),
+    l1: rpcEndpoint("l1", chain.l1Rpc, timeoutMs, observer),
+    l2: rpcEndpoint("l2", chain.l2Rpc, timeoutMs, observer),
+    rollup: rpcEndpoint("rollup", chain.rollupRpc, timeoutMs, observer),
   };
 }
 

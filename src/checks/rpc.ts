@@ -25,6 +25,12 @@ export class RpcFault extends Error {
   }
 }
 
+/** Told the result of every request an endpoint makes (rpc-tally.ts): how /healthz learns reachability. */
+export interface RpcObserver {
+  ok(endpoint: string): void;
+  fault(f: RpcFault): void;
+}
+
 export interface RpcEndpoint {
   /** "l1" | "l2" | "rollup" — named in faults and metrics. */
   name: string;
@@ -52,17 +58,22 @@ function classify(err: unknown, name: string): RpcFault {
   return new RpcFault("rpc-bad-response", name, msg);
 }
 
-export function rpcEndpoint(name: string, url: string, timeoutMs: number): RpcEndpoint {
+export function rpcEndpoint(name: string, url: string, timeoutMs: number, observer?: RpcObserver): RpcEndpoint {
   const client: Client = createClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0, batch: false, maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }) });
   return {
     name,
     url,
     async request<T>(method: string, params: unknown[] = []): Promise<T> {
+      let out: T;
       try {
-        return (await client.request({ method, params } as never)) as T;
+        out = (await client.request({ method, params } as never)) as T;
       } catch (err) {
-        throw classify(err, name);
+        const f = classify(err, name);
+        observer?.fault(f);
+        throw f;
       }
+      observer?.ok(name);
+      return out;
     },
   };
 }

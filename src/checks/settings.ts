@@ -13,6 +13,7 @@
 //   MAX_BLOCK_BYTES (var, optional) the largest block message (decompressed) the Worker checks;
 //                   larger ones get IGNORE `block-over-limit`. Default and maximum: the gossip
 //                   limit (10 MiB); at least 1024. For plans whose CPU limit cannot afford big blocks.
+//   HEALTH_*_SECONDS (vars, optional) the /healthz thresholds (HealthThresholds below; README "Health")
 import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
 import { parseChainConfigJson, resolveChainConfig, type ChainConfig } from "../protocol/chain-config.ts";
 import { parseAttestationDomain, type AttestationDomain } from "../protocol/signing-domain.ts";
@@ -25,6 +26,41 @@ export interface SettingsEnv {
   ADMIN_TOKEN?: string;
   RPC_TIMEOUT_MS?: string;
   MAX_BLOCK_BYTES?: string;
+  HEALTH_RPC_FAILING_SECONDS?: string;
+  HEALTH_RPC_ERROR_WINDOW_SECONDS?: string;
+  HEALTH_STALL_SECONDS?: string;
+  HEALTH_STALL_FAILING_SECONDS?: string;
+}
+
+/** The rules' thresholds (src/worker/health.ts), in ms. */
+export interface HealthThresholds {
+  /** An endpoint with no success for this long since its first fault makes the chain failing. */
+  rpcFailingMs: number;
+  /** A fault this recent makes the chain degraded. */
+  rpcErrorWindowMs: number;
+  /** Local-safe ahead of a head that has not moved for this long: degraded … */
+  stallMs: number;
+  /** … and for this long: failing. */
+  stallFailingMs: number;
+}
+
+const HEALTH_DEFAULTS: Record<keyof HealthThresholds, [keyof SettingsEnv, number]> = {
+  rpcFailingMs: ["HEALTH_RPC_FAILING_SECONDS", 30],
+  rpcErrorWindowMs: ["HEALTH_RPC_ERROR_WINDOW_SECONDS", 60],
+  stallMs: ["HEALTH_STALL_SECONDS", 120],
+  stallFailingMs: ["HEALTH_STALL_FAILING_SECONDS", 600],
+};
+
+function healthThresholds(env: SettingsEnv): HealthThresholds {
+  const out = {} as HealthThresholds;
+  for (const [k, [name, dflt]] of Object.entries(HEALTH_DEFAULTS) as [keyof HealthThresholds, [keyof SettingsEnv, number]][]) {
+    const raw = env[name];
+    const v = raw === undefined ? dflt : Number(raw);
+    if (!Number.isFinite(v) || v <= 0 || v > 86_400) throw new ConfigError(`${name}: a number of seconds between 0 and 86400`);
+    out[k] = Math.round(v * 1000);
+  }
+  if (out.stallFailingMs < out.stallMs) throw new ConfigError("HEALTH_STALL_FAILING_SECONDS: must not be below HEALTH_STALL_SECONDS");
+  return out;
 }
 
 export interface ChainSettings {
@@ -45,6 +81,7 @@ export interface Settings {
   rpcTimeoutMs: number;
   /** Blocks whose message decodes to more than this are refused unchecked (ingest-over-limit.ts). */
   maxBlockBytes: number;
+  health: HealthThresholds;
 }
 
 export class ConfigError extends Error {
@@ -130,7 +167,7 @@ export function parseSettings(env: SettingsEnv): Settings {
     maxBlockBytes = Number(env.MAX_BLOCK_BYTES);
     if (!Number.isInteger(maxBlockBytes) || maxBlockBytes < 1024 || maxBlockBytes > MAX_GOSSIP_SIZE) throw new ConfigError(`MAX_BLOCK_BYTES: an integer between 1024 and ${MAX_GOSSIP_SIZE} (bytes)`);
   }
-  return { chains, relaySecrets, adminToken: env.ADMIN_TOKEN, rpcTimeoutMs, maxBlockBytes };
+  return { chains, relaySecrets, adminToken: env.ADMIN_TOKEN, rpcTimeoutMs, maxBlockBytes, health: healthThresholds(env) };
 }
 
 const cache = new WeakMap<object, Settings | ConfigError>();

@@ -33,6 +33,8 @@ export interface StackOptions {
   workerPort?: number;
   /** Durable Object storage (default: fresh per run). */
   persistTo?: string;
+  /** More Worker vars (worker-dev.ts `vars`). */
+  workerVars?: Record<string, string>;
   onWorkerOutput?: (line: string) => void;
   relayLog?: Logger;
   publisherLog?: Logger;
@@ -94,6 +96,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       rpcTimeoutMs: 2_000,
       ...(o.workerPort !== undefined ? { port: o.workerPort } : {}),
       ...(o.persistTo ? { persistTo: o.persistTo } : {}),
+      ...(o.workerVars ? { vars: o.workerVars } : {}),
       ...(o.onWorkerOutput ? { onOutput: o.onWorkerOutput } : {}),
     });
     started.push(worker);

@@ -41,6 +41,8 @@ export interface WorkerDevOptions {
   /** ≥ 32 chars; enables the /admin routes */
   adminToken?: string;
   rpcTimeoutMs?: number;
+  /** More vars (e.g. the HEALTH_*_SECONDS thresholds, src/checks/settings.ts). */
+  vars?: Record<string, string>;
   /** Default 127.0.0.1. */
   ip?: string;
   /** Default 0: wrangler picks a free port (read back from its "Ready on" line). */
@@ -62,7 +64,7 @@ export interface WorkerDev {
   url: string;
   /** wrangler's pid (= its process group id). */
   pid: number;
-  /** Milliseconds from spawn to the first 200 from /healthz. */
+  /** Milliseconds from spawn to the first answer from /healthz (200, or 503 for a failing chain). */
   startMs: number;
   persistTo: string;
   /** The last lines wrangler printed (bounded). */
@@ -145,6 +147,7 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
     "--var",
     `CHAINS:${JSON.stringify(opts.chains)}`,
     ...(opts.rpcTimeoutMs !== undefined ? ["--var", `RPC_TIMEOUT_MS:${opts.rpcTimeoutMs}`] : []),
+    ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     "--show-interactive-dev-session=false",
     "--live-reload=false",
     "--log-level",
@@ -222,6 +225,9 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
         const body = r ? await r.text().catch(() => "") : "";
         // A bad CHAINS/secret is reported by /healthz at once: no point waiting.
         if (r?.status === 503 && body.includes('"configuration"')) throw new Error(`the Worker rejected its configuration: ${body}`);
+        // A failing chain (a raised alarm kept in --persist-to storage, nodes down) is 503 too, but
+        // the Worker itself serves: ready.
+        if (r?.status === 503 && body.includes('"status":"failing"')) break;
       }
       await new Promise((r) => setTimeout(r, 100));
     }

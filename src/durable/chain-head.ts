@@ -11,9 +11,13 @@ import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
 import type { Hash } from "../protocol/types.ts";
 import { settingsOf, type SettingsEnv } from "../checks/settings.ts";
 import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../checks/pipeline.ts";
-import { ChainMachine, isGraylisted, SCORING, type AdmitInput, type Decision, type NonceClaim, type Outcome } from "./machine.ts";
+import { ChainMachine, type AdmitInput, type Decision, type NonceClaim, type Outcome } from "./machine.ts";
 import { evidencePage, summarise, type EvidencePage, type EvidenceRole, type EvidenceSummary } from "./evidence-page.ts";
 import { MachineStore } from "./storage.ts";
+import { metricsView, peersView, statusView } from "./chain-reads.ts";
+import { HealthBook, type ChainHealthFacts } from "./rpc-health.ts";
+import { probeQuiet } from "./rpc-probe.ts";
+import { RpcTally, type RpcReport } from "../checks/rpc-tally.ts";
 import type { CrossSafeHead, PendingCandidate } from "./types.ts";
 
 /** Alarm cadence: quick while candidates wait for local-safe, relaxed otherwise. */
@@ -34,6 +38,8 @@ export interface SettleRequest extends AdmitInput {
   nonceExpiresAt: number;
   /** Absent for an invalid message, or when the Worker expects a duplicate and skipped the RPC reads. */
   check?: SettleCheck;
+  /** What the Worker's RPC work for this message saw of each endpoint: the chain's health record. */
+  rpc?: RpcReport;
 }
 
 /** pipeline.ts CheckResult, with what holding the block needs. */
@@ -58,6 +64,7 @@ export type SettleResponse =
 export class ChainHead extends DurableObject<SettingsEnv> {
   #machine!: ChainMachine;
   #store!: MachineStore;
+  #health!: HealthBook;
   #counters = new Map<string, number>();
   #chainId: string | null = null;
   /** When the alarm is set for (ms), as last written; null = none. Saves a storage read per call. */
@@ -68,6 +75,7 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     void ctx.blockConcurrencyWhile(async () => {
       this.#store = new MachineStore(ctx.storage);
       this.#machine = this.#store.load();
+      this.#health = new HealthBook(ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'health'").toArray()[0]?.value as string | undefined);
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#chainId = (ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'chainId'").toArray()[0]?.value as string | undefined) ?? null;
     });
@@ -79,6 +87,7 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     this.#bind(req.chainId);
     const m = this.#machine;
     const now = Date.now();
+    this.#health.merge(req.rpc);
     // Past its nonce's lifetime a request could be a replay whose original's nonce is already
     // forgotten: refused (the Worker sizes the lifetime so an honest request never gets here).
     if (now >= req.nonceExpiresAt || m.nonceUsed(req.nonceKey, now)) return { replay: true };
@@ -98,6 +107,7 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     const d = a.proceed ? this.#apply(req.number!, req.hash!, req.check!, now) : a;
     this.#count(d);
     this.#commit(); // one transaction: the nonce, the admission and the decision
+    this.#saveHealth(now);
     await this.#scheduleAlarm();
     return { replay: false, needsCheck: false, verdict: d.verdict, reason: d.reason, head: m.head?.number ?? null };
   }
@@ -141,22 +151,7 @@ export class ChainHead extends DurableObject<SettingsEnv> {
   }
 
   status() {
-    const m = this.#machine;
-    const head = m.head;
-    const ls = m.localSafe;
-    return {
-      head,
-      localSafe: ls,
-      lag: head && ls ? ls.number - head.number : null,
-      pending: m.pending().map(({ raw: _raw, ...p }) => p),
-      events: m.events().slice(-50).reverse(),
-      alarm: m.alarm,
-      // the newest 50, like the events: the full list is paged by evidencePage()
-      evidence: m
-        .evidence()
-        .slice(-50)
-        .map((e) => ({ id: e.id, at: e.at, number: e.number, existing: e.existing.hash, conflicting: e.conflicting.hash, peer: e.conflicting.peer })),
-    };
+    return statusView(this.#machine);
   }
 
   /** Every record with its raw messages: for tests and tools only, the read API pages (evidencePage). */
@@ -179,31 +174,19 @@ export class ChainHead extends DurableObject<SettingsEnv> {
   }
 
   peers() {
-    const now = Date.now();
-    return {
-      graylistThreshold: SCORING.graylist,
-      peers: this.#machine
-        .peers(now)
-        .sort((a, b) => a.score - b.score)
-        .map((p) => ({ ...p, score: Math.round(p.score * 1000) / 1000, graylisted: isGraylisted(p.score) })),
-    };
+    return peersView(this.#machine, Date.now());
   }
 
   metrics() {
+    return metricsView(this.#machine, this.#store.counters(), Date.now());
+  }
+
+  /** What the Worker's /healthz and /metrics judge this chain by (src/worker/health.ts). */
+  healthFacts(): ChainHealthFacts {
     const m = this.#machine;
     const now = Date.now();
-    const peers = m.peers(now);
-    return {
-      counters: Object.fromEntries(this.#store.counters()),
-      head: m.head?.number ?? null,
-      localSafe: m.localSafe?.number ?? null,
-      pending: m.pending().length,
-      alarm: m.alarm ? 1 : 0,
-      peers: peers.length,
-      graylisted: peers.filter((p) => isGraylisted(p.score)).length,
-      evidence: m.evidence().length,
-      nonces: m.nonceCount,
-    };
+    this.#health.observe(m.head, m.localSafe, now);
+    return this.#health.facts(m.head, m.localSafe, m.alarm, now);
   }
 
   purgePeers(peer?: string): number {
@@ -224,15 +207,19 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     const now = Date.now();
     this.#machine.tick(now);
     this.#commit();
-    const rt = this.#runtime();
+    const tally = new RpcTally();
+    const rt = this.#runtime(tally);
     if (rt) {
-      await this.#promote(rt).catch((e) => console.error("promote", e));
-      await this.#checkReorg(rt).catch((e) => console.error("reorg check", e));
+      await this.#promote(rt.rt, tally).catch((e) => (tally.noteError(e), console.error("promote", e)));
+      await this.#checkReorg(rt.rt).catch((e) => (tally.noteError(e), console.error("reorg check", e)));
+      await probeQuiet(rt.rt, this.#health, tally, now, rt.probeAfterMs);
     }
+    this.#health.merge(tally.report());
+    this.#saveHealth(Date.now());
     await this.#scheduleAlarm(true);
   }
 
-  async #promote(rt: ChainRuntime): Promise<void> {
+  async #promote(rt: ChainRuntime, tally: RpcTally): Promise<void> {
     // Read every tick, pending or not: with a silent sequencer (or every relay down) nothing else
     // would, and the lag (local-safe − head) is how the operator sees it (docs/failure-modes.md row 7).
     this.#machine.observeLocalSafe(await fetchLocalSafe(rt));
@@ -247,6 +234,7 @@ export class ChainHead extends DurableObject<SettingsEnv> {
       }
       const r = await checkCandidate(rt, e.envelope, { messageId: p.messageId, peer: p.peer, relay: p.relay, receivedMs: p.receivedMs, raw: p.raw });
       if (r.localSafe) this.#machine.observeLocalSafe(r.localSafe);
+      if (r.kind === "hold") tally.noteReason(r.reason);
       if (r.kind === "outcome") {
         this.#count(this.#machine.decide(r.outcome, Date.now(), { promoted: true }));
       } else if (r.kind === "hold") {
@@ -277,11 +265,19 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('chainId', ?)", chainId);
   }
 
-  #runtime(): ChainRuntime | null {
+  #runtime(observer: RpcTally): { rt: ChainRuntime; probeAfterMs: number } | null {
     const s = settingsOf(this.env);
     if (s instanceof Error || !this.#chainId) return null;
     const chain = s.chains.get(this.#chainId);
-    return chain ? chainRuntime(chain, s.rpcTimeoutMs) : null;
+    return chain ? { rt: chainRuntime(chain, s.rpcTimeoutMs, observer), probeAfterMs: s.health.rpcFailingMs / 2 } : null;
+  }
+
+  /** The health record follows the head; written only when it says so (rpc-health.ts). */
+  #saveHealth(now: number): void {
+    const m = this.#machine;
+    this.#health.observe(m.head, m.localSafe, now);
+    const row = this.#health.takeWrite(now);
+    if (row !== null) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('health', ?)", row);
   }
 
   #count(d: Decision): void {

@@ -9,6 +9,7 @@ import secp256k1Module from "../../node_modules/tiny-secp256k1/lib/secp256k1.was
 import { installSecp256k1Wasm } from "../protocol/secp256k1/index.ts";
 import { withChain, withSettings, type AppEnv } from "./context.ts";
 import { admin } from "./routes/admin.ts";
+import { health } from "./routes/health.ts";
 import { ingest } from "./routes/ingest.ts";
 import { openapi } from "./routes/openapi.ts";
 import { ops } from "./routes/ops.ts";
@@ -27,6 +28,7 @@ const app = new Hono<AppEnv>();
 // Every per-chain route sees validated settings and its chain (404 for a chain not served here).
 app.use("/v1/chains/:chainId/*", withSettings, withChain);
 app.route("/", page);
+app.route("/", health);
 app.route("/", ops);
 app.route("/", ingest);
 app.route("/", read);

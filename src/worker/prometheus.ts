@@ -13,3 +13,8 @@ export function histogramLines(name: string, labels: string, h: DelayHistogram):
   out.push(`${name}_bucket{${labels},le="+Inf"} ${h.count}`, `${name}_sum{${labels}} ${Number(h.sum.toFixed(6))}`, `${name}_count{${labels}} ${h.count}`);
   return out;
 }
+
+/** A label value, escaped as the text format requires. */
+export function label(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}

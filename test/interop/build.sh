@@ -5,7 +5,7 @@
 # machine rebuilds in seconds:
 #   go/mod     GOMODCACHE      go/build   GOCACHE
 #   cargo-target CARGO_TARGET_DIR        bin/<dir>  the built binaries
-# Go binaries: bin/<dir>. Rust: cargo build --release, every binary copied to bin/.
+# Go binaries: bin/<dir> (a go.mod with a `tool` line builds that tool). Rust: cargo build --release, every binary copied to bin/.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/op-follow"
@@ -25,7 +25,15 @@ for d in "${dirs[@]}"; do
   start=$SECONDS
   if [ -f "$d/go.mod" ]; then
     command -v go >/dev/null || { echo "build.sh: $name needs Go (not on PATH)" >&2; exit 1; }
-    (cd "$d" && go build -o "$cache/bin/$name" .)
+    # A module naming a `tool` (e.g. promtool/: Prometheus's own promtool, pinned in its go.mod) builds
+    # that package, its requirements resolved from the Go proxy (-mod=mod: no vendored go.sum of
+    # Prometheus's hundreds of modules in the clone), at low priority: it is a large build.
+    tool="$(sed -n 's/^tool[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$d/go.mod" | head -n 1)"
+    if [ -n "$tool" ]; then
+      (cd "$d" && GOFLAGS="$GOFLAGS -mod=mod" nice -n 10 go build -trimpath -o "$cache/bin/$name" "$tool")
+    else
+      (cd "$d" && go build -o "$cache/bin/$name" .)
+    fi
     echo "built $name (go) → $cache/bin/$name in $((SECONDS - start)) s"
   elif [ -f "$d/Cargo.toml" ]; then
     command -v cargo >/dev/null || { echo "build.sh: $name needs cargo (not on PATH)" >&2; exit 1; }

@@ -12,6 +12,8 @@ describe("Worker settings", () => {
     expect(s.rpcTimeoutMs).toBe(3000);
     expect(s.maxBlockBytes).toBe(10 * 1024 * 1024); // the gossip limit: nothing refused unless set
     expect(parseSettings(env({ CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: "1048576" })).maxBlockBytes).toBe(1048576);
+    expect(s.health).toEqual({ rpcFailingMs: 30_000, rpcErrorWindowMs: 60_000, stallMs: 120_000, stallFailingMs: 600_000 });
+    expect(parseSettings(env({ CHAINS: JSON.stringify([ok]), HEALTH_RPC_FAILING_SECONDS: "2.5" })).health.rpcFailingMs).toBe(2_500);
   });
   for (const [what, e, msg] of [
     ["no CHAINS", {}, /^CHAINS: missing/],
@@ -29,6 +31,8 @@ describe("Worker settings", () => {
     ["MAX_BLOCK_BYTES too small", { CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: "10" }, /^MAX_BLOCK_BYTES: an integer between 1024 and 10485760/],
     ["MAX_BLOCK_BYTES over the gossip limit", { CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: String(11 * 1024 * 1024) }, /^MAX_BLOCK_BYTES:/],
     ["MAX_BLOCK_BYTES not a number", { CHAINS: JSON.stringify([ok]), MAX_BLOCK_BYTES: "1MB" }, /^MAX_BLOCK_BYTES:/],
+    ["a health threshold that is not a number", { CHAINS: JSON.stringify([ok]), HEALTH_STALL_SECONDS: "soon" }, /^HEALTH_STALL_SECONDS: a number of seconds/],
+    ["a failing stall shorter than the degraded one", { CHAINS: JSON.stringify([ok]), HEALTH_STALL_SECONDS: "60", HEALTH_STALL_FAILING_SECONDS: "30" }, /^HEALTH_STALL_FAILING_SECONDS: must not be below/],
   ] as const) {
     it(`rejects ${what}`, () => {
       expect(() => parseSettings(env(e as never))).toThrow(msg);

@@ -61,6 +61,7 @@ describe("the OpenAPI document", () => {
   it("ops: the page, health and metrics, configured and not", async () => {
     await conforms("get", "/", await get("/"));
     await conforms("get", "/healthz", await get("/healthz"));
+    await conforms("get", "/livez", await get("/livez"));
     await conforms("get", "/metrics", await get("/metrics"));
     expect((await conforms("get", "/healthz", await fetchWith(BROKEN, "/healthz"))).ok).toBe(false);
     await conforms("get", "/metrics", await fetchWith(BROKEN, "/metrics"));

@@ -78,9 +78,20 @@ export const PATHS: Record<string, PathItem> = {
   "/healthz": {
     get: {
       operationId: "health",
-      summary: "Liveness and configuration.",
+      summary: "Health: per chain RPC reachability, alarm, head age and lag; ok, degraded or failing with the reasons (README \"Health\").",
       tags: ["ops"],
-      responses: { "200": json("Configured: `ok` true and the served chains.", "Health"), "503": json("Misconfigured: `ok` false, `error` \"configuration\" and `message`.", "Health") },
+      responses: {
+        "200": json("ok or degraded.", "Health"),
+        "503": json("failing: a chain is (an alarm, an endpoint down, the head stalled), or the Worker is misconfigured (`error` \"configuration\" and `message`).", "Health"),
+      },
+    },
+  },
+  "/livez": {
+    get: {
+      operationId: "live",
+      summary: "Liveness only: the isolate answers; nothing else is asked.",
+      tags: ["ops"],
+      responses: { "200": json("Always `{ok: true}`.", { type: "object", properties: { ok: { const: true } }, required: ["ok"], additionalProperties: false }) },
     },
   },
   "/metrics": {

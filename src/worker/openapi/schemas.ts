@@ -66,6 +66,31 @@ type Missing = Exclude<EventKind | UnsafeEvent["kind"], (typeof EVENT_KINDS)[num
 const _allKinds: [Missing] extends [never] ? true : Missing = true;
 void _allKinds;
 
+// /healthz (src/worker/health.ts, src/durable/rpc-health.ts)
+const healthStatus: Schema = { enum: ["ok", "degraded", "failing"] };
+function healthReason(withChain: boolean): Schema {
+  const r = { code: { type: "string", description: "e.g. alarm-raised, rpc-down:l2, rpc-failing:rollup, rpc-errors:l1, head-stalled, durable-object-unavailable, configuration" }, status: { enum: ["degraded", "failing"] }, detail: text };
+  return withChain ? obj({ chainId: text, ...r }, ["chainId"]) : obj(r);
+}
+const rpcEndpointHealth = obj({
+  lastSuccessAtMs: nullable(atMs),
+  lastError: nullable(obj({ atMs, reason: { type: "string", description: "<code>:<endpoint>, e.g. rpc-timeout:l2" } })),
+  downSinceAtMs: nullable({ ...atMs, description: "The first fault since the last success, while the endpoint is failing." }),
+  errors: { type: "object", description: "Faults by reason.", additionalProperties: count },
+});
+const chainHealth = obj({
+  status: healthStatus,
+  reasons: arrayOf(healthReason(false)),
+  rpc: nullable(obj({ l1: rpcEndpointHealth, l2: rpcEndpointHealth, rollup: rpcEndpointHealth })),
+  alarm: nullable(obj({ raisedAtMs: atMs, number: blockNumber, evidenceId: count })),
+  head: nullable(blockNumber),
+  headMovedAtMs: nullable(atMs),
+  headAgeMs: nullable({ type: "integer", description: "ms since the head last moved" }),
+  localSafe: nullable(blockNumber),
+  lag: nullable({ type: "integer", description: "local-safe − head, in blocks" }),
+  stalledMs: { ...count, description: "ms local-safe has been ahead of a head that did not move" },
+});
+
 export const SCHEMAS: Record<SchemaName, Schema> = {
   Error: obj({ error: text, message: text, reason: text }, ["message", "reason"], "Every non-2xx JSON answer: a stable `error` code, and a `message` or `reason` saying more."),
   L1BlockRef: obj(l1Ref, [], "op-node's L1BlockRef JSON (op-service/eth/id.go)."),
@@ -125,9 +150,21 @@ export const SCHEMAS: Record<SchemaName, Schema> = {
   ),
   Health: {
     type: "object",
-    description: "Whether the Worker is configured, and its crypto backends. Open: fields may be added.",
-    properties: { ok: { type: "boolean" }, keccak: text, secp256k1: text, chains: arrayOf(text), error: text, message: text },
-    required: ["ok", "keccak", "secp256k1"],
+    description:
+      "The Worker's health by the rules in README \"Health\" (src/worker/health.ts): `status` ok/degraded (200) or failing (503; also for a configuration error, then with `error` and `message`), the reasons, and per chain its RPC endpoints, alarm, head and lag. Open: fields may be added.",
+    properties: {
+      ok: { type: "boolean", description: "false exactly when `status` is failing" },
+      status: healthStatus,
+      reasons: arrayOf(healthReason(true)),
+      atMs,
+      keccak: text,
+      secp256k1: text,
+      chains: arrayOf(text),
+      health: { type: "object", description: "By chain id.", additionalProperties: chainHealth },
+      error: text,
+      message: text,
+    },
+    required: ["ok", "status", "reasons", "atMs", "keccak", "secp256k1"],
   },
   SyncStatus: obj(
     {

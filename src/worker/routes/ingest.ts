@@ -14,6 +14,7 @@ import { chainStub, withSettings, type AppEnv } from "../context.ts";
 import { ingestUnsafe } from "../ingest-unsafe.ts";
 import { chainRuntime, checkCandidate, resolveSigner } from "../../checks/pipeline.ts";
 import { RpcFault } from "../../checks/rpc.ts";
+import { RpcTally } from "../../checks/rpc-tally.ts";
 import { ServerTiming } from "../server-timing.ts";
 import { unauthorized } from "../unauthorized.ts";
 import { claimUnservedNonce, nonceTableFull } from "../ingest-nonce.ts";
@@ -21,6 +22,12 @@ import { ingestAnswer } from "../ingest-answer.ts";
 import { overLimitSize, refuseOverLimit } from "../ingest-over-limit.ts";
 
 export const ingest = new Hono<AppEnv>();
+
+/** The tally so far, once per settle call: a second call (needsCheck) carries only what came since. */
+function withReport(t: RpcTally): { rpc?: SettleRequest["rpc"] } {
+  const r = t.take();
+  return r ? { rpc: r } : {};
+}
 
 /** Beyond the RPC timeouts, how long a check and its settle calls may take before a nonce lapses. */
 const CHECK_MARGIN_MS = 10_000;
@@ -60,7 +67,9 @@ ingest.post(
 
     const chainId = topic.chainId.toString();
     const stub = chainStub(c.env, chainId);
-    const rt = chainRuntime(chain, s.rpcTimeoutMs);
+    // every RPC result goes to the chain's health record with the settle call (rpc-tally.ts)
+    const tally = new RpcTally();
+    const rt = chainRuntime(chain, s.rpcTimeoutMs, tally);
     // The nonce is claimed when the request is settled, after the RPC calls: the signer's lookup
     // (on a cache miss: chain id, then eth_call) and the checks (chain id, then the block, per
     // lookup), at most four in sequence. It is kept that much longer than the signing window, so a
@@ -100,9 +109,10 @@ ingest.post(
     const check = (): Promise<SettleCheck> =>
       timing.time("check", async () => {
         const r = await checkCandidate(rt, envelope!, cm);
+        if (r.kind === "hold") tally.noteReason(r.reason);
         return r.kind === "hold" ? { kind: "hold", pending: { number: req.number!, hash: req.hash!, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
       });
-    const settle = (r: SettleRequest) => timing.time("settle", async (): Promise<SettleResponse> => await stub.settle(r));
+    const settle = (r: SettleRequest) => timing.time("settle", async (): Promise<SettleResponse> => await stub.settle({ ...r, ...withReport(tally) }));
     const hint = headHints.get(chainId);
     const likelyDuplicate = hint !== undefined && req.number !== undefined && req.number <= hint;
     let d: SettleResponse;

@@ -1,27 +1,18 @@
-// /healthz and /metrics (Prometheus text exposition, aggregated from each chain's Durable Object).
+// /metrics (Prometheus text exposition, aggregated from each chain's Durable Object).
 import { Hono } from "hono";
-import { keccakBackend } from "../../protocol/keccak/index.ts";
-import { secp256k1Backend } from "../../protocol/secp256k1/index.ts";
 import { ConfigError, settingsOf } from "../../checks/settings.ts";
 import { chainStub, unsafeStub, type AppEnv } from "../context.ts";
-import { histogramLines } from "../prometheus.ts";
+import { healthMetricLines } from "../health-metrics.ts";
+import { histogramLines, label } from "../prometheus.ts";
+import { gatherHealth } from "./health.ts";
 
 export const ops = new Hono<AppEnv>();
-
-ops.get("/healthz", (c) => {
-  const s = settingsOf(c.env);
-  const backends = { keccak: keccakBackend(), secp256k1: secp256k1Backend() };
-  if (s instanceof ConfigError) return c.json({ ok: false, error: "configuration", message: s.message, ...backends }, 503);
-  return c.json({ ok: true, ...backends, chains: [...s.chains.keys()] });
-});
-
-function label(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
 
 ops.get("/metrics", async (c) => {
   const s = settingsOf(c.env);
   if (s instanceof ConfigError) return c.text(`# configuration error: ${s.message}\n`, 503);
+  // asked alongside the counters below (one call per chain to each object)
+  const health = gatherHealth(c.env, s);
   const lines: string[] = [
     "# HELP op_follow_messages_total Gossip messages decided, by verdict and reason.",
     "# TYPE op_follow_messages_total counter",
@@ -85,5 +76,6 @@ ops.get("/metrics", async (c) => {
   lines.push(...unsafeCounters);
   for (const [name, g] of Object.entries(gauges)) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, ...g.rows);
   lines.push(...delay);
+  lines.push(...healthMetricLines(await health));
   return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
 });

@@ -94,7 +94,7 @@ async function refresh() {
   const root = document.getElementById("chains");
   try {
     const h = await (await fetch("/healthz")).json();
-    if (!h.ok) { root.innerHTML = '<p class="err">' + esc(h.message ?? "not configured") + '</p>'; return; }
+    if (h.error) { root.innerHTML = '<p class="err">' + esc(h.message ?? "not configured") + '</p>'; return; }
     const parts = await Promise.all(h.chains.map(async (id) => {
       const [st, peers] = await Promise.all([fetch("/v1/chains/" + id + "/status").then((r) => r.json()), fetch("/v1/chains/" + id + "/peers").then((r) => r.json())]);
       return render(id, st, peers);
