@@ -10,6 +10,7 @@ import type { ChainServer } from "../src/devnet/rpc-server.ts";
 import { fromHex } from "../src/protocol/hex.ts";
 import type { PublisherEvent } from "../src/publisher/engine.ts";
 import { startPublisher, type Publisher } from "../src/publisher/publisher.ts";
+import { silentLogger } from "../src/relay/log.ts";
 import { quantile } from "./measure.ts";
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -47,7 +48,7 @@ export function benchPublisher(server: ChainServer, peers: string[], stateFile: 
       logLevel: "warn",
       maxConnections: 16,
     },
-    { redialMs: 1_000, ...(onEvent ? { onEvent } : {}) },
+    { log: silentLogger, redialMs: 1_000, ...(onEvent ? { onEvent } : {}) },
   );
 }
 
