@@ -3,10 +3,12 @@
 // its configuration (never on the command line: it holds the relay's secret); it records every
 // cross-safe verdict (receipt time, receipt → verdict latency, the Worker's reason) and the envelope
 // bytes the Worker says it sent to the Durable Object (Server-Timing `do-envelope;desc=<bytes>`,
-// src/worker/routes/ingest.ts). `drain` returns the records since the last drain; `stats` the
+// src/worker/routes/ingest.ts). `drain` returns the records since the last drain, `timings` the
+// Server-Timing phases of the answers that ran the RPC checks; `stats` the
 // process's RSS and the relay's bans. The chaos run's child machinery (src/chaos/child.ts) runs it.
 import { createLogger } from "../src/relay/log.ts";
 import { startRelay, type Relay, type RelayConfig } from "../src/relay/relay.ts";
+import { parseServerTiming } from "../src/relay/server-timing.ts";
 import { serveParent } from "../src/chaos/child.ts";
 import type { RelayProcConfig } from "../src/chaos/relay-proc.ts";
 
@@ -40,6 +42,8 @@ let relay: Relay | undefined;
 let records: VerdictRecord[] = [];
 const posts: Record<string, number> = {};
 let doEnvelopeBytes = 0;
+/** Each cross-safe ingest answer's Server-Timing phases (ms), since the last `timings` request. */
+let timings: Array<Record<string, number>> = [];
 const bansByReason: Record<string, number> = {};
 
 /** `do-envelope;desc=123` (bytes; the relay's own parser skips entries without dur). */
@@ -52,7 +56,9 @@ const countingFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, init);
   if (String(input).includes("/v1/ingest")) {
     posts[String(res.status)] = (posts[String(res.status)] ?? 0) + 1;
-    doEnvelopeBytes += envelopeBytes(res.headers.get("server-timing"));
+    const st = res.headers.get("server-timing");
+    doEnvelopeBytes += envelopeBytes(st);
+    if (st?.includes("check;") && timings.length < 100_000) timings.push(Object.fromEntries(parseServerTiming(st)));
   }
   return res;
 };
@@ -124,6 +130,11 @@ serveParent(async (m) => {
     const out = records;
     records = [];
     return { records: out };
+  }
+  if (m["type"] === "timings") {
+    const out = timings;
+    timings = [];
+    return { timings: out };
   }
   throw new Error(`unknown request ${String(m["type"])}`);
 }, () => void stopAndExit());

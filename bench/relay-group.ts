@@ -19,6 +19,8 @@ export interface BenchRelay {
   addr: string;
   drain(): Promise<VerdictRecord[]>;
   stats(): Promise<RelayChildStats>;
+  /** Server-Timing phases (ms) of its ingest answers that ran the RPC checks, since the last call. */
+  timings(): Promise<Array<Record<string, number>>>;
 }
 
 export interface RelayGroup {
@@ -95,6 +97,7 @@ export async function startRelayGroup(o: RelayGroupOptions): Promise<RelayGroup>
         addr: tcp.includes("/p2p/") ? tcp : `${tcp}/p2p/${st.peerId}`,
         drain: async () => (await child.request<{ records: VerdictRecord[] }>({ type: "drain" }, 30_000)).records,
         stats: () => child.request<RelayChildStats>({ type: "stats" }, 30_000),
+        timings: async () => (await child.request<{ timings: Array<Record<string, number>> }>({ type: "timings" }, 30_000)).timings,
       });
     }
   } catch (e) {
