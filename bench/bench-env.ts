@@ -29,7 +29,7 @@ export async function benchDir(prefix: string): Promise<{ path: string; remove()
 }
 
 /** The publisher against a chain server's sequencer endpoints, gossiping to `peers`; cross-safe only. */
-export function benchPublisher(server: ChainServer, peers: string[], stateFile: string, onEvent?: (e: PublisherEvent) => void): Promise<Publisher> {
+export function benchPublisher(server: ChainServer, peers: string[], stateFile: string, onEvent?: (e: PublisherEvent) => void, listenHost = "127.0.0.1"): Promise<Publisher> {
   return startPublisher(
     {
       chainId: server.chain.options.l2ChainId,
@@ -42,7 +42,7 @@ export function benchPublisher(server: ChainServer, peers: string[], stateFile: 
       publishTimeoutMs: 30_000,
       statusIntervalMs: 0,
       unsafe: false,
-      listen: ["/ip4/127.0.0.1/tcp/0"],
+      listen: [`/ip4/${listenHost}/tcp/0`],
       peers,
       bootstrap: [],
       logLevel: "warn",
