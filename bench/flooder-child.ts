@@ -25,7 +25,7 @@ interface Start {
 const stats = { sent: 0, sendErrors: 0, identities: 0, cutOffs: 0, decodableSent: 0 };
 let running = false;
 const loops: Promise<void>[] = [];
-let template = new Uint8Array(0);
+let template: Uint8Array = new Uint8Array(0);
 let literalAt = 0;
 let literalLen = 0;
 let forged = 0;
