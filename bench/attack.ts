@@ -72,7 +72,7 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
     // than the flooders (all 127.0.0.1). On one IP, gossipsub's IP-colocation penalty (P6, op-node's
     // threshold 10 peers) that the Sybil identities run up would land on the publisher too, and the
     // relay would ban it — a loopback artefact here (README), a real risk for peers sharing a NAT.
-    const publisher = await benchPublisher(server, [], `${dir.path}/publisher.json`, process.env["BENCH_DEBUG"] ? (e) => console.error(`publisher: ${JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`) : undefined, "127.0.0.2");
+    const publisher = await benchPublisher(server, [], `${dir.path}/publisher.json`, undefined, "127.0.0.2");
     closers.push(() => publisher.stop());
     const publisherAddr = publisher.node.multiaddrs().find((a) => a.startsWith("/ip4/127.0.0.2/tcp/"))!;
     const group = await startRelayGroup({ secrets, workerUrl: worker.url, chainIds: [server.chain.options.l2ChainId], topicKinds: ["cross-safe"], config: { peers: [publisherAddr.includes("/p2p/") ? publisherAddr : `${publisherAddr}/p2p/${publisher.node.peerId}`] } });

@@ -59,7 +59,6 @@ export async function deliverBlocks(o: DeliverOptions): Promise<BlockTiming[]> {
       await sleep(10);
     }
     const recs = byHash.get(hash) ?? [];
-    if (process.env["BENCH_DEBUG"]) console.error(`deliver: #${b.number} ${recs.map((r) => `${r.reason}@${r.latencyMs}`).join(" ")}`);
     byHash.clear();
     const first = Math.min(...recs.map((r) => r.receivedMs));
     const adv = recs.filter((r) => r.reason === "advanced").map((r) => r.receivedMs + r.latencyMs);

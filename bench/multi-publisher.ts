@@ -20,7 +20,10 @@ export interface MultiPublisher {
 export async function startMultiPublisher(servers: ChainServer[], relays: string[], pollMs = 100): Promise<MultiPublisher> {
   const topics = servers.map((s) => crossSafeTopic(s.chain.options.l2ChainId));
   const node = await createGossipNode({ listen: ["/ip4/127.0.0.1/tcp/0"], topics, staticPeers: relays, log: silentLogger, maxConnections: 16 });
-  // from the current cross-safe head on, as a fresh publisher starts
+  // Every topic's subscribers known first (else each chain's first publish waits for them in turn and
+  // the chains build a backlog meanwhile), then from the current cross-safe head on, as a fresh
+  // publisher starts.
+  for (const t of topics) await node.waitForTopicPeers(t, 1, 60_000, "subscribers");
   const last = servers.map((s) => s.chain.heads().crossSafe - 1n);
   const self: MultiPublisher = { node, published: 0, failed: 0, stop: async () => undefined };
   let running = true;

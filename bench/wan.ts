@@ -3,9 +3,9 @@
 // (40 ms round trip) and Worker → the follower's nodes 10 ms each way (20 ms round trip); the
 // publisher → relay gossip is not delayed. One relay, ordinary devnet blocks, one at a time
 // (deliver.ts defines ingest→head: first relay receipt → the Worker's "advanced" answer at the relay).
-// Baseline, measured in the same run through the same proxies: one GET /healthz round trip to the
-// Worker plus one JSON-RPC round trip (eth_chainId) to the chain server. Goal: ingest→head p50 ≤ 1.3×
-// their sum. Where the time goes comes from the Worker's Server-Timing (check = RPC reads, settle =
+// Baseline, measured in the same run through the same proxies, one before each block: one GET
+// /healthz round trip to the Worker plus one JSON-RPC round trip (eth_chainId) to the chain server.
+// Goal: ingest→head p50 ≤ 1.3× their sum. Where the time goes comes from the Worker's Server-Timing (check = RPC reads, settle =
 // Durable Object) and the proxies' connection counts (a new connection per request would cost an
 // extra round trip over a real WAN, which the proxy does not model). Printed, never asserted.
 import "../src/node/keccak.ts";
@@ -40,16 +40,6 @@ export interface WanResult {
   missing: number;
 }
 
-async function rtts(n: number, once: () => Promise<void>): Promise<Pcts> {
-  const xs: number[] = [];
-  for (let i = 0; i < n + 3; i++) {
-    const t = performance.now();
-    await once();
-    if (i >= 3) xs.push(performance.now() - t);
-  }
-  return pcts(xs);
-}
-
 export async function runWanBench(opts: { blocks?: number; log?: (s: string) => void } = {}): Promise<WanResult> {
   const log = opts.log ?? (() => {});
   const n = opts.blocks ?? 100;
@@ -81,13 +71,24 @@ export async function runWanBench(opts: { blocks?: number; log?: (s: string) => 
     await deliverBlocks({ server, group, sizes: [0, 0, 0, 0, 0], timeoutMs: 60_000 }); // warm-up
     await group.relays[0]!.timings();
 
-    const relayToWorkerRtt = await rtts(20, async () => void (await (await fetch(`http://127.0.0.1:${front.port}/healthz`)).arrayBuffer()));
-    const workerToNodesRtt = await rtts(20, async () => {
-      const r = await fetch(viaProxy(server.urls.l2), { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
-      await r.arrayBuffer();
-    });
+    // The baseline round trips, one of each before every block (interleaved: load changes hit both alike).
+    const rttW: number[] = [];
+    const rttN: number[] = [];
+    const time = async (xs: number[], f: () => Promise<Response>): Promise<void> => {
+      const t0 = performance.now();
+      await (await f()).arrayBuffer();
+      xs.push(performance.now() - t0);
+    };
+    const baseline = async (): Promise<void> => {
+      await time(rttW, () => fetch(`http://127.0.0.1:${front.port}/healthz`));
+      await time(rttN, () => fetch(viaProxy(server.urls.l2), { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' }));
+    };
+    for (let i = 0; i < 3; i++) await baseline(); // connections up
+    rttW.length = rttN.length = 0;
     const c0 = { nodes: nodes.connections, front: front.connections };
-    const t = await deliverBlocks({ server, group, sizes: new Array<number>(n).fill(0), timeoutMs: 60_000 });
+    const t = await deliverBlocks({ server, group, sizes: new Array<number>(n).fill(0), timeoutMs: 60_000, before: baseline });
+    const relayToWorkerRtt = pcts(rttW);
+    const workerToNodesRtt = pcts(rttN);
     const timings = await group.relays[0]!.timings();
     const phases = new Map<string, number[]>();
     for (const tm of timings) for (const [k, v] of Object.entries(tm)) phases.set(k, [...(phases.get(k) ?? []), v]);
