@@ -99,7 +99,7 @@ async function start(config: RelayProcConfig): Promise<Record<string, unknown>> 
       if (!e.job.topic.endsWith("/cross-safe-blocks")) return;
       records.push({
         topic: e.job.topic,
-        number: e.response?.number ?? null,
+        number: e.response?.number !== undefined ? String(e.response.number) : null,
         hash: e.response?.blockHash ?? null,
         verdict: e.verdict,
         reason: e.reason,
