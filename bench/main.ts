@@ -6,7 +6,10 @@
 // `--no-ingest`), an unsafe block against a cross-safe one of the same size (ingest-unsafe.ts, also
 // skipped by `--no-ingest`), big blocks in workerd: RPC bytes, memory and CPU per check before/after
 // consolidation on hashes, and per ingest (consolidate.ts, `--no-consolidate`), and relay forward latency
-// from op-node's own p2p stack vs a js peer (interop.ts, `--no-interop`; skipped without Go).
+// from op-node's own p2p stack vs a js peer (interop.ts, `--no-interop`; skipped without Go). Then the
+// operator's parts (issue 15 item 2): redundant relays (redundancy.ts, `--no-redundancy`), a modelled
+// WAN (wan.ts, `--no-wan`), a relay under a flood (attack.ts, `--no-attack`) and 25 chains in one
+// deployment (many-chains.ts, `--no-chains`).
 import { ATTESTATION_OVERHEAD_GOAL, measureAttestationOverhead } from "./attestation-overhead.ts";
 import { keccakWasmBytes, secp256k1WasmBytes } from "../src/node/wasm.ts"; // installs the WASM keccak and secp256k1, as the Worker's entry does
 import { fromHex } from "../src/protocol/hex.ts";
@@ -18,6 +21,7 @@ import { printConsolidate, runConsolidateBench } from "./consolidate.ts";
 import { printIngest, runIngestBench } from "./ingest.ts";
 import { printInterop, runInteropBench } from "./interop.ts";
 import { printUnsafe, runUnsafeIngestBench } from "./ingest-unsafe.ts";
+import { runOperatorBenches, printOperatorBenches, operatorJson } from "./operator.ts";
 import { measure, measureInterleaved, type MeasureOptions, type Stats } from "./measure.ts";
 import {
   keccakCandidates,
@@ -171,6 +175,9 @@ const unsafe = skipIngest ? null : await runUnsafeIngestBench({ samples: quick ?
 // Part 4 (issue #11): relay forward latency, op-node's own p2p stack vs a js peer (needs Go; skipped without).
 const interop = args.has("--no-interop") ? null : await runInteropBench({ quick, log });
 
+// Issue 15 item 2: what an operator runs into — redundant relays, WAN latency, a flood, many chains.
+const operator = await runOperatorBenches(args, quick, log);
+
 if (asJson) {
   const st = (s: Stats) => ({ medianMs: round(s.medianMs), p90Ms: round(s.p90Ms), minMs: round(s.minMs), iterations: s.iterations });
   console.log(
@@ -203,6 +210,7 @@ if (asJson) {
             }
         : {}),
       ...(consolidateBench ? { consolidate: consolidateBench } : {}),
+      ...operatorJson(operator),
       goalsMet: last.floorRatio <= goals.floorRatioMax && last.referenceSpeedup >= goals.referenceSpeedupMin,
       goals,
       node: process.version,
@@ -273,4 +281,5 @@ if (asJson) {
   if (interop) printInterop(interop);
   if (consolidateBench) printConsolidate(consolidateBench);
   if (unsafe) printUnsafe(unsafe);
+  printOperatorBenches(operator);
 }

@@ -15,8 +15,8 @@ describe("ingest", () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ verdict: "accept", reason: "advanced", number: Number(h.crossSafe), blockHash: b.blockHash });
     expect(r.body.messageId).toMatch(/^[0-9a-f]{40}$/);
-    // where the time went: the RPC checks, then the one Durable Object call
-    expect(r.timing).toMatch(/^check;dur=\d+, settle;dur=\d+$/);
+    // where the time went: the RPC checks, then the one Durable Object call, carrying the envelope
+    expect(r.timing).toMatch(new RegExp(`^check;dur=\\d+, settle;dur=\\d+, do-envelope;desc=${b.message.length}$`));
     const head = await crossSafe();
     const st = await control<{ sequencer: { crossSafe: Record<string, unknown> } }>({ op: "status" });
     // The head in op-node's L2BlockRef shape, equal to what the sequencer's op-node reports.
@@ -30,7 +30,7 @@ describe("ingest", () => {
     expect((await ingest(b.message)).body.verdict).toBe("accept");
     const dup = await ingest(b.message, { peer: testPeerId("PeerB") });
     expect(dup.body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
-    expect(dup.timing).toMatch(/^settle;dur=\d+$/); // answered without the RPC checks
+    expect(dup.timing).toMatch(/^settle;dur=\d+, do-envelope;desc=0$/); // answered without the RPC checks, no envelope sent
     expect((await crossSafe())!.number).toBe(Number(h.crossSafe));
   });
 

@@ -112,7 +112,11 @@ ingest.post(
         if (r.kind === "hold") tally.noteReason(r.reason);
         return r.kind === "hold" ? { kind: "hold", pending: { number: req.number!, hash: req.hash!, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
       });
-    const settle = (r: SettleRequest) => timing.time("settle", async (): Promise<SettleResponse> => await stub.settle({ ...r, ...withReport(tally) }));
+    const settle = (r: SettleRequest) => {
+      // what an operator pays per copy of a block: the envelope bytes each settle call carries
+      timing.count("do-envelope", envelopeBytes(r.check));
+      return timing.time("settle", async (): Promise<SettleResponse> => await stub.settle({ ...r, ...withReport(tally) }));
+    };
     const hint = headHints.get(chainId);
     const likelyDuplicate = hint !== undefined && req.number !== undefined && req.number <= hint;
     let d: SettleResponse;
@@ -133,3 +137,10 @@ ingest.post(
     return c.json(ingestAnswer({ verdict: d.verdict, reason: d.reason, messageId: v.messageId, ...(p ? { number: p.blockNumber, blockHash: blockHash! } : {}) }));
   },
 );
+
+/** The gossip message bytes a settle call carries to the Durable Object (kept as the head's envelope or as evidence). */
+function envelopeBytes(c: SettleCheck | undefined): number {
+  if (c?.kind === "hold") return c.pending.raw.length;
+  if (c?.kind !== "outcome") return 0;
+  return c.outcome.kind === "consolidated" ? c.outcome.candidate.raw.length : c.outcome.raw.length;
+}

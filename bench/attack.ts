@@ -1,0 +1,159 @@
+// `npm run bench:attack` (also part of `npm run bench`, skip with `--no-attack`): a relay under a
+// flood. One relay (its own process, relay-child.ts) forwards the publisher's valid blocks to the
+// Worker (wrangler dev), first idle, then while four libp2p peers (flooder-child.ts, one process) flood
+// it with 5,000 invalid messages per second in total on the cross-safe topic. Per valid block: the
+// relay's receipt → the Worker's verdict at the relay (p50, p99), attack ÷ idle; goal ≤ 2×. Also the
+// relay's RSS each second (max, and the slope under attack), the flood rate reached, and the bans the
+// relay handed out (gossipsub score, the Worker's graylist). The flooders compete for the same 2
+// cores as the relay, the Worker and this process: a busier machine, not only a busier relay.
+import "../src/node/keccak.ts";
+import { fileURLToPath } from "node:url";
+import { spawnChild } from "../src/chaos/child.ts";
+import { guard } from "../src/devnet/reaper-client.ts";
+import { signedGossipMessage } from "../src/devnet/gossip.ts";
+import { startChainServer } from "../src/devnet/rpc-server.ts";
+import { devnetWorkerChain } from "../src/devnet/worker-chain.ts";
+import { startWorkerDev } from "../src/devnet/worker-dev.ts";
+import { toHex } from "../src/protocol/hex.ts";
+import { benchDir, benchPublisher, goalText, pcts, sleep, type Pcts } from "./bench-env.ts";
+import { deliverBlocks, type BlockTiming } from "./deliver.ts";
+import { relaySecrets, startRelayGroup } from "./relay-group.ts";
+
+export const ATTACK_GOAL = 2;
+const FLOODERS = 4;
+const RATE = 5_000;
+const FLOODER = fileURLToPath(new URL("./flooder-child.ts", import.meta.url));
+
+export interface FloodStats {
+  sent: number;
+  sendErrors: number;
+  identities: number;
+  cutOffs: number;
+  decodableSent: number;
+}
+
+export interface AttackResult {
+  goal: number;
+  blocksPerPhase: number;
+  idle: Pcts;
+  attack: Pcts;
+  p50Ratio: number;
+  p99Ratio: number;
+  flood: FloodStats & { targetPerSecond: number; achievedPerSecond: number; seconds: number };
+  relay: { rssMaxMiB: number; rssSlopeMiBPerMin: number; banned: number; bansByReason: Record<string, number>; posts: Record<string, number> };
+  missing: number;
+}
+
+const latencies = (t: BlockTiming[]): number[] => t.flatMap((b) => b.copies.filter((c) => c.reason === "advanced").map((c) => c.latencyMs));
+
+/** Least-squares slope of (ms, bytes) samples, in MiB per minute. */
+function slopeMiBPerMin(s: Array<[number, number]>): number {
+  if (s.length < 2) return 0;
+  const mx = s.reduce((a, [x]) => a + x, 0) / s.length;
+  const my = s.reduce((a, [, y]) => a + y, 0) / s.length;
+  const num = s.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const den = s.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return den ? ((num / den) * 60_000) / 2 ** 20 : 0;
+}
+
+export async function runAttackBench(opts: { blocks?: number; log?: (s: string) => void } = {}): Promise<AttackResult> {
+  const log = opts.log ?? (() => {});
+  const n = opts.blocks ?? 150;
+  const dir = await benchDir("bench-attack");
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const server = await startChainServer({ chain: { lags: { localSafe: 0, crossSafe: 0, finalized: 10 } } });
+    closers.push(() => server.close());
+    server.advance(60);
+    const secrets = relaySecrets(1, "bench-attack-relay");
+    const worker = await startWorkerDev({ chains: [devnetWorkerChain(server)], relaySecrets: { [secrets[0]!.relayId]: secrets[0]!.secret }, rpcTimeoutMs: 10_000 });
+    closers.push(() => worker.stop());
+    // The publisher listens on 127.0.0.2 and the relay dials it: the relay then sees it at another IP
+    // than the flooders (all 127.0.0.1). On one IP, gossipsub's IP-colocation penalty (P6, op-node's
+    // threshold 10 peers) that the Sybil identities run up would land on the publisher too, and the
+    // relay would ban it — a loopback artefact here (README), a real risk for peers sharing a NAT.
+    const publisher = await benchPublisher(server, [], `${dir.path}/publisher.json`, undefined, "127.0.0.2");
+    closers.push(() => publisher.stop());
+    const publisherAddr = publisher.node.multiaddrs().find((a) => a.startsWith("/ip4/127.0.0.2/tcp/"))!;
+    const group = await startRelayGroup({ secrets, workerUrl: worker.url, chainIds: [server.chain.options.l2ChainId], topicKinds: ["cross-safe"], config: { peers: [publisherAddr.includes("/p2p/") ? publisherAddr : `${publisherAddr}/p2p/${publisher.node.peerId}`] } });
+    closers.push(() => group.stop());
+    const relay = group.relays[0]!;
+    log(`attack: wrangler dev ready in ${worker.startMs} ms; ${n} valid blocks idle, then ${n} under ${RATE}/s invalid messages from ${FLOODERS} peers`);
+    await publisher.node.waitForTopicPeers(publisher.topic, 1, 30_000, "subscribers");
+    await deliverBlocks({ server, group, sizes: [0, 0, 0, 0, 0], timeoutMs: 60_000 }); // warm-up
+
+    const rss: Array<[number, number]> = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const st = await relay.stats().catch(() => null);
+        if (st) rss.push([performance.now(), st.rssBytes]);
+        await sleep(1_000);
+      }
+    })();
+    closers.push(async () => {
+      sampling = false;
+      await sampler;
+    });
+    const pace = () => sleep(50); // ≈ 10 blocks/s with the Worker's answer
+    const idle = await deliverBlocks({ server, group, sizes: new Array<number>(n).fill(0), before: pace, timeoutMs: 60_000 });
+
+    const flooder = spawnChild("flooders", FLOODER, () => undefined);
+    const release = guard({ group: flooder.pid });
+    closers.push(async () => {
+      await flooder.stop(3_000);
+      release();
+    });
+    const template = toHex(signedGossipMessage(server.chain, server.chain.view("sequencer").crossSafe()).message);
+    await flooder.request({ type: "start", relayAddr: relay.addr, topic: publisher.topic, peers: FLOODERS, rate: RATE, template }, 30_000);
+    const tFlood = performance.now();
+    const rssFrom = rss.length;
+    await sleep(2_000); // the flood under way
+    const attack = await deliverBlocks({ server, group, sizes: new Array<number>(n).fill(0), before: pace, timeoutMs: 60_000 });
+    const flood = await flooder.request<FloodStats>({ type: "stop" }, 30_000);
+    const seconds = (performance.now() - tFlood) / 1000;
+    const st = await relay.stats();
+    sampling = false;
+    await sampler;
+    const idleP = pcts(latencies(idle));
+    const attackP = pcts(latencies(attack));
+    return {
+      goal: ATTACK_GOAL,
+      blocksPerPhase: n,
+      idle: idleP,
+      attack: attackP,
+      p50Ratio: attackP.p50Ms / idleP.p50Ms,
+      p99Ratio: attackP.p99Ms / idleP.p99Ms,
+      flood: { sent: flood.sent, sendErrors: flood.sendErrors, identities: flood.identities, cutOffs: flood.cutOffs, decodableSent: flood.decodableSent, targetPerSecond: RATE, achievedPerSecond: flood.sent / seconds, seconds },
+      relay: {
+        rssMaxMiB: Math.max(...rss.map(([, b]) => b)) / 2 ** 20,
+        rssSlopeMiBPerMin: slopeMiBPerMin(rss.slice(rssFrom)),
+        banned: st.banned,
+        bansByReason: st.bansByReason,
+        posts: st.posts,
+      },
+      missing: [...idle, ...attack].filter((b) => b.ingestToHeadMs === null).length,
+    };
+  } finally {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    dir.remove();
+  }
+}
+
+export function printAttack(r: AttackResult): void {
+  const f = r.flood;
+  console.log(`\nrelay under attack: ${r.blocksPerPhase} valid blocks idle, then ${r.blocksPerPhase} while ${FLOODERS} peers flood invalid messages (target ${f.targetPerSecond}/s)`);
+  console.log(`  valid block, relay receipt → Worker verdict: idle p50 ${r.idle.p50Ms.toFixed(1)} / p99 ${r.idle.p99Ms.toFixed(1)} ms; under attack p50 ${r.attack.p50Ms.toFixed(1)} / p99 ${r.attack.p99Ms.toFixed(1)} ms${r.missing ? `; ${r.missing} never reached the head` : ""}`);
+  console.log(`  attack ÷ idle: p50 ${goalText(r.p50Ratio, r.goal)}, p99 ${goalText(r.p99Ratio, r.goal)}`);
+  console.log(`  flood: ${f.sent} sent in ${f.seconds.toFixed(1)} s (${Math.round(f.achievedPerSecond)}/s achieved; ${f.decodableSent} decodable with a forged signature), ${f.identities} identities used, ${f.cutOffs} cut off by the relay`);
+  const bans = Object.entries(r.relay.bansByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  console.log(`  relay: RSS max ${r.relay.rssMaxMiB.toFixed(1)} MiB, slope under attack ${r.relay.rssSlopeMiBPerMin.toFixed(2)} MiB/min; bans: ${bans}; ingest POSTs ${JSON.stringify(r.relay.posts)}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const asJson = process.argv.includes("--json");
+  const quick = process.argv.includes("--quick");
+  const r = await runAttackBench({ blocks: quick ? 40 : 150, log: asJson ? undefined : (s) => console.log(s) });
+  if (asJson) console.log(JSON.stringify(r));
+  else printAttack(r);
+}

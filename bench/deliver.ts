@@ -1,0 +1,85 @@
+// Drives a manually stepped devnet chain one block at a time through the publisher and a relay group
+// and times each block (redundancy.ts, wan.ts, attack.ts). The chain runs with head lags 0, so each new
+// block is local-safe and cross-safe at once: the publisher signs and gossips it (after its next poll)
+// and every relay forwards its copy to the Worker.
+//
+// ingest→head of a block = from the earliest relay receipt of its gossip message (the relay's
+// receivedMs) to the earliest moment a relay got the Worker's "advanced" answer for it (receivedMs +
+// that relay's receipt → verdict latency): the Worker answers after the Durable Object made it the
+// head, so from then on GET /v1/chains/<id>/cross-safe shows it. Relays run on this machine's one
+// clock, so receipts of different relays compare. The next block is made only once every relay has a
+// verdict for this one (all copies settled), so no block queues behind the one before.
+import type { ChainServer } from "../src/devnet/rpc-server.ts";
+import type { VerdictRecord } from "./relay-child.ts";
+import type { RelayGroup } from "./relay-group.ts";
+import { sleep } from "./bench-env.ts";
+
+export interface BlockTiming {
+  number: number;
+  /** Calldata asked of bigBlocks (0: an ordinary devnet block). */
+  calldataBytes: number;
+  /** null: no relay got "advanced" for it within the timeout. */
+  ingestToHeadMs: number | null;
+  /** Per relay receipt → verdict, for the copies that arrived. */
+  copies: Array<{ reason: string; latencyMs: number }>;
+}
+
+export interface DeliverOptions {
+  server: ChainServer;
+  group: RelayGroup;
+  /** One entry per block: calldata bytes (0 = an ordinary block). */
+  sizes: number[];
+  /** Per block; default 120 s. */
+  timeoutMs?: number;
+  /** Before each block (e.g. to pace it). */
+  before?: (i: number) => Promise<void>;
+  /** How many relays must report a verdict before the next block (default all of them). */
+  copiesWanted?: number;
+}
+
+export async function deliverBlocks(o: DeliverOptions): Promise<BlockTiming[]> {
+  const out: BlockTiming[] = [];
+  const byHash = new Map<string, VerdictRecord[]>();
+  const want = o.copiesWanted ?? o.group.relays.length;
+  const chain = o.server.chain;
+  for (const [i, size] of o.sizes.entries()) {
+    await o.before?.(i);
+    if (size > 0) chain.bigBlocks(size);
+    o.server.advanceBlocks(1);
+    const b = chain.view("sequencer").crossSafe();
+    const hash = b.hash.toLowerCase();
+    const end = performance.now() + (o.timeoutMs ?? 120_000);
+    for (;;) {
+      for (const r of await o.group.drainAll()) {
+        if (!r.hash) continue;
+        const h = r.hash.toLowerCase();
+        byHash.set(h, [...(byHash.get(h) ?? []), r]);
+      }
+      if ((byHash.get(hash)?.length ?? 0) >= want || performance.now() > end) break;
+      await sleep(10);
+    }
+    const recs = byHash.get(hash) ?? [];
+    byHash.clear();
+    const first = Math.min(...recs.map((r) => r.receivedMs));
+    const adv = recs.filter((r) => r.reason === "advanced").map((r) => r.receivedMs + r.latencyMs);
+    out.push({
+      number: Number(b.number),
+      calldataBytes: size,
+      ingestToHeadMs: adv.length ? Math.min(...adv) - first : null,
+      copies: recs.map((r) => ({ reason: r.reason, latencyMs: r.latencyMs })),
+    });
+  }
+  return out;
+}
+
+/** Sizes spread evenly on a log scale from `min` to `max` bytes, in a seeded shuffled order. */
+export function logSpreadSizes(count: number, min: number, max: number, seed = 1): number[] {
+  const sizes = Array.from({ length: count }, (_, i) => Math.round(min * (max / min) ** (count === 1 ? 0 : i / (count - 1))));
+  let x = seed >>> 0 || 1;
+  for (let i = sizes.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0; // LCG: the same order every run
+    const j = x % (i + 1);
+    [sizes[i], sizes[j]] = [sizes[j]!, sizes[i]!];
+  }
+  return sizes;
+}

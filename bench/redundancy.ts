@@ -1,0 +1,137 @@
+// `npm run bench:redundancy` (also part of `npm run bench`, skip with `--no-redundancy`): what
+// redundant relays cost the follower. The same sequence of blocks (calldata 5 KB … 5 MiB, log-spread,
+// seeded order) goes through the publisher → 1 relay → the Worker, then → 5 relays (all peered) → the
+// same Worker, under `wrangler dev --local`, the devnet chain server on loopback. Per block: RPC reads
+// the Worker made (the chain server's `rpcStats`, the follower's l1/l2/rollup endpoints), envelope bytes
+// the Worker sent to the Durable Object (Server-Timing `do-envelope`, summed by each relay) and
+// ingest→head (deliver.ts). Goal: each ≤ 1.2× the single relay's. Printed, never asserted.
+import "../src/node/keccak.ts";
+import { controlClient } from "../src/devnet/control-client.ts";
+import { startChainServer } from "../src/devnet/rpc-server.ts";
+import { devnetWorkerChain } from "../src/devnet/worker-chain.ts";
+import { startWorkerDev } from "../src/devnet/worker-dev.ts";
+import { benchDir, benchPublisher, goalText, pcts, round, type Pcts } from "./bench-env.ts";
+import { deliverBlocks, logSpreadSizes, type BlockTiming } from "./deliver.ts";
+import { relaySecrets, startRelayGroup } from "./relay-group.ts";
+
+export const REDUNDANCY_GOAL = 1.2;
+const MIN = 5_000;
+const MAX = 5 * 2 ** 20;
+
+export interface RelaySetResult {
+  relays: number;
+  blocks: number;
+  rpcReadsPerBlock: number;
+  rpcReadsByMethod: Record<string, number>;
+  doEnvelopeBytesPerBlock: number;
+  ingestToHead: Pcts;
+  /** Blocks no relay saw reach the head in time. */
+  missing: number;
+  /** Copies by the Worker's answer ("advanced", "duplicate", …). */
+  copiesByReason: Record<string, number>;
+}
+
+export interface RedundancyResult {
+  goal: number;
+  single: RelaySetResult;
+  redundant: RelaySetResult;
+  rpcReadsRatio: number;
+  doEnvelopeBytesRatio: number;
+  ingestToHeadP50Ratio: number;
+  wranglerStartMs: number;
+}
+
+export async function runRedundancyBench(opts: { blocks?: number; log?: (s: string) => void } = {}): Promise<RedundancyResult> {
+  const log = opts.log ?? (() => {});
+  const n = opts.blocks ?? 300;
+  const sizes = logSpreadSizes(n, MIN, MAX, 15);
+  const dir = await benchDir("bench-redundancy");
+  const server = await startChainServer({ chain: { gasLimit: 500_000_000n, lags: { localSafe: 0, crossSafe: 0, finalized: 10 } } });
+  server.advance(60);
+  const control = controlClient(server.urls.control);
+  const secrets = relaySecrets(6);
+  const worker = await startWorkerDev({
+    chains: [devnetWorkerChain(server)],
+    relaySecrets: Object.fromEntries(secrets.map((s) => [s.relayId, s.secret])),
+    rpcTimeoutMs: 10_000,
+  }).catch(async (e: unknown) => {
+    await server.close();
+    dir.remove();
+    throw e;
+  });
+  log(`redundancy: wrangler dev ready in ${worker.startMs} ms; ${n} blocks of ${MIN / 1000} KB … ${MAX / 2 ** 20} MiB calldata, through 1 relay, then 5`);
+  try {
+    const run = async (count: number, set: typeof secrets): Promise<RelaySetResult> => {
+      const group = await startRelayGroup({ secrets: set, workerUrl: worker.url, chainIds: [server.chain.options.l2ChainId], topicKinds: ["cross-safe"] });
+      const publisher = await benchPublisher(server, group.addrs(), `${dir.path}/publisher-${count}.json`).catch(async (e: unknown) => {
+        await group.stop();
+        throw e;
+      });
+      try {
+        await publisher.node.waitForTopicPeers(publisher.topic, count, 30_000, "subscribers");
+        // warm-up: isolate, signer lookup, JIT, the object's first load, the mesh
+        await deliverBlocks({ server, group, sizes: [0, 0, 0, 50_000, 0], timeoutMs: 60_000 });
+        await control.rpcStats(true);
+        const before = await Promise.all(group.relays.map((r) => r.stats()));
+        const t = await deliverBlocks({ server, group, sizes });
+        const rpc = await control.rpcStats(false);
+        const after = await Promise.all(group.relays.map((r) => r.stats()));
+        return summarize(count, t, rpc, after.reduce((a, s, i) => a + s.doEnvelopeBytes - before[i]!.doEnvelopeBytes, 0));
+      } finally {
+        await publisher.stop().catch(() => undefined);
+        await group.stop();
+      }
+    };
+    const single = await run(1, secrets.slice(0, 1));
+    log(`redundancy: 1 relay done (ingest→head p50 ${single.ingestToHead.p50Ms.toFixed(1)} ms)`);
+    const redundant = await run(5, secrets.slice(1));
+    return {
+      goal: REDUNDANCY_GOAL,
+      single,
+      redundant,
+      rpcReadsRatio: redundant.rpcReadsPerBlock / single.rpcReadsPerBlock,
+      doEnvelopeBytesRatio: redundant.doEnvelopeBytesPerBlock / single.doEnvelopeBytesPerBlock,
+      ingestToHeadP50Ratio: redundant.ingestToHead.p50Ms / single.ingestToHead.p50Ms,
+      wranglerStartMs: worker.startMs,
+    };
+  } finally {
+    await worker.stop();
+    await server.close();
+    dir.remove();
+  }
+}
+
+function summarize(relays: number, t: BlockTiming[], rpc: Record<string, { calls: number }>, envelopeBytes: number): RelaySetResult {
+  // the Worker's reads only: the follower's nodes, not the sequencer's (the publisher's)
+  const reads = Object.entries(rpc).filter(([k]) => !k.startsWith("sequencer"));
+  const copiesByReason: Record<string, number> = {};
+  for (const c of t.flatMap((b) => b.copies)) copiesByReason[c.reason] = (copiesByReason[c.reason] ?? 0) + 1;
+  return {
+    relays,
+    blocks: t.length,
+    rpcReadsPerBlock: reads.reduce((a, [, v]) => a + v.calls, 0) / t.length,
+    rpcReadsByMethod: Object.fromEntries(reads.map(([k, v]) => [k, round(v.calls / t.length)])),
+    doEnvelopeBytesPerBlock: envelopeBytes / t.length,
+    ingestToHead: pcts(t.flatMap((b) => (b.ingestToHeadMs === null ? [] : [b.ingestToHeadMs]))),
+    missing: t.filter((b) => b.ingestToHeadMs === null).length,
+    copiesByReason,
+  };
+}
+
+export function printRedundancy(r: RedundancyResult): void {
+  console.log(`\nredundant relays: the same ${r.single.blocks} blocks (5 KB … 5 MiB) through 1 relay, then 5, to one Worker (wrangler dev)`);
+  console.log(`            RPC reads/block   DO envelope bytes/block   ingest→head p50 / p99 ms   answers`);
+  for (const s of [r.single, r.redundant]) {
+    const ans = Object.entries(s.copiesByReason).map(([k, v]) => `${k} ${v}`).join(", ");
+    console.log(`${`${s.relays} relay${s.relays > 1 ? "s" : ""}`.padEnd(10)}  ${s.rpcReadsPerBlock.toFixed(2).padStart(15)}   ${Math.round(s.doEnvelopeBytesPerBlock).toString().padStart(23)}   ${`${s.ingestToHead.p50Ms.toFixed(1)} / ${s.ingestToHead.p99Ms.toFixed(1)}`.padStart(24)}   ${ans}${s.missing ? `; ${s.missing} never reached the head` : ""}`);
+  }
+  console.log(`5 ÷ 1: RPC reads ${goalText(r.rpcReadsRatio, r.goal)}, DO envelope bytes ${goalText(r.doEnvelopeBytesRatio, r.goal)}, ingest→head p50 ${goalText(r.ingestToHeadP50Ratio, r.goal)}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const asJson = process.argv.includes("--json");
+  const quick = process.argv.includes("--quick");
+  const r = await runRedundancyBench({ blocks: quick ? 40 : 300, log: asJson ? undefined : (s) => console.log(s) });
+  if (asJson) console.log(JSON.stringify(r));
+  else printRedundancy(r);
+}
