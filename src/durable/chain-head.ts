@@ -1,24 +1,27 @@
 // The per-chain Durable Object: a thin shell around ChainMachine. Calls are serialised by the
 // runtime's input gates around storage; every decision is taken synchronously by the machine and
 // persisted in the same turn, so concurrent ingests from many relays cannot interleave a decision.
+// The ingest calls (claim a new block, settle, release) are ingest-desk.ts: one check per block,
+// however many relays deliver it.
 // The alarm does the periodic work: score decay, pending promotion once local-safe catches up,
 // and the reorg check of the head against the follower's L2 node.
 import { DurableObject } from "cloudflare:workers";
-import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { decodeEnvelope } from "../protocol/envelope.ts";
 import { snappyDecode } from "../protocol/snappy.ts";
 import { CROSS_SAFE_VERSION } from "../protocol/topic.ts";
 import type { Hash } from "../protocol/types.ts";
 import { settingsOf, type SettingsEnv } from "../checks/settings.ts";
 import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../checks/pipeline.ts";
-import { ChainMachine, type AdmitInput, type Decision, type NonceClaim, type Outcome } from "./machine.ts";
+import { ChainMachine, type Decision, type NonceClaim } from "./machine.ts";
+import { IngestDesk, type ClaimResponse, type SettleResponse } from "./ingest-desk.ts";
+import type { ClaimRequest, SettleRequest } from "./ingest-steps.ts";
 import { evidencePage, summarise, type EvidencePage, type EvidenceRole, type EvidenceSummary } from "./evidence-page.ts";
 import { MachineStore } from "./storage.ts";
 import { metricsView, peersView, statusView } from "./chain-reads.ts";
 import { HealthBook, type ChainHealthFacts } from "./rpc-health.ts";
 import { probeQuiet } from "./rpc-probe.ts";
-import { RpcTally, type RpcReport } from "../checks/rpc-tally.ts";
-import type { CrossSafeHead, PendingCandidate } from "./types.ts";
+import { RpcTally } from "../checks/rpc-tally.ts";
+import type { CrossSafeHead } from "./types.ts";
 
 /** Alarm cadence: quick while candidates wait for local-safe, relaxed otherwise. */
 const TICK_BUSY_MS = 2_000;
@@ -26,40 +29,8 @@ const TICK_IDLE_MS = 5_000; // also bounds how long a head that reorged off the 
 /** Pending candidates re-checked per alarm run (lowest heights first). */
 const PROMOTE_PER_TICK = 32;
 
-/**
- * One ingest, settled in one call: the Worker's stateless verdict and, for a validly signed block,
- * the result of its RPC checks. The nonce is claimed, the block admitted (op-node's per-height
- * rules) and the check's outcome applied in the same turn and the same SQLite transaction, so the
- * ingest path has a single Durable Object round trip and a single commit.
- */
-export interface SettleRequest extends AdmitInput {
-  chainId: string;
-  nonceKey: string;
-  nonceExpiresAt: number;
-  /** Absent for an invalid message, or when the Worker expects a duplicate and skipped the RPC reads. */
-  check?: SettleCheck;
-  /** What the Worker's RPC work for this message saw of each endpoint: the chain's health record. */
-  rpc?: RpcReport;
-}
-
-/** pipeline.ts CheckResult, with what holding the block needs. */
-export type SettleCheck =
-  | { kind: "outcome"; outcome: Outcome; localSafe: L2BlockRef }
-  | { kind: "hold"; pending: Omit<PendingCandidate, "attempts" | "addedAt">; localSafe?: L2BlockRef }
-  | { kind: "drop"; reason: string; localSafe?: L2BlockRef };
-
-export type SettleResponse =
-  | { replay: true }
-  /** Nothing was recorded: every nonce slot holds an unexpired nonce (the Worker answers 503; relays retry). */
-  | { replay: false; refused: "nonce-table-full" }
-  | (Decision & {
-      replay: false;
-      refused?: undefined;
-      /** Admitted, but no check was sent: nothing was recorded (nonce included); send it again with one. */
-      needsCheck: boolean;
-      /** The head's number after this call: the Worker's hint for which blocks are duplicates. */
-      head: bigint | null;
-    });
+export type { ClaimRequest, SettleCheck, SettleRequest } from "./ingest-steps.ts";
+export type { ClaimResponse, SettleResponse } from "./ingest-desk.ts";
 
 export class ChainHead extends DurableObject<SettingsEnv> {
   #machine!: ChainMachine;
@@ -69,6 +40,15 @@ export class ChainHead extends DurableObject<SettingsEnv> {
   #chainId: string | null = null;
   /** When the alarm is set for (ms), as last written; null = none. Saves a storage read per call. */
   #alarmAt: number | null = null;
+  readonly #desk = new IngestDesk({
+    machine: () => this.#machine,
+    commit: () => this.#commit(),
+    bump: (k, by) => this.#bump(k, by),
+    refuse: (r) => this.#refuse(r),
+    scheduleAlarm: () => this.#scheduleAlarm(),
+    mergeHealth: (rpc) => this.#health.merge(rpc),
+    saveHealth: () => this.#saveHealth(Date.now()),
+  });
 
   constructor(ctx: DurableObjectState, env: SettingsEnv) {
     super(ctx, env);
@@ -81,35 +61,21 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     });
   }
 
-  // ---- ingest path (called by the Worker) --------------------------------------------------
+  // ---- ingest path (called by the Worker: ingest-desk.ts) ------------------------------------
 
-  async settle(req: SettleRequest): Promise<SettleResponse> {
+  claim(req: ClaimRequest): Promise<ClaimResponse> {
     this.#bind(req.chainId);
-    const m = this.#machine;
-    const now = Date.now();
-    this.#health.merge(req.rpc);
-    // Past its nonce's lifetime a request could be a replay whose original's nonce is already
-    // forgotten: refused (the Worker sizes the lifetime so an honest request never gets here).
-    if (now >= req.nonceExpiresAt || m.nonceUsed(req.nonceKey, now)) return { replay: true };
-    if (!m.nonceRoom(now)) return this.#refuse("nonce-table-full");
-    const a = m.admit(req, now);
-    if (a.proceed && !req.check) {
-      // The Worker guessed "duplicate" wrongly (e.g. a block conflicting with the head): undo the
-      // in-flight mark (nothing durable was written, the nonce is not claimed); it runs the RPC
-      // checks and sends the same request again.
-      m.release(req.number!, req.hash!);
-      return { replay: false, needsCheck: true, verdict: "ignore", reason: "needs-check", head: m.head?.number ?? null };
-    }
-    m.claimNonce(req.nonceKey, req.nonceExpiresAt, now);
-    // Worth keeping even for a duplicate, but a check can be seconds older than one settled since:
-    // from ingest, local-safe only moves forward (the alarm reads it afresh, reorgs included).
-    if (req.check?.localSafe) m.observeLocalSafe(req.check.localSafe, { forwardOnly: true });
-    const d = a.proceed ? this.#apply(req.number!, req.hash!, req.check!, now) : a;
-    this.#count(d);
-    this.#commit(); // one transaction: the nonce, the admission and the decision
-    this.#saveHealth(now);
-    await this.#scheduleAlarm();
-    return { replay: false, needsCheck: false, verdict: d.verdict, reason: d.reason, head: m.head?.number ?? null };
+    return this.#desk.claim(req);
+  }
+
+  settle(req: SettleRequest): Promise<SettleResponse> {
+    this.#bind(req.chainId);
+    return this.#desk.settle(req);
+  }
+
+  release(chainId: string, hash: Hash, owner: string): boolean {
+    this.#bind(chainId);
+    return this.#desk.release(hash, owner);
   }
 
   /**
@@ -126,22 +92,9 @@ export class ChainHead extends DurableObject<SettingsEnv> {
   }
 
   #refuse(reason: "nonce-table-full"): { replay: false; refused: typeof reason } {
-    this.#counters.set(`refused|${reason}`, (this.#counters.get(`refused|${reason}`) ?? 0) + 1);
+    this.#bump(`refused|${reason}`);
     this.#commit();
     return { replay: false, refused: reason };
-  }
-
-  #apply(n: bigint, hash: Hash, c: SettleCheck, now: number): Decision {
-    const m = this.#machine;
-    switch (c.kind) {
-      case "outcome":
-        return m.decide(c.outcome, now);
-      case "hold":
-        return m.hold(c.pending, now);
-      case "drop":
-        m.release(n, hash); // it can never pass (e.g. no L1 info deposit): forget it
-        return { verdict: "ignore", reason: c.reason };
-    }
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -281,8 +234,11 @@ export class ChainHead extends DurableObject<SettingsEnv> {
   }
 
   #count(d: Decision): void {
-    const k = `${d.verdict}|${d.reason}`;
-    this.#counters.set(k, (this.#counters.get(k) ?? 0) + 1);
+    this.#bump(`${d.verdict}|${d.reason}`);
+  }
+
+  #bump(k: string, by = 1): void {
+    if (by > 0) this.#counters.set(k, (this.#counters.get(k) ?? 0) + by);
   }
 
   /**

@@ -122,7 +122,8 @@ export interface MachineSnapshot {
   nonces: [string, number][];
 }
 
-type SeenState = { state: "inflight"; since: number } | { state: "pending" } | { state: "final" };
+/** "final" remembers a REJECT by the RPC checks: copies of that block from other relays get it too. */
+type SeenState = { state: "inflight"; since: number } | { state: "pending" } | { state: "final"; rejected?: string };
 
 export class ChainMachine {
   #head: CrossSafeHead | null = null;
@@ -220,6 +221,10 @@ export class ChainMachine {
   pendingByHash(hash: Hash): PendingCandidate | undefined {
     return this.#pending.get(hash);
   }
+  /** What op-node's seen set says of a block: in flight (admitted, being checked), pending, final, or nothing. */
+  seenState(n: bigint, h: Hash): SeenState["state"] | undefined {
+    return this.#seen.get(n)?.get(h)?.state;
+  }
   evidence(): Evidence[] {
     return [...this.#evidence.values()];
   }
@@ -311,6 +316,12 @@ export class ChainMachine {
       this.#event({ at: now, kind: "rejected", peer: input.peer, reason: "too-many-blocks-at-height", number: n.toString(), hash: h });
       return { proceed: false, verdict: "reject", reason: "too-many-blocks-at-height" };
     }
+    if (mine?.state === "final" && mine.rejected !== undefined) {
+      // A copy of a block its owner's checks rejected (another relay's delivery): the same REJECT, so
+      // every relay's gossipsub scores its sender down. The peer's score here was lowered once, by the
+      // owner's decision: copies (one per relay, often from the same peer) do not count again.
+      return { proceed: false, verdict: "reject", reason: mine.rejected };
+    }
     if (mine && !(mine.state === "inflight" && now - mine.since > LIMITS.inflightMs)) {
       return this.#ignore(now, "ignored", input.peer, n, h, "already-seen");
     }
@@ -355,6 +366,7 @@ export class ChainMachine {
       this.#rewindTo(below, `local chain changed at ${n}`, now);
     }
     if (o.kind === "mismatch") {
+      this.#markSeen(n, h, { state: "final", rejected: o.reason });
       this.#score(peer, SCORING.reject, now, "rejected");
       this.#event({ at: now, kind: "rejected", peer, reason: o.reason, number: n.toString(), hash: h });
       return { verdict: "reject", reason: o.reason };

@@ -32,6 +32,22 @@ export interface IngestResponse {
   detail?: string;
 }
 
+/**
+ * HTTP 202 from POST /v1/ingest: another relay's copy of this block is being checked (it claimed the
+ * block). Not a verdict: keep the message's validation pending and send it again after
+ * `retryAfterMs` (a new request, new nonce); the answer then is the owner's verdict, or this copy
+ * takes over the check if the owner failed.
+ */
+export interface IngestRetry {
+  retry: true;
+  retryAfterMs: number;
+  reason: string;
+  messageId: string;
+  /** The block's number (a JSON number, as everywhere in the Worker's API). */
+  number?: number;
+  blockHash?: string;
+}
+
 export interface IngestMeta {
   relayId: string;
   topic: string;

@@ -2,12 +2,17 @@
 // reported back to gossipsub. The Worker being slow or down never stalls the node: a bounded queue
 // (full → IGNORE at once), a concurrency limit, jittered exponential backoff on transport failures
 // (network, timeout, 5xx, 401, 408, 429) and a per-message deadline after which the verdict is IGNORE.
+// A 202 `{"retry":true}` (another relay's copy owns the block's check) is no failure: the message
+// stays pending and is sent again when the Worker says (retry.ts).
 //
 // Timing: gossipsub keeps an unvalidated message for its mcache window (12 heartbeats = 6 s); a verdict
 // reported later neither propagates nor penalises (op-node itself gives up after 3 s). Delivery to the
 // Worker matters beyond that window — it is how the follower learns the block — so the deadline
 // (default 60 s, below the 65 s seen-TTL) is sized to outlast a Worker restart, not gossipsub.
 import { INGEST_PATH, signIngest, type IngestResponse } from "../protocol/ingest-auth.ts";
+import { parseIngestResponse, parseRetryAnswer } from "./ingest-answer.ts";
+import { RetrySchedule, sleep, Stopped, type RetryCause } from "./retry.ts";
+import { Throttle } from "./throttle.ts";
 import type { Verdict } from "../protocol/verdict.ts";
 import { hintFor } from "../protocol/verdict-hints.ts";
 import { MCACHE_WINDOW_MS } from "./gossip-params.ts";
@@ -18,7 +23,7 @@ import { parseServerTiming } from "./server-timing.ts";
 import { failureOfStatus, WorkerHealth, type WorkerFailureKind } from "./worker-health.ts";
 
 /** The phases the Worker reports in Server-Timing (src/worker/routes/ingest.ts). */
-const WORKER_PHASES = new Set(["check", "settle"]);
+const WORKER_PHASES = new Set(["claim", "check", "settle"]);
 
 export interface ForwardJob {
   /** gossipsub's message id string (base64 of op-node's 20-byte id) */
@@ -32,6 +37,8 @@ export interface ForwardJob {
 }
 
 export type ReportFn = (msgId: string, source: string, verdict: Verdict) => void;
+
+export { parseIngestResponse } from "./ingest-answer.ts";
 
 export interface VerdictEvent {
   job: ForwardJob;
@@ -87,38 +94,15 @@ export const FORWARDER_DEFAULTS = {
   seenTtlMs: 10 * 60_000,
 } as const;
 
-const VERDICTS: ReadonlySet<string> = new Set(["accept", "reject", "ignore"]);
 /** REJECTs that can become valid later (clock-dependent); never cached. */
 const TRANSIENT_REJECTS: ReadonlySet<string> = new Set(["timestamp-in-future"]);
 
 type Attempt =
   | { kind: "verdict"; verdict: Verdict; reason: string; response?: IngestResponse }
   | { kind: "retry"; cause: string; detail: string }
+  /** 202: another relay's copy owns the block's check; ask again after retryAfterMs */
+  | { kind: "claimed"; retryAfterMs: number }
   | { kind: "give-up"; reason: string };
-
-class Stopped extends Error {}
-
-/** Logs at most once per interval per key, counting what it suppressed. */
-class Throttle {
-  private readonly last = new Map<string, { at: number; suppressed: number }>();
-  private readonly intervalMs: number;
-  private readonly now: () => number;
-  constructor(intervalMs: number, now: () => number) {
-    this.intervalMs = intervalMs;
-    this.now = now;
-  }
-  allow(key: string): { ok: boolean; suppressed: number } {
-    const t = this.now();
-    const e = this.last.get(key);
-    if (!e || t - e.at >= this.intervalMs) {
-      const suppressed = e?.suppressed ?? 0;
-      this.last.set(key, { at: t, suppressed: 0 });
-      return { ok: true, suppressed };
-    }
-    e.suppressed++;
-    return { ok: false, suppressed: e.suppressed };
-  }
-}
 
 export function normaliseHexId(s: string): string {
   return s.toLowerCase().replace(/^0x/, "");
@@ -240,49 +224,32 @@ export class Forwarder {
 
   private async process(job: ForwardJob): Promise<void> {
     const deadline = job.receivedMs + this.o.deadlineMs;
-    let attempt = 0;
+    const retries = new RetrySchedule(deadline, this.o);
+    // the deadline's reason says whether another relay's copy held the block's check meanwhile (a
+    // request cut short by the deadline itself may come last)
+    let expired = "worker-deadline";
     try {
       for (;;) {
         const left = deadline - this.o.now();
-        if (left <= 0) return this.finish(job, "ignore", "deadline", "worker-deadline");
+        if (left <= 0) return this.finish(job, "ignore", "deadline", expired);
         const r = await this.post(job, Math.min(this.o.requestTimeoutMs, left));
         if (r.kind === "verdict") {
           if (r.verdict === "accept" || (r.verdict === "reject" && !TRANSIENT_REJECTS.has(r.reason))) this.remember(job.msgId, r.verdict, r.reason);
           return this.finish(job, r.verdict, "worker", r.reason, true, r.response);
         }
         if (r.kind === "give-up") return this.finish(job, "ignore", "worker-error", r.reason);
-        this.o.metrics?.retries.inc({ cause: r.cause });
-        const wait = Math.min(this.backoff(attempt++), deadline - this.o.now());
-        if (wait <= 0) return this.finish(job, "ignore", "deadline", "worker-deadline");
-        await this.sleep(wait);
+        this.o.metrics?.retries.inc({ cause: r.kind === "claimed" ? "claimed" : r.cause });
+        const cause: RetryCause = r.kind === "claimed" ? { kind: "claimed", retryAfterMs: r.retryAfterMs } : { kind: "failure" };
+        if (r.kind === "claimed") expired = "worker-deadline-claimed";
+        const wait = retries.next(cause);
+        if (wait === null) return this.finish(job, "ignore", "deadline", expired);
+        await sleep(wait, this.stopCtl.signal);
       }
     } catch (e) {
       if (e instanceof Stopped || this.stopCtl.signal.aborted) return this.finish(job, "ignore", "shutdown", "relay-stopping");
       this.log.error("forwarder: unexpected error", { err: e, msgId: job.msgId });
       return this.finish(job, "ignore", "worker-error", "internal-error");
     }
-  }
-
-  /** "Full jitter": uniform in [0, min(max, base·2^attempt)], at least 10 ms. */
-  private backoff(attempt: number): number {
-    const cap = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(attempt, 20));
-    return Math.max(10, Math.floor(this.o.random() * cap));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    const signal = this.stopCtl.signal;
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(new Stopped());
-      const t = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(t);
-        reject(new Stopped());
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
   }
 
   private async post(job: ForwardJob, timeoutMs: number): Promise<Attempt> {
@@ -331,6 +298,15 @@ export class Forwarder {
         if (t.ok) this.log.warn("Worker verdict needs the operator's attention", { verdict: parsed.verdict, reason: parsed.reason, hint, suppressed: t.suppressed });
       }
       return { kind: "verdict", verdict: parsed.verdict, reason: parsed.reason, response: parsed };
+    }
+    if (res.status === 202) {
+      const retry = await res.json().then(parseRetryAnswer, () => null);
+      if (this.stopCtl.signal.aborted) throw new Stopped();
+      if (retry !== null) {
+        this.workerOk();
+        return { kind: "claimed", retryAfterMs: retry };
+      }
+      return this.workerFailed("bad-body", "bad-response", "unexpected 202 body");
     }
     const text = await res.text().catch(() => "");
     if (res.status === 413) {
@@ -424,17 +400,3 @@ export class Forwarder {
     }
   }
 }
-
-/** Validates the Worker's 200 body against the ingest contract. */
-export function parseIngestResponse(body: unknown): IngestResponse | null {
-  if (typeof body !== "object" || body === null) return null;
-  const b = body as Record<string, unknown>;
-  if (typeof b.verdict !== "string" || !VERDICTS.has(b.verdict)) return null;
-  const reason = typeof b.reason === "string" ? b.reason : "";
-  const out: IngestResponse = { verdict: b.verdict as Verdict, reason, messageId: typeof b.messageId === "string" ? b.messageId : "" };
-  if (typeof b.number === "number" && Number.isSafeInteger(b.number)) out.number = b.number;
-  if (typeof b.blockHash === "string") out.blockHash = b.blockHash;
-  if (typeof b.detail === "string") out.detail = b.detail;
-  return out;
-}
-

@@ -14,10 +14,21 @@
 //    foreign attestation — however often sent, by however many peers — can raise it;
 //  - memory bounds hold (history, envelopes, pending, events, peers);
 //  - the changes reported by takeChanges(), applied like src/durable/storage.ts does at random
-//    points, rebuild exactly the machine's state (restores are done from that rebuilt store).
+//    points, rebuild exactly the machine's state (restores are done from that rebuilt store);
+//  - claims (issue 15 item 1; src/durable/claims.ts, ingest-steps.ts, run here as the Durable Object
+//    runs them): several relays deliver copies of one block; the first claims it, the others are told
+//    to wait; an owner may finish, throw (the Worker releases its claim), vanish (its lease lapses),
+//    meet a failed storage write (503: the object rolls back) — and its relay then retries like the
+//    others — and replays of earlier requests are sent. At most one owner per live claim; a copy is
+//    never given a final answer while the block is only in flight (the reverted claim-first path's
+//    loss), nor while another request's claim is live; copies of a block its owner's checks
+//    rejected get that REJECT; and at the end every copy, retried as relays do, gets a final answer:
+//    a validly signed block some relay delivered is decided or held, never dropped.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ChainMachine, LIMITS, type AdmitInput, type Outcome } from "../../src/durable/machine.ts";
+import { ClaimBook } from "../../src/durable/claims.ts";
+import { claimBlock, releaseOwned, settleOwned, type SettleCheck } from "../../src/durable/ingest-steps.ts";
 import type { CrossSafeHead, Evidence, PendingCandidate } from "../../src/durable/types.ts";
 import type { L2BlockRef } from "../../src/protocol/block-ref.ts";
 import type { Hash } from "../../src/protocol/types.ts";
@@ -76,7 +87,8 @@ type Op =
   | { kind: "clearAlarm" }
   | { kind: "tick" }
   | { kind: "dropPending" }
-  | { kind: "claimNonce" };
+  | { kind: "claimNonce" }
+  | { kind: "claim" };
 
 interface Stats {
   sequences: number;
@@ -92,6 +104,15 @@ interface Stats {
   heldWhileHalted: number;
   restores: number;
   persists: number;
+  copies: number;
+  owners: number;
+  takeovers: number;
+  waits: number;
+  finals: number;
+  copyRejects: number;
+  ownerFailures: Record<Fate, number>;
+  replaysRefused: number;
+  drainRounds: number;
   maxHistory: number;
   maxPending: number;
   maxPeers: number;
@@ -100,7 +121,7 @@ interface Stats {
 }
 
 function newStats(): Stats {
-  return { sequences: 0, calls: 0, advances: 0, replaced: 0, rewinds: 0, rewindsByDecide: 0, rewindsToNothing: 0, equivocations: 0, attacks: 0, alarmsCleared: 0, heldWhileHalted: 0, restores: 0, persists: 0, maxHistory: 0, maxPending: 0, maxPeers: 0, maxEvents: 0, maxEnvelopes: 0 };
+  return { sequences: 0, calls: 0, advances: 0, replaced: 0, rewinds: 0, rewindsByDecide: 0, rewindsToNothing: 0, equivocations: 0, attacks: 0, alarmsCleared: 0, heldWhileHalted: 0, restores: 0, persists: 0, copies: 0, owners: 0, takeovers: 0, waits: 0, finals: 0, copyRejects: 0, ownerFailures: { ok: 0, throws: 0, lapse: 0, "503": 0 }, replaysRefused: 0, drainRounds: 0, maxHistory: 0, maxPending: 0, maxPeers: 0, maxEvents: 0, maxEnvelopes: 0 };
 }
 
 /** A record agrees with the local chain's block at its height: the same block, or (for a deposits-only
@@ -126,6 +147,17 @@ class Harness {
   /** Evidence seen so far, by id (the machine's own objects: it never replaces them). */
   readonly evidence = new Map<number, Evidence>();
   readonly nonces = new Map<string, number>();
+  /** The object's claim book (memory only: a restart starts a new one). */
+  book = new ClaimBook();
+  /** Copies delivered by relays and not yet answered with a verdict. */
+  readonly copies: Copy[] = [];
+  /** Per block, the last request that owned it: its key, lease end, and whether it ended (settled, released, rolled back, forgotten). */
+  readonly owners = new Map<Hash, { key: string; until: number; ended: boolean }>();
+  /** Per block, the verdict its owner's settle gave when its check REJECTed it. */
+  readonly rejectedBy = new Map<Hash, string>();
+  /** Nonce keys of claim requests sent so far, with their block (replayed by the "replay" command). */
+  readonly sentKeys: { key: string; n: bigint; h: Hash; expiresAt: number }[] = [];
+  #keySeq = 0;
   #lastEvent: object | undefined;
   #evidenceIds = new Set<number>();
 
@@ -241,9 +273,9 @@ class Harness {
     if (i.verdict === "reject") assert(a.verdict === "reject", "a stateless REJECT became something else");
     return a;
   }
-  decide(o: Outcome) {
+  decide(o: Outcome, how: () => { verdict: string; reason: string } = () => this.m.decide(o, this.now)) {
     if (o.kind === "consolidated") this.consolidatedEver.add(o.candidate.ref.hash);
-    const d = this.call({ kind: "decide", outcome: o }, () => this.m.decide(o, this.now));
+    const d = this.call({ kind: "decide", outcome: o }, how);
     if (o.kind === "mismatch") assert(d.verdict !== "accept", "mismatch accepted");
     if (d.reason === "halted-equivocation") this.stats.heldWhileHalted++;
     return d;
@@ -317,6 +349,163 @@ class Harness {
     if (got === "claimed") this.nonces.set(key, this.now + 31_000);
   }
 
+  // ---- claims: copies from several relays, owners that fail ---------------------------------------
+
+  /** The live owner of a block as the model sees it (the book must agree). */
+  #liveOwner(h: Hash): { key: string; until: number } | undefined {
+    const o = this.owners.get(h);
+    return o && !o.ended && this.now < o.until ? o : undefined;
+  }
+
+  deliver(d: DeliverCmd): void {
+    const c = this.chain;
+    const base = d.at === "head" ? (this.m.head?.number ?? c.localSafe) : c.localSafe;
+    const n = base + BigInt(d.dh) < 1n ? 1n : base + BigInt(d.dh);
+    const v = c.version(n);
+    const h = d.kind === "canon" ? c.canon(n) : d.kind === "equiv" ? hashOf(n, d.tag, v) : d.kind === "replaced" ? hashOf(n, REPLACEMENT_TAG, v) : hashOf(n, 0, v > 0 ? v - 1 : v + 7);
+    d.fates.forEach((fate, relay) => {
+      this.copies.push({ n, h, peer: `peer${d.peer}`, relay, fate, phase: "claim", retryAt: this.now, ownerships: 0 });
+      this.stats.copies++;
+    });
+  }
+
+  /** One step of one copy's ingest, as its relay, the Worker and the object would take it. */
+  step(i: number): void {
+    if (this.copies.length === 0) return;
+    const idx = i % this.copies.length;
+    const cp = this.copies[idx]!;
+    if (cp.phase === "claim") {
+      if (this.now < cp.retryAt) return; // its relay is still waiting
+      const key = `relay${cp.relay}:${this.#keySeq++}`; // each attempt is a new request, with a new nonce
+      const expiresAt = this.now + 60_000;
+      this.sentKeys.push({ key, n: cp.n, h: cp.h, expiresAt });
+      const live = this.#liveOwner(cp.h);
+      const inflightBefore = this.m.seenState(cp.n, cp.h);
+      const s = this.call({ kind: "claim" }, () =>
+        claimBlock(this.m, this.book, { chainId: "901", nonceKey: key, nonceExpiresAt: expiresAt, peer: cp.peer, verdict: "accept", reason: "valid", number: cp.n, hash: cp.h, leaseMs: LEASE_MS }, this.now),
+      );
+      assert(s.kind !== "replay" && s.kind !== "refused", `a fresh request got ${s.kind}`);
+      if (s.kind === "wait") {
+        // only while another request's claim is live, and never past its lease
+        assert(live !== undefined && live.key !== key, `told to wait with no live owner of ${cp.h}`);
+        assert(s.until === live.until, "wait until a lease other than the owner's");
+        cp.retryAt = this.now + 100;
+        this.stats.waits++;
+        return;
+      }
+      assert(live === undefined, `${s.kind} for ${cp.h} while ${live?.key} owns it until ${live?.until}`);
+      if (s.kind === "check") {
+        if (this.owners.has(cp.h)) this.stats.takeovers++;
+        this.owners.set(cp.h, { key, until: s.until, ended: false });
+        assert(s.until === this.now + LEASE_MS, "lease");
+        cp.phase = "owner";
+        cp.key = key;
+        this.stats.owners++;
+        return;
+      }
+      // a final answer: never for a block that is only in flight (its owner may still fail)
+      const state = this.m.seenState(cp.n, cp.h);
+      if (s.decision.reason === "already-seen") assert(state === "pending" || state === "final", `already-seen for ${cp.h} in state ${state} (was ${inflightBefore})`);
+      const rej = this.rejectedBy.get(cp.h);
+      if (rej !== undefined && state === "final") {
+        // the owner's reason, or op-node's too-many-blocks-at-height (checked first): a REJECT either way
+        assert(s.decision.verdict === "reject" && (s.decision.reason === rej || s.decision.reason === "too-many-blocks-at-height"), `a copy of a block its owner rejected got ${s.decision.verdict} ${s.decision.reason}`);
+        this.stats.copyRejects++;
+      }
+      this.#done(idx);
+      return;
+    }
+    // the owner: its check's result, or one of the ways an owner fails (only its first ownership fails)
+    const fate = cp.ownerships++ === 0 ? cp.fate : "ok";
+    this.stats.ownerFailures[fate]++;
+    const own = this.owners.get(cp.h);
+    const mine = own?.key === cp.key;
+    switch (fate) {
+      case "ok": {
+        const check = this.#check(cp);
+        const req = { chainId: "901", nonceKey: cp.key!, nonceExpiresAt: this.now + 60_000, peer: cp.peer, verdict: "accept" as const, reason: "valid", number: cp.n, hash: cp.h, check, owned: true };
+        const d =
+          check.kind === "outcome"
+            ? this.decide(check.outcome, () => settleOwned(this.m, this.book, req, this.now))
+            : this.call({ kind: "hold" }, () => settleOwned(this.m, this.book, req, this.now));
+        if (own) own.ended = true; // settling ends any claim on the block, a taken-over one included
+        if (check.kind === "outcome" && check.outcome.kind === "mismatch" && d.verdict === "reject") this.rejectedBy.set(cp.h, d.reason);
+        this.#done(idx);
+        return;
+      }
+      case "throws": {
+        // the Worker's check threw: it releases the claim (if still its own), answers 503, the relay retries
+        const released = this.call({ kind: "release" }, () => releaseOwned(this.m, this.book, cp.h, cp.key!, this.now));
+        assert(released === (mine && this.now < own!.until && !own!.ended), "release of a live claim");
+        if (mine) own!.ended = true;
+        break;
+      }
+      case "lapse":
+        // the Worker was cancelled mid-check: nothing tells the object; the lease runs out
+        cp.retryAt = this.now + 10_000; // the relay's request timeout, then it retries
+        cp.phase = "claim";
+        return;
+      case "503": {
+        // the settle's storage write failed: the object reloads its machine from storage (the claim
+        // on the block is gone with the settle), the Worker answers 503, the relay retries
+        this.persist();
+        const stored = structuredClone(mirrorSnapshot(this.db));
+        settleOwned(this.m, this.book, { chainId: "901", nonceKey: cp.key!, nonceExpiresAt: this.now + 60_000, peer: cp.peer, verdict: "accept", reason: "valid", number: cp.n, hash: cp.h, check: this.#check(cp), owned: true }, this.now);
+        this.#reload(stored);
+        if (own) own.ended = true;
+        break;
+      }
+    }
+    cp.phase = "claim";
+    cp.retryAt = this.now + 50;
+  }
+
+  /** What the RPC checks conclude for a copy now (pipeline.ts, through the model of the local chain). */
+  #check(cp: Copy): SettleCheck {
+    const ls = this.chain.localSafeRef();
+    if (cp.n > this.chain.localSafe) return { kind: "hold", pending: held(cp.n, cp.h, "above-local-safe", cp.peer), localSafe: ls };
+    return { kind: "outcome", outcome: this.chain.outcome(cp.n, cp.h, cp.peer), localSafe: ls };
+  }
+
+  #done(idx: number): void {
+    this.copies.splice(idx, 1);
+    this.stats.finals++;
+  }
+
+  /** A replay of an earlier request (same nonce, same lifetime): refused, and no claim changes hands. */
+  replay(i: number): void {
+    if (this.sentKeys.length === 0) return;
+    const k = this.sentKeys[i % this.sentKeys.length]!;
+    const live = this.#liveOwner(k.h);
+    const s = this.call({ kind: "claim" }, () =>
+      claimBlock(this.m, this.book, { chainId: "901", nonceKey: k.key, nonceExpiresAt: k.expiresAt, peer: "replayer", verdict: "accept", reason: "valid", number: k.n, hash: k.h, leaseMs: LEASE_MS }, this.now),
+    );
+    assert(s.kind === "replay", `a replayed request got ${s.kind}`);
+    this.stats.replaysRefused++;
+    if (live) assert(this.book.live(k.h, this.now)?.owner === live.key, "a replay changed the claim's owner");
+  }
+
+  /** Relays retry until every copy has a verdict (owners fail only once): nothing is left undecided. */
+  drain(): void {
+    for (let round = 0; this.copies.length > 0; round++) {
+      assert(round < 5_000, `copies still unanswered after ${round} rounds: ${JSON.stringify(this.copies.map((c) => ({ ...c, n: String(c.n) })))}`);
+      this.now += 250;
+      for (let i = this.copies.length - 1; i >= 0; i--) this.step(i);
+      this.stats.drainRounds++;
+    }
+  }
+
+  /** The object's failed storage write: memory reloaded from what storage holds. */
+  #reload(stored: ReturnType<typeof mirrorSnapshot>): void {
+    this.m = ChainMachine.restore(stored);
+    this.#lastEvent = this.m.events().at(-1);
+    for (const e of [...this.evidence.values()]) {
+      const r = this.m.evidenceById(e.id);
+      expect(r).toEqual(e);
+      this.evidence.set(e.id, r!);
+    }
+  }
+
   /** Memory bounds and their high-water marks (after every command: a full snapshot is not cheap). */
   checkBounds(): void {
     const snap = this.m.snapshot();
@@ -358,11 +547,40 @@ class Harness {
       this.evidence.set(e.id, r!);
     }
     expect(this.m.takeChanges().meta).toBe(false);
+    // claims live in the object's memory: a restart forgets them (owners still running settle later)
+    this.book = new ClaimBook();
+    for (const o of this.owners.values()) o.ended = true;
     this.stats.restores++;
   }
 }
 
 // ---- commands -----------------------------------------------------------------------------------------
+
+/** How an owner's first check ends: fine, an exception, a Worker cancelled mid-check, a failed storage write. */
+type Fate = "ok" | "throws" | "lapse" | "503";
+const LEASE_MS = 5_000;
+
+interface Copy {
+  n: bigint;
+  h: Hash;
+  peer: string;
+  relay: number;
+  fate: Fate;
+  phase: "claim" | "owner";
+  retryAt: number;
+  ownerships: number;
+  key?: string;
+}
+
+interface DeliverCmd {
+  t: "deliver";
+  at: "head" | "ls";
+  dh: number;
+  kind: "canon" | "equiv" | "old" | "replaced";
+  tag: number;
+  peer: number;
+  fates: Fate[];
+}
 
 interface GossipCmd {
   t: "gossip";
@@ -391,7 +609,10 @@ type Cmd =
   | { t: "burstAdvance"; k: number }
   | { t: "burstReject"; k: number }
   | { t: "burstHold"; k: number }
-  | { t: "attack"; k: number; seed: number };
+  | { t: "attack"; k: number; seed: number }
+  | DeliverCmd
+  | { t: "step"; i: number; n: number }
+  | { t: "replay"; i: number };
 
 function gossipArb(peers: number): fc.Arbitrary<GossipCmd> {
   return fc.record({
@@ -403,6 +624,19 @@ function gossipArb(peers: number): fc.Arbitrary<GossipCmd> {
     peer: fc.integer({ min: 0, max: peers - 1 }),
     fault: fc.constantFrom("none" as const, "none" as const, "none" as const, "none" as const, "none" as const, "rpc" as const, "drop" as const, "stuck" as const),
     invalid: fc.integer({ min: 0, max: 11 }).map((i) => i === 0),
+  });
+}
+
+function deliverArb(peers: number): fc.Arbitrary<DeliverCmd> {
+  return fc.record({
+    t: fc.constant("deliver" as const),
+    at: fc.constantFrom("head" as const, "ls" as const),
+    dh: fc.integer({ min: -2, max: 4 }),
+    kind: fc.constantFrom("canon" as const, "canon" as const, "canon" as const, "equiv" as const, "old" as const, "replaced" as const),
+    tag: fc.integer({ min: 1, max: 7 }),
+    peer: fc.integer({ min: 0, max: peers - 1 }),
+    // 1–5 relays deliver it; each copy's fate applies if it becomes the owner
+    fates: fc.array(fc.constantFrom<Fate>("ok", "ok", "ok", "throws", "lapse", "503"), { minLength: 1, maxLength: 5 }),
   });
 }
 
@@ -424,7 +658,13 @@ function commandArb(long: boolean): fc.Arbitrary<Cmd> {
     { weight: 2, arbitrary: fc.record({ t: fc.constant("nonce" as const), k: fc.integer({ min: 0, max: 4 }) }) },
     { weight: 3, arbitrary: fc.record({ t: fc.constant("attack" as const), k: fc.integer({ min: 1, max: 12 }), seed: fc.nat() }) },
   ];
-  if (!long) return fc.oneof(...common);
+  // copies from several relays and their claims (the long sequences are about memory bounds)
+  const claims: fc.WeightedArbitrary<Cmd>[] = [
+    { weight: 6, arbitrary: deliverArb(6) },
+    { weight: 12, arbitrary: fc.record({ t: fc.constant("step" as const), i: fc.nat(), n: fc.integer({ min: 1, max: 6 }) }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant("replay" as const), i: fc.nat() }) },
+  ];
+  if (!long) return fc.oneof(...common, ...claims);
   return fc.oneof(
     ...common,
     { weight: 6, arbitrary: fc.record({ t: fc.constant("burstAdvance" as const), k: fc.integer({ min: 50, max: 300 }) }) },
@@ -537,6 +777,18 @@ function run(cmds: Cmd[], stats: Stats): void {
         stats.attacks += c.k;
         break;
       }
+      case "deliver":
+        H.deliver(c);
+        break;
+      case "step":
+        for (let j = 0; j < c.n; j++) {
+          H.now += 40;
+          H.step(c.i + j);
+        }
+        break;
+      case "replay":
+        H.replay(c.i);
+        break;
       case "burstReject":
         for (let i = 0; i < c.k; i++) H.admit({ peer: `fresh${freshPeer++}`, verdict: "reject", reason: "signature-invalid" });
         break;
@@ -551,6 +803,7 @@ function run(cmds: Cmd[], stats: Stats): void {
     }
     H.checkBounds();
   }
+  H.drain();
   H.restart();
 }
 
@@ -578,6 +831,13 @@ describe("ChainMachine against a model of the local chain", () => {
     expect(stats.heldWhileHalted).toBeGreaterThan(500);
     expect(stats.replaced).toBeGreaterThan(500);
     expect(stats.restores).toBeGreaterThan(2 * SHORT.runs);
+    // claims: copies, waits, takeovers, every owner failure, replays, copies of rejected blocks
+    expect(stats.copies).toBeGreaterThan(10_000);
+    expect(stats.waits).toBeGreaterThan(10_000);
+    expect(stats.takeovers).toBeGreaterThan(2_000);
+    for (const f of ["throws", "lapse", "503"] as const) expect(stats.ownerFailures[f]).toBeGreaterThan(500);
+    expect(stats.replaysRefused).toBeGreaterThan(500);
+    expect(stats.copyRejects).toBeGreaterThan(500);
   });
 
   it(`keeps its memory bounds over ${LONG.runs} long sequences with bursts`, () => {

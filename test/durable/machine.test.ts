@@ -362,8 +362,11 @@ describe("mismatch", () => {
     expect(m.head?.number).toBe(5n);
     expect(m.peer("bad", T0)).toMatchObject({ score: SCORING.reject, rejected: 1, accepted: 0 });
     expect(m.events().at(-1)).toMatchObject({ kind: "rejected", peer: "bad", number: "6", hash: hashOf(6, 1), reason: "consolidation-mismatch:gasLimit" });
-    // decided: a second copy is already seen
-    expect(m.admit(admitOf(6, hashOf(6, 1), "other"), T0)).toMatchObject({ verdict: "ignore", reason: "already-seen" });
+    // decided: a copy from another relay gets the same REJECT (its relay scores its sender), and
+    // the object does not count the peer again (copies are often the same peer's, via each relay)
+    expect(m.admit(admitOf(6, hashOf(6, 1), "other"), T0)).toEqual({ proceed: false, verdict: "reject", reason: "consolidation-mismatch:gasLimit" });
+    expect(m.peer("other", T0)).toBeUndefined();
+    expect(m.peer("bad", T0)).toMatchObject({ rejected: 1 });
   });
 
   it("a stateless REJECT (bad signature) costs the peer too", () => {
@@ -404,15 +407,17 @@ describe("op-node per-height rules", () => {
     expect(m.admit(admitOf(4, hashOf(4, 6)), T0).proceed).toBe(true);
   });
 
-  it("a hash in flight, pending or final is IGNOREd as already-seen", () => {
+  it("a hash in flight, pending or final (not rejected) is IGNOREd as already-seen", () => {
     const m = machineAt(3);
     m.admit(admitOf(4), T0);
     expect(m.admit(admitOf(4, hashOf(4), "p2"), T0 + 1)).toEqual({ proceed: false, verdict: "ignore", reason: "already-seen" });
     m.hold(held(4), T0 + 2);
     expect(m.admit(admitOf(4), T0 + LIMITS.inflightMs * 10).reason).toBe("already-seen");
     m.admit(admitOf(6), T0);
-    m.decide(mismatch(6, hashOf(6), hashOf(6, 1)), T0);
-    expect(m.admit(admitOf(6), T0 + LIMITS.inflightMs * 10).reason).toBe("already-seen");
+    m.decide(consolidated(6, hashOf(6), { localHash: hashOf(6) }), T0);
+    m.admit(admitOf(5, hashOf(5, 3)), T0);
+    m.decide(consolidated(5, hashOf(5, 3)), T0); // final: below the head, not recorded
+    expect(m.admit(admitOf(5, hashOf(5, 3)), T0 + LIMITS.inflightMs * 10).reason).toBe("already-seen");
     expect(m.events().at(-1)).toMatchObject({ kind: "ignored", reason: "already-seen" });
   });
 

@@ -134,6 +134,42 @@ describe("forwarder", () => {
     expect(stub.received.length).toBe(1);
   });
 
+  it("keeps a message pending on 202 {retry} (another relay's copy owns the block's check) and asks again when told, without counting a Worker failure", async () => {
+    const f = make();
+    stub.failWith = 202;
+    stub.failBody = { retry: true, retryAfterMs: 50, reason: "claimed-by-another-request", messageId: "", number: "7", blockHash: "0x00" };
+    const j = await job("accept", "claimed");
+    f.submit(j);
+    await waitFor(() => stub.requests.length >= 4, 5_000, "four 202s");
+    expect(reports).toEqual([]); // no verdict while the owner's check runs
+    expect(f.health.failing).toBe(false);
+    expect(f.health.status().consecutiveFailures).toBe(0);
+    stub.failWith = undefined; // the owner settled: the next request gets the verdict
+    await f.idle();
+    expect(reports).toEqual([{ msgId: j.msgId, source: PEER, verdict: "accept" }]);
+    expect(metrics.retries.get({ cause: "claimed" })).toBeGreaterThanOrEqual(4);
+    // paced by retryAfterMs (about 50 ms apart), not by a growing backoff
+    expect(events[0]!.latencyMs).toBeLessThan(2_000);
+  });
+
+  it("a claim that outlasts the message's deadline ends in IGNORE (worker-deadline-claimed); an unexpected 202 body is a bad response, retried", async () => {
+    const f = make({ deadlineMs: 400 });
+    stub.failWith = 202;
+    stub.failBody = { retry: true, retryAfterMs: 100, reason: "claimed-by-another-request" };
+    const j = await job("accept", "claimed-long");
+    f.submit(j);
+    await f.idle();
+    expect(reports).toEqual([{ msgId: j.msgId, source: PEER, verdict: "ignore" }]);
+    expect(events[0]).toMatchObject({ source: "deadline", reason: "worker-deadline-claimed" });
+    stub.failBody = { surprise: true };
+    const k = await job("accept", "odd-202");
+    f.submit(k);
+    await f.idle();
+    expect(metrics.retries.get({ cause: "bad-body" })).toBeGreaterThanOrEqual(1);
+    expect(events[1]).toMatchObject({ source: "deadline", reason: "worker-deadline" });
+    expect(f.health.status().consecutiveFailures).toBeGreaterThanOrEqual(1);
+  });
+
   it("treats 401 as a transport failure: never REJECTs, IGNOREs at the deadline", async () => {
     const f = make({ secret: "wrong-secret-0123456789", deadlineMs: 600 });
     const j = await job("reject", "bad-auth");

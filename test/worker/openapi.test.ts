@@ -9,7 +9,7 @@ import { MAX_GOSSIP_SIZE } from "../../src/protocol/snappy.ts";
 import { RPC_LIMITS } from "../../src/worker/routes/rpc.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
 import { LIMITS } from "../../src/durable/machine.ts";
-import { BLOCKS_TOPIC, CHAIN_ID, control, fillNonces, heads, ingest, ingestRequest, signed } from "./harness.ts";
+import { BLOCKS_TOPIC, CHAIN_ID, chainStub, control, fillNonces, heads, ingest, ingestRequest, signed } from "./harness.ts";
 import { conforms, documentedAnswers, fetchWith, produced, servedDocument, type Method } from "./openapi-check.ts";
 import { TEST_ADMIN_TOKEN } from "./secrets.ts";
 import { freshWorld } from "./setup.ts";
@@ -82,6 +82,13 @@ describe("the OpenAPI document", () => {
     await conforms("post", "/v1/ingest", await post("/v1/ingest", await ingestRequest(b.message, { secret: "s".repeat(40) })));
     await conforms("post", "/v1/ingest", await post("/v1/ingest", { headers: { "content-type": "application/octet-stream" }, body: new Uint8Array(MAX_GOSSIP_SIZE + 1) }));
     expect((await conforms("post", "/v1/ingest", await fetchWith(BROKEN, "/v1/ingest", await ingestRequest(b.message)))).error).toBe("configuration");
+    // 202: another request owns the block's check (claimed here as a Worker would, never settled)
+    const next = await signed(h.crossSafe + 1n);
+    const lease = { chainId: CHAIN_ID.toString(), nonceKey: "openapi:owner", nonceExpiresAt: Date.now() + 60_000, peer: testPeerId("Ghost"), verdict: "accept" as const, reason: "valid" };
+    expect(await chainStub().claim({ ...lease, number: next.number, hash: next.blockHash as `0x${string}`, leaseMs: 30_000 })).toMatchObject({ kind: "check" });
+    const wait = await post("/v1/ingest", await ingestRequest(next.message));
+    expect(wait.status).toBe(202);
+    expect(await conforms("post", "/v1/ingest", wait)).toMatchObject({ retry: true, reason: "claimed-by-another-request", number: Number(next.number) });
     // a full nonce table: 503, nothing decided, retry
     await fillNonces(LIMITS.nonces);
     const full = await post("/v1/ingest", await ingestRequest((await signed(h.crossSafe - 1n)).message));

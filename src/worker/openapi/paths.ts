@@ -112,6 +112,10 @@ export const PATHS: Record<string, PathItem> = {
       requestBody: { required: true, description: `The gossip message as received (snappy block format), at most ${MAX_GOSSIP_SIZE} bytes.`, content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } } },
       responses: {
         "200": json("A verdict (also for a chain not served here, and a block over MAX_BLOCK_BYTES: IGNORE `block-over-limit`).", "IngestResponse"),
+        "202": {
+          ...json("Retry: another relay's copy of this block owns its check (the Durable Object held this request up to 4 s for it). The answer to a later request is the owner's verdict, or that request takes the check over if the owner failed.", "IngestRetry"),
+          headers: { "Retry-After": { description: "Seconds (retryAfterMs rounded up, at least 1); retryAfterMs is the precise wait.", schema: { type: "string" } } },
+        },
         "400": error(`\`bad-peer-id\`: ${H.peer} is not a libp2p peer id.`),
         "401": error("`unauthorized`: a bad signature, an unknown relay, a stale time or a replayed nonce (the reason is logged, not answered)."),
         "413": error(`\`too-large\`: the body exceeds ${MAX_GOSSIP_SIZE} bytes.`),

@@ -23,6 +23,7 @@ export type SchemaName =
   | "EvidenceSummary"
   | "EvidencePage"
   | "IngestResponse"
+  | "IngestRetry"
   | "Health"
   | "SyncStatus"
   | "JsonRpcResponse"
@@ -147,6 +148,18 @@ export const SCHEMAS: Record<SchemaName, Schema> = {
     },
     ["number", "blockHash", "detail"],
     "The verdict a relay reports to gossipsub for the message.",
+  ),
+  IngestRetry: obj(
+    {
+      retry: { const: true },
+      retryAfterMs: { type: "integer", minimum: 0, description: "When to send the message again (a new request, a new nonce)." },
+      reason: { const: "claimed-by-another-request" },
+      messageId: { type: "string", description: "op-node's message id (0x hex)." },
+      number: blockNumber,
+      blockHash: hash,
+    },
+    [],
+    "Not a verdict: another relay's copy of this block is being checked (src/durable/claims.ts). Keep the message's validation pending and send it again.",
   ),
   Health: {
     type: "object",

@@ -2,8 +2,11 @@
 // authentication). The response's verdict is what the relay reports to gossipsub.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { SettleCheck, SettleRequest, SettleResponse } from "../../durable/chain-head.ts";
-import { AUTH_WINDOW_SECONDS, H, verifyIngest } from "../../protocol/ingest-auth.ts";
+import type { ClaimResponse, SettleCheck, SettleRequest, SettleResponse } from "../../durable/chain-head.ts";
+import { leaseMs } from "../../durable/claims.ts";
+import { envelopeBytes } from "../../durable/ingest-steps.ts";
+import { AUTH_WINDOW_SECONDS, H, verifyIngest, type IngestRetry } from "../../protocol/ingest-auth.ts";
+import type { Verdict } from "../../protocol/verdict.ts";
 import { isPeerId } from "../../protocol/peer-id.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
@@ -23,7 +26,7 @@ import { overLimitSize, refuseOverLimit } from "../ingest-over-limit.ts";
 
 export const ingest = new Hono<AppEnv>();
 
-/** The tally so far, once per settle call: a second call (needsCheck) carries only what came since. */
+/** The tally so far, once per Durable Object call: a later call (the owner's settle) carries only what came since. */
 function withReport(t: RpcTally): { rpc?: SettleRequest["rpc"] } {
   const r = t.take();
   return r ? { rpc: r } : {};
@@ -31,9 +34,6 @@ function withReport(t: RpcTally): { rpc?: SettleRequest["rpc"] } {
 
 /** Beyond the RPC timeouts, how long a check and its settle calls may take before a nonce lapses. */
 const CHECK_MARGIN_MS = 10_000;
-
-/** Per chain, the head number from this isolate's last settle: a hint only (the object decides). */
-const headHints = new Map<string, bigint>();
 
 ingest.post(
   "/v1/ingest",
@@ -67,13 +67,14 @@ ingest.post(
 
     const chainId = topic.chainId.toString();
     const stub = chainStub(c.env, chainId);
-    // every RPC result goes to the chain's health record with the settle call (rpc-tally.ts)
+    // every RPC result goes to the chain's health record with the next Durable Object call (rpc-tally.ts)
     const tally = new RpcTally();
     const rt = chainRuntime(chain, s.rpcTimeoutMs, tally);
-    // The nonce is claimed when the request is settled, after the RPC calls: the signer's lookup
-    // (on a cache miss: chain id, then eth_call) and the checks (chain id, then the block, per
-    // lookup), at most four in sequence. It is kept that much longer than the signing window, so a
-    // replay still in its checks when the window closes cannot outlive its original's nonce.
+    // The nonce is claimed by the request's first Durable Object call (the block's claim, or the
+    // settle of a message without one), after at most the signer's lookup (on a cache miss: chain
+    // id, then eth_call); the checks follow a claim. It is kept longer than the signing window by
+    // four RPC timeouts, so a replay still in flight when the window closes cannot outlive its
+    // original's nonce.
     const nonceExpiresAt = (auth.timestamp + AUTH_WINDOW_SECONDS + 1) * 1000 + 4 * s.rpcTimeoutMs + CHECK_MARGIN_MS;
     const admitBase = { chainId, nonceKey: `${meta.relayId}:${auth.nonce}`, nonceExpiresAt, peer: meta.peerId };
 
@@ -100,47 +101,68 @@ ingest.post(
     const blockHash = p ? toHex(p.blockHash) : undefined;
 
     const cm = { messageId: v.messageId, peer: meta.peerId, relay: meta.relayId, receivedMs: meta.receivedMs, raw };
-    const req: SettleRequest = { ...admitBase, verdict: v.verdict, reason, ...(p && v.verdict === "accept" ? { number: p.blockNumber, hash: blockHash! } : {}) };
-    // A validly signed block is checked over RPC first, then settled in one Durable Object call —
-    // unless this isolate last saw the head at or above it: then it is most likely a duplicate
-    // (one copy per relay), which the object answers without RPC, or asks for the check after all.
-    const envelope = v.verdict === "accept" ? v.envelope : undefined;
+    const req: SettleRequest = { ...admitBase, verdict: v.verdict, reason };
     const timing = new ServerTiming();
-    const check = (): Promise<SettleCheck> =>
-      timing.time("check", async () => {
-        const r = await checkCandidate(rt, envelope!, cm);
-        if (r.kind === "hold") tally.noteReason(r.reason);
-        return r.kind === "hold" ? { kind: "hold", pending: { number: req.number!, hash: req.hash!, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
-      });
-    const settle = (r: SettleRequest) => {
-      // what an operator pays per copy of a block: the envelope bytes each settle call carries
-      timing.count("do-envelope", envelopeBytes(r.check));
-      return timing.time("settle", async (): Promise<SettleResponse> => await stub.settle({ ...r, ...withReport(tally) }));
+    const answer = (d: { verdict: Verdict; reason: string }): Response => {
+      c.header("Server-Timing", timing.header());
+      return c.json(ingestAnswer({ verdict: d.verdict, reason: d.reason, messageId: v.messageId, ...(p ? { number: p.blockNumber, blockHash: blockHash! } : {}) }));
     };
-    const hint = headHints.get(chainId);
-    const likelyDuplicate = hint !== undefined && req.number !== undefined && req.number <= hint;
+    const failed = (e: unknown, what = "settle"): Response => {
+      // The object failed (a storage write rolled back, an overload, a reset), or the check threw:
+      // nothing was decided. 503 tells the relay to retry the message; it is not a verdict.
+      console.error(JSON.stringify({ msg: `${what} failed`, chainId, err: String(e) }));
+      return c.json({ error: "unavailable", reason: "durable-object-failed" }, 503, { "retry-after": "1" });
+    };
+
+    // Not a validly signed block: one call records the verdict (and scores a REJECT's sender).
+    if (v.verdict !== "accept" || !p) {
+      let d: SettleResponse;
+      try {
+        timing.count("do-envelope", 0);
+        d = await timing.time("settle", async () => await stub.settle({ ...req, ...withReport(tally) }));
+      } catch (e) {
+        return failed(e);
+      }
+      if (d.replay) return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
+      if (d.refused) return nonceTableFull(c);
+      return answer(d);
+    }
+
+    // A validly signed block: claimed first (a small call, no envelope). Only its owner runs the RPC
+    // checks and sends the envelope; a copy of a block decided or held is answered at once, and a
+    // copy of a block whose check is running is told to retry (src/durable/claims.ts).
+    const block = { number: p.blockNumber, hash: blockHash! };
+    let cl: ClaimResponse;
+    // what an operator pays per copy of a block: the envelope bytes each Durable Object call carries
+    // (Server-Timing do-envelope; the claim none, the owner's settle the message)
+    timing.count("do-envelope", 0);
+    try {
+      cl = await timing.time("claim", async () => await stub.claim({ ...admitBase, verdict: "accept", reason, ...block, leaseMs: leaseMs(s.rpcTimeoutMs), ...withReport(tally) }));
+    } catch (e) {
+      return failed(e, "claim");
+    }
+    if (cl.replay) return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
+    if (cl.refused) return nonceTableFull(c);
+    if (cl.kind === "final") return answer(cl);
+    if (cl.kind === "wait") {
+      c.header("Server-Timing", timing.header());
+      c.header("Retry-After", String(Math.max(1, Math.ceil(cl.retryAfterMs / 1000))));
+      return c.json({ retry: true, retryAfterMs: cl.retryAfterMs, reason: "claimed-by-another-request", messageId: v.messageId, number: Number(block.number), blockHash: block.hash } satisfies IngestRetry, 202);
+    }
     let d: SettleResponse;
     try {
-      d = await settle(envelope && !likelyDuplicate ? { ...req, check: await check() } : req);
-      if (!d.replay && !d.refused && d.needsCheck) d = await settle({ ...req, check: await check() });
+      const r = await timing.time("check", () => checkCandidate(rt, v.envelope!, cm));
+      if (r.kind === "hold") tally.noteReason(r.reason);
+      const check: SettleCheck = r.kind === "hold" ? { kind: "hold", pending: { ...block, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
+      timing.count("do-envelope", envelopeBytes(check));
+      d = await timing.time("settle", async () => await stub.settle({ ...req, ...block, owned: true, check, ...withReport(tally) }));
     } catch (e) {
-      // The object failed (a storage write rolled back, an overload, a reset): nothing was recorded,
-      // the nonce neither. 503 tells the relay to retry the message; it is not a verdict.
-      console.error(JSON.stringify({ msg: "settle failed", chainId, err: String(e) }));
-      return c.json({ error: "unavailable", reason: "durable-object-failed" }, 503, { "retry-after": "1" });
+      // The claim lapses now rather than at its lease's end: a waiting copy takes over the check.
+      await stub.release(chainId, block.hash, admitBase.nonceKey).catch(() => false);
+      return failed(e, "check or settle");
     }
-    c.header("Server-Timing", timing.header());
     if (d.replay) return unauthorized(c, "ingest", "replayed-nonce", { relay: meta.relayId });
     if (d.refused) return nonceTableFull(c);
-    if (d.head === null) headHints.delete(chainId);
-    else headHints.set(chainId, d.head);
-    return c.json(ingestAnswer({ verdict: d.verdict, reason: d.reason, messageId: v.messageId, ...(p ? { number: p.blockNumber, blockHash: blockHash! } : {}) }));
+    return answer(d);
   },
 );
-
-/** The gossip message bytes a settle call carries to the Durable Object (kept as the head's envelope or as evidence). */
-function envelopeBytes(c: SettleCheck | undefined): number {
-  if (c?.kind === "hold") return c.pending.raw.length;
-  if (c?.kind !== "outcome") return 0;
-  return c.outcome.kind === "consolidated" ? c.outcome.candidate.raw.length : c.outcome.raw.length;
-}

@@ -22,6 +22,15 @@ ops.get("/metrics", async (c) => {
     "# HELP op_follow_ingest_refused_total Ingest requests refused undecided with a 503 (the relay retries), by reason.",
     "# TYPE op_follow_ingest_refused_total counter",
   ];
+  // "claim|<answer>" and "bytes|envelope-to-object": the block claims (src/durable/claims.ts)
+  const claims: string[] = [
+    "# HELP op_follow_ingest_claims_total Claim answers for validly signed blocks: owner (runs the checks), takeover (an owner after a failed or lapsed one), held (a copy held for the owner), wait (told to retry), final (answered without a check), released.",
+    "# TYPE op_follow_ingest_claims_total counter",
+  ];
+  const envelopeBytes: string[] = [
+    "# HELP op_follow_object_envelope_bytes_total Envelope bytes the Worker sent to the Durable Object (in settle calls: a block's owner, or a message settled without a claim).",
+    "# TYPE op_follow_object_envelope_bytes_total counter",
+  ];
   const gauges: Record<string, { help: string; rows: string[] }> = {
     op_follow_cross_safe_head: { help: "Cross-safe head block number.", rows: [] },
     op_follow_local_safe: { help: "Last local-safe block number seen from the follower's op-node.", rows: [] },
@@ -47,6 +56,11 @@ ops.get("/metrics", async (c) => {
     const chain = `chain="${label(id)}"`;
     for (const [k, v] of Object.entries(m.counters)) {
       const [verdict, reason] = k.split("|");
+      if (verdict === "claim" || verdict === "bytes") {
+        if (verdict === "claim") claims.push(`op_follow_ingest_claims_total{${chain},answer="${label(reason ?? "")}"} ${v}`);
+        else envelopeBytes.push(`op_follow_object_envelope_bytes_total{${chain}} ${v}`);
+        continue;
+      }
       if (verdict === "refused") {
         refused.push(`op_follow_ingest_refused_total{${chain},reason="${label(reason ?? "")}"} ${v}`);
         continue;
@@ -72,7 +86,7 @@ ops.get("/metrics", async (c) => {
     put("op_follow_unsafe_lead_blocks", u.head !== null && m.localSafe !== null ? u.head - m.localSafe : null);
     put("op_follow_unsafe_nonces", u.nonces);
   }
-  lines.push(...refused);
+  lines.push(...refused, ...claims, ...envelopeBytes);
   lines.push(...unsafeCounters);
   for (const [name, g] of Object.entries(gauges)) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, ...g.rows);
   lines.push(...delay);
