@@ -1,6 +1,7 @@
 // The read-only views of a chain's machine that its Durable Object serves (/status, /peers,
 // /metrics): plain functions of the machine, kept out of the object's shell.
-import { isGraylisted, SCORING, type ChainMachine } from "./machine.ts";
+import type { ChainMachine } from "./machine.ts";
+import { isGraylisted, SCORING } from "./peer-book.ts";
 
 export function statusView(m: ChainMachine) {
   const head = m.head;

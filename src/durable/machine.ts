@@ -10,10 +10,11 @@
 //  - memory is bounded: history, pending, seen heights, peers (count and bytes), events and nonces
 //    are capped; a full nonce table refuses rather than forgets an unexpired nonce.
 import type { L2BlockRef } from "../protocol/block-ref.ts";
-import { MAX_BLOCKS_PER_HEIGHT, SEEN_HEIGHTS } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
-import type { Verdict } from "../protocol/verdict.ts";
 import type { Outcome } from "../checks/outcome.ts";
+import { LIMITS, noChanges, type AdmitInput, type Changes, type Decision, type MachineSnapshot } from "./machine-types.ts";
+import { NonceBook, type NonceClaim } from "./nonce-book.ts";
+import { PeerBook, SCORING } from "./peer-book.ts";
 import type {
   Alarm,
   ChainEvent,
@@ -24,103 +25,10 @@ import type {
   PendingCandidate,
 } from "./types.ts";
 
-export const LIMITS = {
-  history: 512, // cross-safe heads remembered (rewind targets, duplicate/equivocation detection)
-  envelopes: 128, // raw envelopes kept for the newest heads (equivocation evidence)
-  pending: 256,
-  pendingTtlMs: 6 * 60 * 60_000, // a candidate that cannot be decided within hours never will be
-  seenHeights: SEEN_HEIGHTS, // op-node's LRU size
-  maxBlocksPerHeight: MAX_BLOCKS_PER_HEIGHT, // op-node: more than 5 distinct blocks at one height → REJECT
-  inflightMs: 30_000, // a candidate in flight longer than this is assumed lost (Worker crashed)
-  events: 200,
-  peers: 2_000,
-  /** The peer table's size (ids + a record's fixed part): ids are checked at ingest, this holds regardless. */
-  peerBytes: 512 * 1024,
-  nonces: 50_000,
-} as const;
-
-/** A peer record's size beyond its id, as counted against LIMITS.peerBytes (its JSON row is about this). */
-export const PEER_RECORD_BYTES = 96;
-const peerBytes = (id: string): number => id.length + PEER_RECORD_BYTES;
-
-/** claimNonce's answer. "full": every slot holds an unexpired nonce; evicting one would open a replay. */
-export type NonceClaim = "claimed" | "replay" | "full";
-
-export const SCORING = {
-  reject: -10,
-  firstDelivery: 1,
-  max: 10,
-  min: -100,
-  /** op-node's graylist threshold (peer_params.go). */
-  graylist: -40,
-  /** Scores halve every this many ms (applied lazily and by the alarm). */
-  halfLifeMs: 10 * 60_000,
-} as const;
-
-/** What changed since the shell last persisted (drained by `takeChanges`). */
-export interface Changes {
-  meta: boolean; // head, local-safe, alarm, evidence counter
-  historyPut: bigint[];
-  historyDeleteAbove: bigint | null;
-  historyDeleteBelow: bigint | null;
-  envelopesPut: Hash[];
-  envelopesDelete: Hash[];
-  pendingPut: Hash[];
-  pendingDelete: Hash[];
-  evidencePut: number[];
-  peersPut: string[];
-  peersDelete: string[];
-  events: ChainEvent[];
-  noncesPut: string[];
-}
-
-function noChanges(): Changes {
-  return {
-    meta: false,
-    historyPut: [],
-    historyDeleteAbove: null,
-    historyDeleteBelow: null,
-    envelopesPut: [],
-    envelopesDelete: [],
-    pendingPut: [],
-    pendingDelete: [],
-    evidencePut: [],
-    peersPut: [],
-    peersDelete: [],
-    events: [],
-    noncesPut: [],
-  };
-}
-
-export interface Decision {
-  verdict: Verdict;
-  reason: string;
-}
-
-/** What the Worker reports after stateless validation of one message. */
-export interface AdmitInput {
-  peer: string;
-  verdict: Verdict;
-  reason: string;
-  number?: bigint;
-  hash?: Hash;
-}
-
+export { LIMITS, type AdmitInput, type Changes, type Decision, type MachineSnapshot } from "./machine-types.ts";
+export { type NonceClaim } from "./nonce-book.ts";
+export { decayed, isGraylisted, PEER_RECORD_BYTES, SCORING } from "./peer-book.ts";
 export type { Outcome } from "../checks/outcome.ts";
-
-export interface MachineSnapshot {
-  head: CrossSafeHead | null;
-  localSafe: L2BlockRef | null;
-  alarm: Alarm | null;
-  nextEvidenceId: number;
-  history: CrossSafeHead[];
-  envelopes: [Hash, Uint8Array][];
-  pending: PendingCandidate[];
-  evidence: Evidence[];
-  peers: PeerScore[];
-  events: ChainEvent[];
-  nonces: [string, number][];
-}
 
 /** "final" remembers a REJECT by the RPC checks: copies of that block from other relays get it too. */
 type SeenState = { state: "inflight"; since: number } | { state: "pending" } | { state: "final"; rejected?: string };
@@ -134,10 +42,9 @@ export class ChainMachine {
   readonly #envelopes = new Map<Hash, Uint8Array>();
   readonly #pending = new Map<Hash, PendingCandidate>();
   readonly #evidence = new Map<number, Evidence>();
-  readonly #peers = new Map<string, PeerScore>();
-  #peerBytes = 0; // Σ peerBytes(id) over #peers
+  readonly #peers = new PeerBook(() => this.#changes);
   readonly #events: ChainEvent[] = [];
-  readonly #nonces = new Map<string, number>(); // key → expiry ms
+  readonly #nonces = new NonceBook(() => this.#changes);
   readonly #seen = new Map<bigint, Map<Hash, SeenState>>(); // not persisted: op-node's is in memory too
   #changes: Changes = noChanges();
 
@@ -154,19 +61,9 @@ export class ChainMachine {
       m.#markSeen(p.number, p.hash, { state: "pending" });
     }
     for (const e of s.evidence) m.#evidence.set(e.id, e);
-    // Copies: #score and tick() update peer records in place, which must not reach the snapshot.
-    // Over the bounds (a table filled before ids were checked): keep the strongest scores, delete the rest.
-    const byWeight = [...s.peers].sort((a, b) => Math.abs(b.score) - Math.abs(a.score));
-    for (const p of byWeight) {
-      if (m.#peers.size < LIMITS.peers && m.#peerBytes + peerBytes(p.peerId) <= LIMITS.peerBytes) {
-        m.#peers.set(p.peerId, { ...p });
-        m.#peerBytes += peerBytes(p.peerId);
-      } else m.#changes.peersDelete.push(p.peerId);
-    }
+    m.#peers.restore(s.peers);
     m.#events.push(...s.events.slice(-LIMITS.events));
-    // Storage may hold more nonces than the machine kept (expired ones linger there a minute, and
-    // tables written before the machine stopped evicting unexpired ones): keep the ones expiring last.
-    for (const [k, v] of [...s.nonces].sort((a, b) => a[1] - b[1]).slice(-LIMITS.nonces)) m.#nonces.set(k, v);
+    m.#nonces.restore(s.nonces);
     return m;
   }
 
@@ -180,9 +77,9 @@ export class ChainMachine {
       envelopes: [...this.#envelopes.entries()],
       pending: [...this.#pending.values()],
       evidence: [...this.#evidence.values()],
-      peers: [...this.#peers.values()].map((p) => ({ ...p })),
+      peers: this.#peers.snapshot(),
       events: [...this.#events],
-      nonces: [...this.#nonces.entries()],
+      nonces: this.#nonces.snapshot(),
     };
   }
 
@@ -235,56 +132,33 @@ export class ChainMachine {
     return [...this.#events];
   }
   peers(now: number): PeerScore[] {
-    return [...this.#peers.values()].map((p) => ({ ...p, score: decayed(p, now) }));
+    return this.#peers.list(now);
   }
   /** The stored record (score as of `updatedAt`, not decayed to now): what gets persisted. */
   peerRaw(id: string): PeerScore | undefined {
-    const p = this.#peers.get(id);
-    return p && { ...p };
+    return this.#peers.raw(id);
   }
   peer(id: string, now: number): PeerScore | undefined {
-    const p = this.#peers.get(id);
-    return p && { ...p, score: decayed(p, now) };
+    return this.#peers.get(id, now);
   }
 
-  // ---- relay authentication ----------------------------------------------------------------
+  // ---- relay authentication (nonce-book.ts) -------------------------------------------------
 
-  /** Whether a request nonce was used within its validity (a replay), without claiming it. */
   nonceUsed(key: string, now: number): boolean {
-    const exp = this.#nonces.get(key);
-    return exp !== undefined && exp > now;
+    return this.#nonces.used(key, now);
   }
-
-  /**
-   * Whether a new nonce fits. An unexpired nonce is never evicted to make room: the request it
-   * guards could then be replayed. A full table refuses new requests instead (fail closed); relays
-   * retry them, and nonces expire within about a minute.
-   */
   nonceRoom(now: number): boolean {
-    if (this.#nonces.size >= LIMITS.nonces) this.#expireNonces(now);
-    return this.#nonces.size < LIMITS.nonces;
+    return this.#nonces.room(now);
   }
-
   /** Claims a request nonce: "replay" if it was used within its validity, "full" if there is no room. */
   claimNonce(key: string, expiresAt: number, now: number): NonceClaim {
-    if (this.nonceUsed(key, now)) return "replay";
-    if (!this.nonceRoom(now)) return "full";
-    this.#nonces.set(key, expiresAt);
-    this.#changes.noncesPut.push(key);
-    return "claimed";
+    return this.#nonces.claim(key, expiresAt, now);
   }
-
-  /** Nonces held (expired ones included until the next claim that needs room, or tick()). */
   get nonceCount(): number {
     return this.#nonces.size;
   }
-
   nonceExpiry(key: string): number | undefined {
-    return this.#nonces.get(key);
-  }
-
-  #expireNonces(now: number): void {
-    for (const [k, exp] of this.#nonces) if (exp <= now) this.#nonces.delete(k);
+    return this.#nonces.expiry(key);
   }
 
   // ---- gossip admission ----------------------------------------------------------------------
@@ -295,7 +169,7 @@ export class ChainMachine {
    */
   admit(input: AdmitInput, now: number): Decision & { proceed: boolean } {
     if (input.verdict === "reject") {
-      this.#score(input.peer, SCORING.reject, now, "rejected");
+      this.#peers.score(input.peer, SCORING.reject, now, "rejected");
       this.#event({ at: now, kind: "rejected", peer: input.peer, reason: input.reason, ...num(input.number), ...(input.hash ? { hash: input.hash } : {}) });
       return { proceed: false, verdict: "reject", reason: input.reason };
     }
@@ -312,7 +186,7 @@ export class ChainMachine {
     const distinct = heights?.size ?? 0;
     const mine = heights?.get(h);
     if (distinct > LIMITS.maxBlocksPerHeight) {
-      this.#score(input.peer, SCORING.reject, now, "rejected");
+      this.#peers.score(input.peer, SCORING.reject, now, "rejected");
       this.#event({ at: now, kind: "rejected", peer: input.peer, reason: "too-many-blocks-at-height", number: n.toString(), hash: h });
       return { proceed: false, verdict: "reject", reason: "too-many-blocks-at-height" };
     }
@@ -367,7 +241,7 @@ export class ChainMachine {
     }
     if (o.kind === "mismatch") {
       this.#markSeen(n, h, { state: "final", rejected: o.reason });
-      this.#score(peer, SCORING.reject, now, "rejected");
+      this.#peers.score(peer, SCORING.reject, now, "rejected");
       this.#event({ at: now, kind: "rejected", peer, reason: o.reason, number: n.toString(), hash: h });
       return { verdict: "reject", reason: o.reason };
     }
@@ -389,7 +263,7 @@ export class ChainMachine {
     this.#changes.envelopesPut.push(h);
     this.#pruneEnvelopes();
     this.#prunePendingAtOrBelow(n);
-    this.#score(peer, SCORING.firstDelivery, now, "accepted");
+    this.#peers.score(peer, SCORING.firstDelivery, now, "accepted");
     // One event per advance: "promoted" when it came from pending (the alarm), not from gossip.
     const kind = replaced ? "replaced" : how.promoted ? "promoted" : "advanced";
     this.#event({ at: now, kind, number: n.toString(), hash: h, peer, ...(replaced ? { reason: `deposits-only (${replaced})${how.promoted ? ", promoted" : ""}` } : {}) });
@@ -498,10 +372,9 @@ export class ChainMachine {
 
   /** Forgets one peer's score, or every peer's (an operator's remedy for a polluted table). */
   purgePeers(now: number, peer?: string): number {
-    const ids = peer === undefined ? [...this.#peers.keys()] : this.#peers.has(peer) ? [peer] : [];
-    for (const id of ids) this.#dropPeer(id);
-    if (ids.length) this.#event({ at: now, kind: "peers-purged", reason: `${ids.length} peer${ids.length === 1 ? "" : "s"} purged by operator` });
-    return ids.length;
+    const n = this.#peers.purge(peer);
+    if (n) this.#event({ at: now, kind: "peers-purged", reason: `${n} peer${n === 1 ? "" : "s"} purged by operator` });
+    return n;
   }
 
   clearAlarm(now: number, note: string): boolean {
@@ -514,15 +387,8 @@ export class ChainMachine {
 
   /** Periodic upkeep: decays and persists scores, expires nonces and stuck in-flight marks. */
   tick(now: number): void {
-    for (const p of this.#peers.values()) {
-      const s = decayed(p, now);
-      if (s !== p.score) {
-        p.score = Math.abs(s) < 0.01 ? 0 : s;
-        p.updatedAt = now;
-        this.#changes.peersPut.push(p.peerId);
-      }
-    }
-    this.#expireNonces(now);
+    this.#peers.decayAll(now);
+    this.#nonces.expire(now);
     for (const p of [...this.#pending.values()]) if (now - p.addedAt > LIMITS.pendingTtlMs) this.dropPending(p.hash, "pending-expired", now);
     for (const [n, hs] of this.#seen) {
       for (const [h, s] of hs) if (s.state === "inflight" && now - s.since > LIMITS.inflightMs) hs.delete(h);
@@ -636,36 +502,6 @@ export class ChainMachine {
     if (hs.size === 0) this.#seen.delete(n);
   }
 
-  #score(peerId: string, delta: number, now: number, what: "accepted" | "rejected"): void {
-    let p = this.#peers.get(peerId);
-    if (!p) {
-      if (peerBytes(peerId) > LIMITS.peerBytes) return; // cannot be one (ids are checked at ingest)
-      while (this.#peers.size >= LIMITS.peers || this.#peerBytes + peerBytes(peerId) > LIMITS.peerBytes) this.#evictPeer(now);
-      p = { peerId, score: 0, accepted: 0, rejected: 0, updatedAt: now };
-      this.#peers.set(peerId, p);
-      this.#peerBytes += peerBytes(peerId);
-    }
-    p.score = Math.min(SCORING.max, Math.max(SCORING.min, decayed(p, now) + delta));
-    p.updatedAt = now;
-    p[what]++;
-    this.#changes.peersPut.push(peerId);
-  }
-
-  /** Forgets the peer whose score is closest to neutral (graylisted peers are remembered longest). */
-  #evictPeer(now: number): void {
-    let victim: PeerScore | null = null;
-    for (const p of this.#peers.values()) {
-      if (!victim || Math.abs(decayed(p, now)) < Math.abs(decayed(victim, now))) victim = p;
-    }
-    if (victim) this.#dropPeer(victim.peerId);
-  }
-
-  #dropPeer(id: string): void {
-    if (!this.#peers.delete(id)) return;
-    this.#peerBytes -= peerBytes(id);
-    this.#changes.peersDelete.push(id);
-  }
-
   #event(e: ChainEvent): void {
     this.#events.push(e);
     if (this.#events.length > LIMITS.events) this.#events.splice(0, this.#events.length - LIMITS.events);
@@ -676,16 +512,6 @@ export class ChainMachine {
 /** Whether the follower's block `local` at a record's height agrees with the record (see CrossSafeHead.localHash). */
 function isLocal(rec: CrossSafeHead, local: Hash): boolean {
   return rec.hash === local || rec.localHash === local;
-}
-
-export function decayed(p: PeerScore, now: number): number {
-  const dt = now - p.updatedAt;
-  if (dt <= 0 || p.score === 0) return p.score;
-  return p.score * Math.pow(0.5, dt / SCORING.halfLifeMs);
-}
-
-export function isGraylisted(score: number): boolean {
-  return score <= SCORING.graylist;
 }
 
 function num(n: bigint | undefined): { number?: string } {

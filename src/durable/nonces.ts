@@ -4,7 +4,7 @@
 // Pure; the owner persists what `claim` reports. Used by the unsafe-head machine (a relay's request on a blocks topic is
 // settled there, so its nonce lives there: the HMAC binds the topic, so a request can never be
 // replayed against the other object).
-import type { NonceClaim } from "./machine.ts";
+import type { NonceClaim } from "./nonce-book.ts";
 
 export class NonceBook {
   readonly #nonces = new Map<string, number>(); // key → expiry ms, oldest claim first

@@ -16,7 +16,7 @@
 //  - Bounded: the height window, events and nonces are capped (a full nonce table refuses, never forgets).
 import { SEEN_HEIGHTS, MAX_BLOCKS_PER_HEIGHT } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
-import type { NonceClaim } from "./machine.ts";
+import type { NonceClaim } from "./nonce-book.ts";
 import { NonceBook } from "./nonces.ts";
 import type { DelayHistogram, UnsafeAdmit, UnsafeBlock, UnsafeDecision, UnsafeEvent, UnsafeHeadView } from "./unsafe-types.ts";
 

@@ -7,7 +7,7 @@
 // object of the topic's chain when that chain is served here, else of the first served chain: any
 // fixed choice works, since a replay names the same topic and lands in the same object.
 import type { Context } from "hono";
-import type { NonceClaim } from "../durable/machine.ts";
+import type { NonceClaim } from "../durable/nonce-book.ts";
 import { AUTH_WINDOW_SECONDS } from "../protocol/ingest-auth.ts";
 import type { Settings } from "../checks/settings.ts";
 import type { WorkerEnv } from "./env.ts";

@@ -1,0 +1,89 @@
+// The chain state machine's bounds and the shapes it exchanges with its Durable Object shell
+// (machine.ts decides; storage.ts persists what `Changes` lists).
+import type { L2BlockRef } from "../protocol/block-ref.ts";
+import { MAX_BLOCKS_PER_HEIGHT, SEEN_HEIGHTS } from "../protocol/seen-blocks.ts";
+import type { Hash } from "../protocol/types.ts";
+import type { Verdict } from "../protocol/verdict.ts";
+import type { Alarm, ChainEvent, CrossSafeHead, Evidence, PeerScore, PendingCandidate } from "./types.ts";
+
+export const LIMITS = {
+  history: 512, // cross-safe heads remembered (rewind targets, duplicate/equivocation detection)
+  envelopes: 128, // raw envelopes kept for the newest heads (equivocation evidence)
+  pending: 256,
+  pendingTtlMs: 6 * 60 * 60_000, // a candidate that cannot be decided within hours never will be
+  seenHeights: SEEN_HEIGHTS, // op-node's LRU size
+  maxBlocksPerHeight: MAX_BLOCKS_PER_HEIGHT, // op-node: more than 5 distinct blocks at one height → REJECT
+  inflightMs: 30_000, // a candidate in flight longer than this is assumed lost (Worker crashed)
+  events: 200,
+  peers: 2_000,
+  /** The peer table's size (ids + a record's fixed part): ids are checked at ingest, this holds regardless. */
+  peerBytes: 512 * 1024,
+  nonces: 50_000,
+} as const;
+
+/** claimNonce's answer. "full": every slot holds an unexpired nonce; evicting one would open a replay. */
+export type NonceClaim = "claimed" | "replay" | "full";
+
+/** What changed since the shell last persisted (drained by `takeChanges`). */
+export interface Changes {
+  meta: boolean; // head, local-safe, alarm, evidence counter
+  historyPut: bigint[];
+  historyDeleteAbove: bigint | null;
+  historyDeleteBelow: bigint | null;
+  envelopesPut: Hash[];
+  envelopesDelete: Hash[];
+  pendingPut: Hash[];
+  pendingDelete: Hash[];
+  evidencePut: number[];
+  peersPut: string[];
+  peersDelete: string[];
+  events: ChainEvent[];
+  noncesPut: string[];
+}
+
+export function noChanges(): Changes {
+  return {
+    meta: false,
+    historyPut: [],
+    historyDeleteAbove: null,
+    historyDeleteBelow: null,
+    envelopesPut: [],
+    envelopesDelete: [],
+    pendingPut: [],
+    pendingDelete: [],
+    evidencePut: [],
+    peersPut: [],
+    peersDelete: [],
+    events: [],
+    noncesPut: [],
+  };
+}
+
+export interface Decision {
+  verdict: Verdict;
+  reason: string;
+}
+
+/** What the Worker reports after stateless validation of one message. */
+export interface AdmitInput {
+  peer: string;
+  verdict: Verdict;
+  reason: string;
+  number?: bigint;
+  hash?: Hash;
+}
+
+export interface MachineSnapshot {
+  head: CrossSafeHead | null;
+  localSafe: L2BlockRef | null;
+  alarm: Alarm | null;
+  nextEvidenceId: number;
+  history: CrossSafeHead[];
+  envelopes: [Hash, Uint8Array][];
+  pending: PendingCandidate[];
+  evidence: Evidence[];
+  peers: PeerScore[];
+  events: ChainEvent[];
+  nonces: [string, number][];
+}
+
