@@ -13,10 +13,10 @@ const SEED = "ci";
 
 describe("chaos run", () => {
   it(`2 minutes of faults with seed "${SEED}": invariants hold, everything stopped and removed`, async () => {
-    const progress: string[] = [];
-    const report = await runChaos({ seed: SEED, durationMs: 120_000, logFile: null, out: (s) => void progress.push(s) });
+    // Progress goes out as it happens, so a run that overruns the test's timeout shows where it was.
+    const report = await runChaos({ seed: SEED, durationMs: 120_000, logFile: null, out: (s) => void process.stdout.write(s) });
     const summary = renderReport(report);
-    console.log(progress.join("") + summary);
+    console.log(summary);
     if (!report.passed) console.log(`last process output:\n${report.logTail.slice(-150).join("\n")}`);
 
     expect(report.checker.violations).toEqual([]);
@@ -29,5 +29,7 @@ describe("chaos run", () => {
     expect(report.worker?.decided).toBeGreaterThan(30);
     expect(report.checker.quietCatchUpMs).not.toBeNull();
     expect(report.passed).toBe(true);
-  }, 300_000);
+    // ≈ 150 s on an idle machine (2 min of run, wrangler dev started up to 3 times); the margin is for
+    // a CI machine running the other test files beside it.
+  }, 480_000);
 });
