@@ -49,6 +49,9 @@ describe.skipIf(INTEROP_SKIP)("publisher → op-node", () => {
       void computeMessageId(topic, data).then((id) => atObserver.push({ id: toHex(id).slice(2), data }));
     });
     await opnode.connect(tcpAddr(observer));
+    // op-node forwards to its mesh only (no flood publishing): a block it forwards before the
+    // observer's GRAFT would reach the observer only by gossip, if at all. Wait for the mesh first.
+    await until("the observer in op-node's mesh", 15_000, () => observer.pubsub.getMeshPeers(topic).includes(opnode.peerId));
     publisher = await startPublisher(
       {
         chainId: server.chain.options.l2ChainId,
