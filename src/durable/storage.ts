@@ -21,6 +21,7 @@ import {
 } from "./codec.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { Evidence } from "./types.ts";
+import { COMMON_TABLES, readCounters, readEventJson, readNonces, writeCommon } from "./sql-tables.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,9 +30,7 @@ CREATE TABLE IF NOT EXISTS envelopes (hash TEXT PRIMARY KEY, size INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS pending (hash TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS peers (peer_id TEXT PRIMARY KEY, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS nonces (key TEXT PRIMARY KEY, exp INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+${COMMON_TABLES}
 ${BLOB_SCHEMA}
 `;
 
@@ -108,10 +107,8 @@ export class MachineStore {
         } satisfies Evidence;
       }),
       peers: [...this.#sql.exec<{ json: string }>("SELECT json FROM peers")].map((r) => peerFromJson(r.json)),
-      events: [...this.#sql.exec<{ json: string }>(`SELECT json FROM (SELECT id, json FROM events ORDER BY id DESC LIMIT ${LIMITS.events}) ORDER BY id`)].map((r) =>
-        eventFromJson(r.json),
-      ),
-      nonces: [...this.#sql.exec<{ key: string; exp: number }>("SELECT key, exp FROM nonces")].map((r) => [r.key, r.exp]),
+      events: readEventJson(this.#sql, LIMITS.events).map(eventFromJson),
+      nonces: readNonces(this.#sql),
     };
     return ChainMachine.restore(snap);
   }
@@ -171,23 +168,11 @@ export class MachineStore {
         const p = m.peerRaw(id);
         if (p) sql.exec("INSERT OR REPLACE INTO peers (peer_id, json) VALUES (?, ?)", id, peerToJson(p));
       }
-      if (c.events.length) {
-        for (const e of c.events) sql.exec("INSERT INTO events (json) VALUES (?)", eventToJson(e));
-        sql.exec(`DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ${LIMITS.events}`);
-      }
-      for (const k of c.noncesPut) {
-        const exp = m.nonceExpiry(k);
-        if (exp !== undefined) sql.exec("INSERT OR REPLACE INTO nonces (key, exp) VALUES (?, ?)", k, exp);
-      }
-      if (c.noncesPut.length) sql.exec("DELETE FROM nonces WHERE exp <= ?", Date.now() - 60_000);
-      for (const [name, value] of counters) sql.exec("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value", name, value);
-      counters.clear();
+      writeCommon(sql, { events: c.events.map((e) => eventToJson(e)), limit: LIMITS.events, noncesPut: c.noncesPut, expiryOf: (k) => m.nonceExpiry(k) }, counters);
     });
   }
 
   counters(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const r of this.#sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) out.set(r.name, r.value);
-    return out;
+    return readCounters(this.#sql);
   }
 }

@@ -6,13 +6,12 @@ import { refFromJson, refToJson } from "./codec.ts";
 import { emptyDelay, UNSAFE_LIMITS, UnsafeMachine, type HeightRecord, type UnsafeSnapshot } from "./unsafe-machine.ts";
 import type { DelayHistogram, UnsafeBlock, UnsafeEvent } from "./unsafe-types.ts";
 import type { Hash } from "../protocol/types.ts";
+import { COMMON_TABLES, readCounters, readEventJson, readNonces, writeCommon } from "./sql-tables.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS heights (n TEXT PRIMARY KEY, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS nonces (key TEXT PRIMARY KEY, exp INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+${COMMON_TABLES}
 `;
 
 type BlockJson = Omit<UnsafeBlock, "ref"> & { ref: ReturnType<typeof refToJson> };
@@ -48,8 +47,8 @@ export class UnsafeStore {
     const delay = this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'delay'").toArray()[0]?.value;
     const snap: UnsafeSnapshot = {
       heights: [...this.#sql.exec<{ n: string; json: string }>("SELECT n, json FROM heights")].map((r) => [BigInt(r.n), heightFromJson(r.json)]),
-      events: [...this.#sql.exec<{ json: string }>(`SELECT json FROM (SELECT id, json FROM events ORDER BY id DESC LIMIT ${UNSAFE_LIMITS.events}) ORDER BY id`)].map((r) => JSON.parse(r.json) as UnsafeEvent),
-      nonces: [...this.#sql.exec<{ key: string; exp: number }>("SELECT key, exp FROM nonces")].map((r) => [r.key, r.exp]),
+      events: readEventJson(this.#sql, UNSAFE_LIMITS.events).map((j) => JSON.parse(j) as UnsafeEvent),
+      nonces: readNonces(this.#sql),
       delay: delay ? (JSON.parse(delay) as DelayHistogram) : emptyDelay(),
     };
     return UnsafeMachine.restore(snap);
@@ -67,23 +66,11 @@ export class UnsafeStore {
         const r = m.heightAt(n);
         if (r) sql.exec("INSERT OR REPLACE INTO heights (n, json) VALUES (?, ?)", n.toString(), heightToJson(r));
       }
-      if (c.events.length) {
-        for (const e of c.events) sql.exec("INSERT INTO events (json) VALUES (?)", JSON.stringify(e));
-        sql.exec(`DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ${UNSAFE_LIMITS.events}`);
-      }
-      for (const k of c.noncesPut) {
-        const exp = m.nonceExpiry(k);
-        if (exp !== undefined) sql.exec("INSERT OR REPLACE INTO nonces (key, exp) VALUES (?, ?)", k, exp);
-      }
-      if (c.noncesPut.length) sql.exec("DELETE FROM nonces WHERE exp <= ?", Date.now() - 60_000);
-      for (const [name, value] of counters) sql.exec("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value", name, value);
-      counters.clear();
+      writeCommon(sql, { events: c.events.map((e) => JSON.stringify(e)), limit: UNSAFE_LIMITS.events, noncesPut: c.noncesPut, expiryOf: (k) => m.nonceExpiry(k) }, counters);
     });
   }
 
   counters(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const r of this.#sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) out.set(r.name, r.value);
-    return out;
+    return readCounters(this.#sql);
   }
 }
