@@ -2,7 +2,9 @@
 // notes §6.1, §8.6): local-safe gate → L1 consolidation (retried deposits-only) → L1-origin check.
 // Used by the Worker's ingest and by the Durable Object's alarm (pending promotion). Any RPC fault
 // yields "hold" (IGNORE on the wire, retried later): the peer did nothing wrong.
-import type { Outcome } from "./outcome.ts";
+import type { CandidateMeta, Outcome } from "./outcome.ts";
+
+export type { CandidateMeta } from "./outcome.ts";
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import type { ConsolidationResult } from "../protocol/consolidate.ts";
 import { consolidateOnHashes, settleDepositsEnd } from "../protocol/consolidate-hashes.ts";
@@ -31,14 +33,6 @@ export function chainRuntime(chain: ChainSettings, timeoutMs: number, observer?:
     l2: rpcEndpoint("l2", chain.l2Rpc, timeoutMs, observer),
     rollup: rpcEndpoint("rollup", chain.rollupRpc, timeoutMs, observer),
   };
-}
-
-export interface CandidateMeta {
-  messageId: string;
-  peer: string;
-  relay: string;
-  receivedMs: number;
-  raw: Uint8Array;
 }
 
 export type CheckResult =

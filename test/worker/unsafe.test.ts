@@ -5,22 +5,12 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BLOCKS_TOPIC, CHAIN_ID, chainStub, control, crossSafe, getJson, heads, ingest, NOT_SEQUENCER_KEY, signed, status } from "./harness.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
+import type { UnsafeHeadJson } from "../helpers/unsafe-head.ts";
 import { freshWorld } from "./setup.ts";
 
 freshWorld(120, { endingNow: true });
 
-interface UnsafeJson {
-  hash: string;
-  number: number;
-  parentHash: string;
-  timestamp: number;
-  l1origin: { hash: string; number: number };
-  sequenceNumber: number;
-  receivedAtMs: number;
-  delayMs: number;
-}
-
-const unsafe = () => getJson<UnsafeJson>(`/v1/chains/${CHAIN_ID}/unsafe`);
+const unsafe = () => getJson<UnsafeHeadJson>(`/v1/chains/${CHAIN_ID}/unsafe`);
 const unsafeMsg = (n: bigint | string) => signed(n, { topicKind: "blocks" });
 
 describe("blocks topics (unsafe)", () => {
