@@ -34,16 +34,22 @@ export function snappyDecodedLength(src: Uint8Array): DecodedLength {
 export type SnappyResult = { ok: true; data: Uint8Array } | { ok: false; error: SnappyError };
 
 /**
- * Decodes a snappy block. The declared length is checked against `maxLength` *before* anything is
- * allocated, and against what the stream could possibly expand to (a copy op yields at most
- * 64 bytes per 3 input bytes), so a tiny message claiming gigabytes costs nothing.
+ * The declared length, checked as decoding checks it before allocating anything: against
+ * `maxLength`, and against what the stream could possibly expand to (a copy op yields at most 64
+ * bytes per 3 input bytes), so a tiny message claiming gigabytes costs nothing.
  */
-export function snappyDecode(src: Uint8Array, maxLength: number = MAX_GOSSIP_SIZE): SnappyResult {
+export function snappyCheckedLength(src: Uint8Array, maxLength: number = MAX_GOSSIP_SIZE): DecodedLength {
   const h = snappyDecodedLength(src);
   if (!h.ok) return h;
   if (h.length > maxLength) return { ok: false, error: "snappy-too-large" };
-  const body = src.length - h.headerBytes;
-  if (h.length > Math.ceil((body * 64) / 3)) return { ok: false, error: "snappy-corrupt" };
+  if (h.length > Math.ceil(((src.length - h.headerBytes) * 64) / 3)) return { ok: false, error: "snappy-corrupt" };
+  return h;
+}
+
+/** Decodes a snappy block; the declared length is checked first (snappyCheckedLength). */
+export function snappyDecode(src: Uint8Array, maxLength: number = MAX_GOSSIP_SIZE): SnappyResult {
+  const h = snappyCheckedLength(src, maxLength);
+  if (!h.ok) return h;
   const dst = new Uint8Array(h.length);
   return decodeBlock(dst, src, h.headerBytes) ? { ok: true, data: dst } : { ok: false, error: "snappy-corrupt" };
 }

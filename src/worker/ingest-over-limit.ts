@@ -9,7 +9,7 @@
 // `ignored` event, and one log line gives the sizes. No RPC call is made.
 import type { Context } from "hono";
 import { AUTH_WINDOW_SECONDS } from "../protocol/ingest-auth.ts";
-import { MAX_GOSSIP_SIZE, snappyDecodedLength } from "../protocol/snappy.ts";
+import { MAX_GOSSIP_SIZE, snappyCheckedLength } from "../protocol/snappy.ts";
 import type { Topic } from "../protocol/topic.ts";
 import { chainStub, unsafeStub, type AppEnv } from "./context.ts";
 import { ingestAnswer } from "./ingest-answer.ts";
@@ -25,9 +25,8 @@ export const OVER_LIMIT = "block-over-limit";
  * penalty into an IGNORE. A plausible preamble over a corrupt body is not looked into: IGNORE.
  */
 export function overLimitSize(raw: Uint8Array, maxBlockBytes: number): number | undefined {
-  const d = snappyDecodedLength(raw);
-  if (!d.ok || d.length <= maxBlockBytes || d.length > MAX_GOSSIP_SIZE) return undefined;
-  return d.length <= Math.ceil(((raw.length - d.headerBytes) * 64) / 3) ? d.length : undefined;
+  const d = snappyCheckedLength(raw, MAX_GOSSIP_SIZE);
+  return d.ok && d.length > maxBlockBytes ? d.length : undefined;
 }
 
 export interface OverLimit {
