@@ -179,11 +179,13 @@ describe("publisher → relay → Worker (wrangler dev) → head endpoint", () =
       // three REJECTs gossipsub's P4 score graylists the sender and drops whatever it sends next).
       let sent = 0;
       for (let i = 0; i < 8; i++) {
-        // alternately: a real block signed by the wrong key, and snappy-framed garbage (passes the relay's local checks)
+        // alternately: a real block signed by the wrong key, and snappy-framed garbage (passes the relay's
+        // local checks). The garbage's "s" is forced low: a random high-s is IGNOREd on this topic
+        // (verdict.ts), and four IGNOREs instead of REJECTs left the peer just short of the graylist.
         const msg =
           i % 2 === 0
             ? signedGossipMessage(server.chain, seq().blockByNumber(server.chain.heads().crossSafe - BigInt(i))!, wrongKey).message
-            : snappyEncode(crypto.getRandomValues(new Uint8Array(300)));
+            : snappyEncode(lowSGarbage(300));
         try {
           await bad.pubsub.publish(stack.topic, msg);
           sent++;
@@ -219,3 +221,10 @@ describe("publisher → relay → Worker (wrangler dev) → head endpoint", () =
     }
   });
 });
+
+/** Random bytes whose would-be signature has a low s (byte 32's top bits clear), so the Worker REJECTs them. */
+function lowSGarbage(n: number): Uint8Array {
+  const b = crypto.getRandomValues(new Uint8Array(n));
+  b[32] = b[32]! & 0x3f;
+  return b;
+}
