@@ -24,167 +24,25 @@ import { keccak256 } from "../protocol/keccak/index.ts";
 import { DA_FOOTPRINT_GAS_SCALAR_DEFAULT, decodeDepositTx, DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
-import type { Address, ExecutionPayload, Hash, Hex } from "../protocol/types.ts";
+import type { Address, ExecutionPayload, Hash } from "../protocol/types.ts";
 import type { BaseFeeParams, BlockId, DepositTxRecord, L1Block, L2Block, ReplacementVariant } from "./block.ts";
-import { DEV_ACCOUNTS, DEV_ROLES } from "./dev-accounts.ts";
+import { DEV_ROLES } from "./dev-accounts.ts";
 import { buildL1Block, type L1Params } from "./l1.ts";
 import { attributeDeposits, bigBlockNeeds, buildL2Block, buildL2Genesis, type L2Attributes, type L2Params } from "./l2.ts";
 import { Rng } from "./rng.ts";
+import { fixedAddr, resolveOptions, type DevChainOptions, type ResolvedOptions } from "./chain-options.ts";
+import type { BlockTag, ChainEvent, Heads, PayloadEnvelope, PendingReplacement, SyncStatus, ViewName } from "./chain-types.ts";
+import { ChainView } from "./chain-view.ts";
 
 export type { BlockId, L1Block, L2Block, ReplacementVariant } from "./block.ts";
-
-export interface HeadLags {
-  /** local-safe trails unsafe by this many L2 blocks. */
-  localSafe: number;
-  /** cross-safe trails local-safe by this many L2 blocks. */
-  crossSafe: number;
-  /** finalized trails cross-safe by this many L2 blocks. */
-  finalized: number;
-}
-
-export interface L1Lags {
-  /** L1 `safe` trails the L1 head by this many blocks. */
-  safe: number;
-  /** L1 `finalized` trails the L1 head by this many blocks. */
-  finalized: number;
-}
-
-export interface DevChainOptions {
-  /** Everything random derives from it. Default "op-follow". */
-  seed?: string | number | bigint;
-  l1ChainId?: bigint;
-  l2ChainId?: bigint;
-  /** Unix seconds of both genesis blocks. Default 1_750_000_000 (fixed, for reproducible hashes). */
-  genesisTime?: bigint;
-  /** Default 12. */
-  l1BlockTime?: number;
-  /** Default 2. */
-  l2BlockTime?: number;
-  /** Activate Jovian at genesis (extraData v1 with minBaseFee, DA footprint in blobGasUsed, Jovian L1 info). */
-  jovian?: boolean;
-  /** Private key of the sequencer (the SystemConfig unsafeBlockSigner). Default: dev account #5. */
-  sequencerKey?: Hex;
-  systemConfig?: Address;
-  optimismPortal?: Address;
-  batcher?: Address;
-  gasLimit?: bigint;
-  eip1559?: { elasticity: number; denominator: number; denominatorCanyon: number };
-  /** Jovian minimum base fee (wei). Default 1_000_000. */
-  minBaseFee?: bigint;
-  /** SystemConfig daFootprintGasScalar (Jovian; 0 = the default 400, 1 = effectively off). Default 0. */
-  daFootprintGasScalar?: number;
-  lags?: Partial<HeadLags>;
-  l1Lags?: Partial<L1Lags>;
-  /** The sequencer only adopts L1 origins this many blocks behind the L1 head (op-node --sequencer.l1-confs). Default 0. */
-  sequencerL1Confs?: number;
-  /** User EIP-1559 txs per normal L2 block, inclusive range. Default [1, 3]. */
-  userTxsPerBlock?: [number, number];
-  /** Probability that an L1 block carries user deposits. Default 0.5. */
-  depositChance?: number;
-  /** Move the heads with the tip automatically (default true); setHeads always works. */
-  autoHeads?: boolean;
-  /** Switch the follower's view to a replacement once cross-safe reaches its height. Default false (see promoteReplacement). */
-  autoPromoteReplacements?: boolean;
-  /**
-   * What the follower's op-node reports as `safe_l2` (and its op-geth as the `safe` tag):
-   * "local-safe" (default; a node that cannot see cross-chain validity, as op-node before interop,
-   * where SafeL2 = LocalSafeL2) or "cross-safe".
-   */
-  followerSafeL2?: "local-safe" | "cross-safe";
-}
-
-export type ViewName = "sequencer" | "follower";
-export type BlockTag = "latest" | "pending" | "safe" | "finalized" | "earliest";
-
-/** op-node eth.SyncStatus (op-service/eth/sync_status.go @ abe047af), typed. */
-export interface SyncStatus {
-  current_l1: L1BlockRef;
-  current_l1_finalized: L1BlockRef;
-  head_l1: L1BlockRef;
-  safe_l1: L1BlockRef;
-  finalized_l1: L1BlockRef;
-  unsafe_l2: L2BlockRef;
-  safe_l2: L2BlockRef;
-  finalized_l2: L2BlockRef;
-  pending_safe_l2: L2BlockRef;
-  local_safe_l2: L2BlockRef;
-}
-
-export interface Heads {
-  unsafe: bigint;
-  localSafe: bigint;
-  crossSafe: bigint;
-  finalized: bigint;
-}
-
-export interface PendingReplacement {
-  height: bigint;
-  original: L2Block;
-  replacement: L2Block;
-  variant: ReplacementVariant;
-  promoted: boolean;
-}
-
-export type ChainEvent =
-  | { type: "l1-block"; block: L1Block }
-  | { type: "l2-block"; block: L2Block }
-  | { type: "heads"; heads: Heads }
-  | { type: "replaced"; replacement: PendingReplacement }
-  | { type: "promoted"; replacement: PendingReplacement }
-  | { type: "l1-reorg"; depth: number; from: bigint; l2RebuiltFrom?: bigint }
-  | { type: "l2-reorg"; from: bigint }
-  | { type: "equivocation"; canonical: L2Block; equivocating: L2Block }
-  | { type: "signer"; address: Address; fromL1Block: bigint };
-
-/** The v4 gossip payload of a block: what the publisher signs (src/protocol/envelope.ts encodeEnvelope). */
-export interface PayloadEnvelope {
-  version: 4;
-  payload: ExecutionPayload;
-  parentBeaconBlockRoot: Uint8Array;
-}
+export type { DevChainOptions, HeadLags, L1Lags, ResolvedOptions } from "./chain-options.ts";
+export type { BlockTag, ChainEvent, Heads, PayloadEnvelope, PendingReplacement, SyncStatus, ViewName } from "./chain-types.ts";
+export { ChainView } from "./chain-view.ts";
 
 interface Known {
   block: L2Block;
   /** Blocks only the sequencer has: unpromoted replacements and equivocations. */
   sequencerOnly: boolean;
-}
-
-const fixedAddr = (label: string): Address => toHex(keccak256(new TextEncoder().encode(label)).subarray(12)) as Address;
-
-/** The resolved configuration (every option filled in). */
-export type ResolvedOptions = Required<Omit<DevChainOptions, "lags" | "l1Lags" | "eip1559" | "seed">> & {
-  seed: string | number | bigint;
-  lags: HeadLags;
-  l1Lags: L1Lags;
-  eip1559: { elasticity: number; denominator: number; denominatorCanyon: number };
-};
-
-function resolve(o: DevChainOptions): ResolvedOptions {
-  return {
-    seed: o.seed ?? "op-follow",
-    l1ChainId: o.l1ChainId ?? 900n,
-    l2ChainId: o.l2ChainId ?? 901n,
-    genesisTime: o.genesisTime ?? 1_750_000_000n,
-    l1BlockTime: o.l1BlockTime ?? 12,
-    l2BlockTime: o.l2BlockTime ?? 2,
-    jovian: o.jovian ?? false,
-    sequencerKey: o.sequencerKey ?? DEV_ACCOUNTS[DEV_ROLES.sequencer]!.privateKey,
-    systemConfig: o.systemConfig ?? fixedAddr("op-follow devnet SystemConfigProxy"),
-    optimismPortal: o.optimismPortal ?? fixedAddr("op-follow devnet OptimismPortalProxy"),
-    batcher: o.batcher ?? DEV_ACCOUNTS[DEV_ROLES.batcher]!.address,
-    gasLimit: o.gasLimit ?? 30_000_000n,
-    eip1559: o.eip1559 ?? { elasticity: 6, denominator: 50, denominatorCanyon: 250 },
-    minBaseFee: o.minBaseFee ?? 1_000_000n,
-    daFootprintGasScalar: o.daFootprintGasScalar ?? 0,
-    lags: { localSafe: 6, crossSafe: 2, finalized: 10, ...o.lags },
-    l1Lags: { safe: 4, finalized: 8, ...o.l1Lags },
-    sequencerL1Confs: o.sequencerL1Confs ?? 0,
-    userTxsPerBlock: o.userTxsPerBlock ?? [1, 3],
-    depositChance: o.depositChance ?? 0.5,
-    autoHeads: o.autoHeads ?? true,
-    autoPromoteReplacements: o.autoPromoteReplacements ?? false,
-    followerSafeL2: o.followerSafeL2 ?? "local-safe",
-  };
 }
 
 export class DevChain {
@@ -219,7 +77,7 @@ export class DevChain {
   private readonly listeners = new Set<(e: ChainEvent) => void>();
 
   constructor(opts: DevChainOptions = {}) {
-    const o = resolve(opts);
+    const o = resolveOptions(opts);
     this.options = o;
     this.autoHeads = o.autoHeads;
     this.rng = new Rng(o.seed);
@@ -751,89 +609,5 @@ export class DevChain {
 
   syncStatus(view: ViewName): SyncStatus {
     return this.view(view).syncStatus();
-  }
-}
-
-/** One node pair's view of the L2 chain (op-geth + op-node) with the shared L1. */
-export class ChainView {
-  readonly chain: DevChain;
-  readonly name: ViewName;
-
-  constructor(chain: DevChain, name: ViewName) {
-    this.chain = chain;
-    this.name = name;
-  }
-
-  /** The block this view holds at height n (the follower sees an unpromoted replacement's original). */
-  blockByNumber(n: bigint): L2Block | undefined {
-    if (this.name === "follower") {
-      const p = this.chain.pendingAt(n);
-      if (p) return p.original;
-    }
-    return this.chain.canonicalL2(n);
-  }
-
-  blockByHash(hash: string): L2Block | undefined {
-    const k = this.chain.knownL2(hash);
-    if (!k) return undefined;
-    if (k.sequencerOnly && this.name === "follower") return undefined;
-    return k.block;
-  }
-
-  head(): L2Block {
-    return this.blockByNumber(this.chain.heads().unsafe)!;
-  }
-
-  localSafe(): L2Block {
-    return this.blockByNumber(this.chain.heads().localSafe)!;
-  }
-
-  crossSafe(): L2Block {
-    return this.blockByNumber(this.chain.heads().crossSafe)!;
-  }
-
-  /** What this node's op-node calls safe_l2 (and its op-geth the `safe` tag). */
-  safe(): L2Block {
-    const h = this.chain.heads();
-    const useLocal = this.name === "follower" && this.chain.options.followerSafeL2 === "local-safe";
-    return this.blockByNumber(useLocal ? h.localSafe : h.crossSafe)!;
-  }
-
-  finalized(): L2Block {
-    return this.blockByNumber(this.chain.heads().finalized)!;
-  }
-
-  blockByTag(tag: BlockTag): L2Block {
-    switch (tag) {
-      case "safe":
-        return this.safe();
-      case "finalized":
-        return this.finalized();
-      case "earliest":
-        return this.blockByNumber(0n)!;
-      default:
-        return this.head();
-    }
-  }
-
-  syncStatus(): SyncStatus {
-    const c = this.chain;
-    const ref = (b: L2Block): L2BlockRef => c.l2BlockRef(b);
-    const l1 = (b: L1Block): L1BlockRef => c.l1BlockRef(b);
-    const head = this.head();
-    const localSafe = this.localSafe();
-    return {
-      // Verifier confirmation depth 0: the derivation has read up to the L1 head.
-      current_l1: l1(c.l1Head()),
-      current_l1_finalized: l1(c.l1Finalized()),
-      head_l1: l1(c.l1Head()),
-      safe_l1: l1(c.l1Safe()),
-      finalized_l1: l1(c.l1Finalized()),
-      unsafe_l2: ref(head),
-      safe_l2: ref(this.safe()),
-      finalized_l2: ref(this.finalized()),
-      pending_safe_l2: ref(localSafe),
-      local_safe_l2: ref(localSafe),
-    };
   }
 }
