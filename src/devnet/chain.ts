@@ -24,7 +24,7 @@ import { keccak256 } from "../protocol/keccak/index.ts";
 import { DA_FOOTPRINT_GAS_SCALAR_DEFAULT, decodeDepositTx, DEPOSIT_TX_TYPE } from "../protocol/l1-info.ts";
 import { addressOfPrivateKey } from "../protocol/signature.ts";
 import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
-import type { Address, ExecutionPayload, Hash } from "../protocol/types.ts";
+import type { Address, Hash } from "../protocol/types.ts";
 import type { BaseFeeParams, BlockId, DepositTxRecord, L1Block, L2Block, ReplacementVariant } from "./block.ts";
 import { DEV_ROLES } from "./dev-accounts.ts";
 import { buildL1Block, type L1Params } from "./l1.ts";
