@@ -47,10 +47,11 @@ describe("README: production install of the relay", () => {
     root = await mkdtemp(join(tmpdir(), "op-follow-install-"));
     stub = await startStub({ secrets: { "relay-1": SECRET } });
   });
+  // removing the install (its node_modules) takes seconds, more on a busy machine
   afterAll(async () => {
     await stub?.stop();
     await rm(root, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it("installs as written, and the unit's relay runs against the Worker", async () => {
     const { sh, ini } = section(await readFile(join(PROJECT_ROOT, "README.md"), "utf8"));

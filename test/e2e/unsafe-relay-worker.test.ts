@@ -85,8 +85,9 @@ async function counters(): Promise<{ crossSafe: Map<string, number>; unsafe: Map
 }
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
-function waitVerdict(what: string, match: (v: VerdictEvent) => boolean, timeoutMs = 20_000): Promise<VerdictEvent> {
-  return until(what, timeoutMs, async () => verdicts.find(match));
+/** The first verdict matching, among those from index `from` on (earlier ones may be the publisher's own copies of a block). */
+function waitVerdict(what: string, match: (v: VerdictEvent) => boolean, timeoutMs = 20_000, from = 0): Promise<VerdictEvent> {
+  return until(what, timeoutMs, async () => verdicts.slice(from).find(match));
 }
 
 const freeze = () => (server.chain.autoHeads = false);
@@ -223,10 +224,12 @@ describe("unsafe blocks: publisher --unsafe → relay → Worker (wrangler dev) 
     while (seq().blockByNumber(n)!.timestamp > BigInt(now - 65)) n--;
     expect(n).toBeGreaterThan(BigInt(s.heads.crossSafe!));
     const b = seq().blockByNumber(n)!;
+    // Only verdicts on our own messages: the publisher gossiped this block on the blocks topic when it was new.
+    const from = verdicts.length;
     await peer.publishRaw(stack.topic, signedGossipMessage(server.chain, b).message);
-    const cross = await waitVerdict("the cross-safe verdict", (v) => v.job.topic === stack.topic && v.response?.blockHash === b.hash);
+    const cross = await waitVerdict("the cross-safe verdict", (v) => v.job.topic === stack.topic && v.job.source === peer.peerId && v.response?.blockHash === b.hash, 20_000, from);
     await peer.publishRaw(stack.blocksTopic, signedUnsafeMessage(server.chain, b).message);
-    const unsafe = await waitVerdict("the blocks-topic verdict", (v) => v.job.topic === stack.blocksTopic && v.response?.blockHash === b.hash);
+    const unsafe = await waitVerdict("the blocks-topic verdict", (v) => v.job.topic === stack.blocksTopic && v.job.source === peer.peerId && v.response?.blockHash === b.hash, 20_000, from);
     for (const v of [cross, unsafe]) expect(v.job.receivedMs / 1000 - Number(b.timestamp)).toBeGreaterThan(60);
     expect(cross).toMatchObject({ verdict: "accept", reason: "advanced" });
     expect(unsafe).toMatchObject({ verdict: "reject", reason: "timestamp-too-old" });

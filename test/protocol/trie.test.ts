@@ -71,16 +71,16 @@ describe("orderedTrieRoot", () => {
     for (const c of cases) expect(toHex(orderedTrieRoot(c)), `${c.length} items`).toBe(await referenceRoot(c));
   });
 
-  it("matches @ethereumjs/trie on 2,000 random lists (0..300 items of 0..200 bytes)", async () => {
+  it("matches @ethereumjs/trie on 1,000 random lists (0..300 items of 0..200 bytes)", { timeout: 180_000 }, async () => {
     const rng = new Rng(0x7121e);
     let items = 0;
-    for (let k = 0; k < 2000; k++) {
+    for (let k = 0; k < 1000; k++) {
       const c = Array.from({ length: count(rng) }, () => item(rng, 200));
       items += c.length;
       const want = await referenceRoot(c);
       if (toHex(orderedTrieRoot(c)) !== want) expect.fail(`case ${k}: ${c.length} items: ${c.map((x) => toHex(x)).join(",")}`);
     }
-    expect(items).toBeGreaterThan(60_000);
+    expect(items).toBeGreaterThan(30_000);
   });
 
   it("matches @ethereumjs/trie on large lists (> 1000 items)", async () => {

