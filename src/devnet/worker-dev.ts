@@ -51,6 +51,13 @@ export interface WorkerDevOptions {
   persistTo?: string;
   /** Project root holding wrangler.toml; default this repository. */
   cwd?: string;
+  /** Another wrangler config than cwd's wrangler.toml (--config). */
+  config?: string;
+  /**
+   * wrangler's dev registry directory (WRANGLER_REGISTRY_PATH): wrangler devs sharing one reach each
+   * other's Durable Objects by `script_name` (bench/split-isolates). Default: wrangler's own.
+   */
+  registryPath?: string;
   /** wrangler's output, line by line (default: kept in memory only, see output()). */
   onOutput?: (line: string) => void;
   /** Default 60 s. */
@@ -133,6 +140,7 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
   const args = [
     wranglerBin(cwd),
     "dev",
+    ...(opts.config ? ["--config", opts.config] : []),
     "--local",
     "--ip",
     ip,
@@ -154,7 +162,8 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
     opts.logLevel ?? "info",
   ];
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { cwd, env: wranglerEnv(cwd, process.env, tmp), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...wranglerEnv(cwd, process.env, tmp), ...(opts.registryPath ? { WRANGLER_REGISTRY_PATH: opts.registryPath } : {}) };
+  const child: ChildProcess = spawn(process.execPath, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const pid = child.pid;
   if (pid === undefined) {
     await rm(priv, { recursive: true, force: true });
