@@ -14,7 +14,8 @@ import { settingsOf, type SettingsEnv } from "../checks/settings.ts";
 import { chainRuntime, checkCandidate, fetchCanonicalHashes, fetchLocalSafe, type ChainRuntime } from "../checks/pipeline.ts";
 import { ChainMachine, type Decision, type NonceClaim } from "./machine.ts";
 import { IngestDesk, type ClaimResponse, type SettleResponse } from "./ingest-desk.ts";
-import type { ClaimRequest, SettleRequest } from "./ingest-steps.ts";
+import type { ClaimRequest } from "./ingest-steps.ts";
+import { fromSettleCall, type SettleCall } from "./settle-wire.ts";
 import { evidencePage, summarise, type EvidencePage, type EvidenceRole, type EvidenceSummary } from "./evidence-page.ts";
 import { MachineStore } from "./storage.ts";
 import { metricsView, peersView, statusView } from "./chain-reads.ts";
@@ -30,6 +31,7 @@ const TICK_IDLE_MS = 5_000; // also bounds how long a head that reorged off the 
 const PROMOTE_PER_TICK = 32;
 
 export type { ClaimRequest, SettleCheck, SettleRequest } from "./ingest-steps.ts";
+export type { SettleCall } from "./settle-wire.ts";
 export type { ClaimResponse, SettleResponse } from "./ingest-desk.ts";
 
 export class ChainHead extends DurableObject<SettingsEnv> {
@@ -68,9 +70,10 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     return this.#desk.claim(req);
   }
 
-  settle(req: SettleRequest): Promise<SettleResponse> {
-    this.#bind(req.chainId);
-    return this.#desk.settle(req);
+  /** The Worker streams a check's raw message beside the call (settle-wire.ts); tests may inline it. */
+  async settle(call: SettleCall): Promise<SettleResponse> {
+    this.#bind(call.chainId);
+    return this.#desk.settle(await fromSettleCall(call));
   }
 
   release(chainId: string, hash: Hash, owner: string): boolean {

@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ClaimResponse, SettleCheck, SettleRequest, SettleResponse } from "../../durable/chain-head.ts";
 import { leaseMs } from "../../durable/claims.ts";
 import { envelopeBytes } from "../../durable/ingest-steps.ts";
+import { toSettleCall } from "../../durable/settle-wire.ts";
 import { AUTH_WINDOW_SECONDS, H, verifyIngest, type IngestRetry } from "../../protocol/ingest-auth.ts";
 import type { Verdict } from "../../protocol/verdict.ts";
 import { isPeerId } from "../../protocol/peer-id.ts";
@@ -19,6 +20,7 @@ import { chainRuntime, checkCandidate, resolveSigner } from "../../checks/pipeli
 import { RpcFault } from "../../checks/rpc.ts";
 import { RpcTally } from "../../checks/rpc-tally.ts";
 import { ServerTiming } from "../server-timing.ts";
+import { readBody } from "../read-body.ts";
 import { unauthorized } from "../unauthorized.ts";
 import { claimUnservedNonce, nonceTableFull } from "../ingest-nonce.ts";
 import { ingestAnswer } from "../ingest-answer.ts";
@@ -41,7 +43,7 @@ ingest.post(
   withSettings,
   async (c) => {
     const s = c.var.settings;
-    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const raw = await readBody(c.req.raw, MAX_GOSSIP_SIZE); // one buffer: arrayBuffer() briefly holds it twice
     const nowMs = Date.now();
     const auth = await verifyIngest(s.relaySecrets, "POST", new URL(c.req.url).pathname, c.req.raw.headers, raw, Math.floor(nowMs / 1000));
     if (!auth.ok) return unauthorized(c, "ingest", auth.reason, { relay: c.req.header(H.relay) });
@@ -155,7 +157,8 @@ ingest.post(
       if (r.kind === "hold") tally.noteReason(r.reason);
       const check: SettleCheck = r.kind === "hold" ? { kind: "hold", pending: { ...block, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
       timing.count("do-envelope", envelopeBytes(check));
-      d = await timing.time("settle", async () => await stub.settle({ ...req, ...block, owned: true, check, ...withReport(tally) }));
+      // the raw message streamed beside the call, not serialized into it (settle-wire.ts)
+      d = await timing.time("settle", async () => await stub.settle(toSettleCall({ ...req, ...block, owned: true, check, ...withReport(tally) })));
     } catch (e) {
       // The claim lapses now rather than at its lease's end: a waiting copy takes over the check.
       await stub.release(chainId, block.hash, admitBase.nonceKey).catch(() => false);
