@@ -27,6 +27,15 @@ function rawOf(c: SettleCheck): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * The raw message the object keeps: a held block's (re-checked from it) and a consolidated one's (the
+ * head's envelope, evidence if the height is ever equivocated). A mismatch is REJECTed and recorded
+ * by hash, its bytes never read (machine.ts decide): they are not sent.
+ */
+function keptRawOf(c: SettleCheck): Uint8Array | undefined {
+  return c.kind === "outcome" && c.outcome.kind === "mismatch" ? undefined : rawOf(c);
+}
+
 /** The check with `raw` in the place its raw message goes. */
 function withRaw(c: SettleCheck, raw: Uint8Array): SettleCheck {
   if (c.kind === "hold") return { ...c, pending: { ...c.pending, raw } };
@@ -46,11 +55,12 @@ function chunks(raw: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-/** The Worker's side: the request with its check's raw message moved into a stream. */
+/** The Worker's side: the request with its check's raw message moved into a stream (or left out: keptRawOf). */
 export function toSettleCall(req: SettleRequest & { check: SettleCheck }): SettleCall {
-  const raw = rawOf(req.check);
-  if (!raw || raw.length === 0) return req;
-  return { ...req, check: withRaw(req.check, EMPTY), raw: { length: raw.length, stream: chunks(raw) } };
+  if (!rawOf(req.check)?.length) return req;
+  const check = withRaw(req.check, EMPTY);
+  const raw = keptRawOf(req.check);
+  return raw ? { ...req, check, raw: { length: raw.length, stream: chunks(raw) } } : { ...req, check };
 }
 
 /**
@@ -60,7 +70,7 @@ export function toSettleCall(req: SettleRequest & { check: SettleCheck }): Settl
 export async function fromSettleCall(call: SettleCall): Promise<SettleRequest> {
   const { raw, ...req } = call;
   if (!raw) return req;
-  if (!req.check || rawOf(req.check) === undefined) {
+  if (!req.check || keptRawOf(req.check) === undefined) {
     await raw.stream.cancel();
     throw new Error("settle: a raw message streamed for a check that has none");
   }

@@ -4,7 +4,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ClaimResponse, SettleCheck, SettleRequest, SettleResponse } from "../../durable/chain-head.ts";
 import { leaseMs } from "../../durable/claims.ts";
-import { envelopeBytes } from "../../durable/ingest-steps.ts";
 import { toSettleCall } from "../../durable/settle-wire.ts";
 import { AUTH_WINDOW_SECONDS, H, verifyIngest, type IngestRetry } from "../../protocol/ingest-auth.ts";
 import type { Verdict } from "../../protocol/verdict.ts";
@@ -156,9 +155,10 @@ ingest.post(
       const r = await timing.time("check", () => checkCandidate(rt, v.envelope!, cm));
       if (r.kind === "hold") tally.noteReason(r.reason);
       const check: SettleCheck = r.kind === "hold" ? { kind: "hold", pending: { ...block, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
-      timing.count("do-envelope", envelopeBytes(check));
-      // the raw message streamed beside the call, not serialized into it (settle-wire.ts)
-      d = await timing.time("settle", async () => await stub.settle(toSettleCall({ ...req, ...block, owned: true, check, ...withReport(tally) })));
+      // the raw message streamed beside the call, not serialized into it, and only if kept (settle-wire.ts)
+      const call = toSettleCall({ ...req, ...block, owned: true, check, ...withReport(tally) });
+      timing.count("do-envelope", call.raw?.length ?? 0);
+      d = await timing.time("settle", async () => await stub.settle(call));
     } catch (e) {
       // The claim lapses now rather than at its lease's end: a waiting copy takes over the check.
       await stub.release(chainId, block.hash, admitBase.nonceKey).catch(() => false);
