@@ -17,6 +17,8 @@ import type { SignedEnvelope } from "../../src/protocol/types.ts";
 import { validateGossipMessage } from "../../src/protocol/validate.ts";
 import { settingsOf } from "../../src/checks/settings.ts";
 import type { WorkerEnv } from "../../src/worker/env.ts";
+import { readBody } from "../../src/worker/read-body.ts";
+import { MAX_GOSSIP_SIZE } from "../../src/protocol/snappy.ts";
 import { chainRuntime, checkCandidate, fetchLocalSafe, resolveSigner, type ChainRuntime } from "../../src/checks/pipeline.ts";
 
 installKeccakWasm(keccakModule);
@@ -49,7 +51,7 @@ export default {
     if (req.method !== "POST" || (mode !== "hashes" && mode !== "bodies")) return Response.json({ error: "POST /check?mode=hashes|bodies" }, { status: 400 });
     const [id, chain] = [...s.chains][0]!;
     const rt = chainRuntime(chain, s.rpcTimeoutMs);
-    const raw = new Uint8Array(await req.arrayBuffer());
+    const raw = await readBody(req, MAX_GOSSIP_SIZE); // as the ingest route reads it
     const v = await validateGossipMessage(raw, {
       chainId: BigInt(id),
       topic: crossSafeTopic(BigInt(id)),
