@@ -5,11 +5,16 @@
 // - Checks, before and after consolidation on hashes: bench/consolidate-worker (a bench-only Worker
 //   under wrangler dev) validates the message and runs the RPC check, either the Worker's own
 //   (`hashes`: header + transaction hashes) or the one it replaced (`bodies`: every transaction).
-// - Ingests: the real Worker and Durable Object under wrangler dev, POST /v1/ingest.
+// - Ingests: the real Worker and Durable Object under wrangler dev, POST /v1/ingest, twice: in one
+//   wrangler dev (one workerd process, as `npm start` runs them), and split as production runs them,
+//   each in its own isolate with its own 128 MB: bench/split-isolates, the objects in one wrangler dev
+//   and the Worker in another, bound by script_name through a private dev registry. The memory goal
+//   is judged per isolate (split). wrangler reaches the other process's object through a proxy object
+//   in the Worker's process, which makes every call again: its share is in the Worker's figure.
 //
 // How it is measured (workerd gives a Worker no memory or CPU figures of its own):
 // - RPC bytes: the chain server counts the bytes of every reply (control op rpcStats).
-// - Memory: the workerd process that runs the Worker (the one with an inspector port); its peak RSS
+// - Memory: each workerd process that runs our code (the one with an inspector port); its peak RSS
 //   (VmHWM, reset through /proc/<pid>/clear_refs before each request) minus its RSS before the
 //   request. One fresh wrangler dev per case, warmed up with small blocks, the first big request
 //   counted: later ones partly reuse heap the first one grew. RSS counts what Cloudflare's 128 MB
@@ -18,15 +23,13 @@
 //   request: the Worker, its Durable Object call (ingest), GC and workerd's own I/O. An upper bound
 //   for the Worker's CPU time as Cloudflare bills it.
 // Printed, never asserted.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../src/node/keccak.ts";
 import { signedGossipMessage } from "../src/devnet/gossip.ts";
 import { startChainServer, type ChainServer } from "../src/devnet/rpc-server.ts";
 import { devnetWorkerChain } from "../src/devnet/stack.ts";
-import { PROJECT_ROOT, startWorkerDev, type WorkerDev } from "../src/devnet/worker-dev.ts";
+import { PROJECT_ROOT, startWorkerDev } from "../src/devnet/worker-dev.ts";
+import { costOf, costsOf, runtimePid, startLayout, type Cost } from "./workerd-procs.ts";
 import { signIngest } from "../src/protocol/ingest-auth.ts";
 import { parseServerTiming } from "../src/relay/server-timing.ts";
 
@@ -40,59 +43,6 @@ export const CONSOLIDATE_GOALS = { rpcBytesPerBlockByteMax: 0.05, peakMemoryPerE
 /** Cloudflare Workers CPU time per request: Free plan 10 ms; Paid 30 s by default (up to 5 min). */
 const FREE_PLAN_CPU_MS = 10;
 const PAID_PLAN_CPU_MS = 30_000;
-
-// ---------------------------------------------------------------------------------- /proc probes
-
-/** The workerd that runs the Worker: in wrangler's process group, the one started with an inspector. */
-function runtimePid(groupPid: number): number {
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
-      if (pgid === groupPid && cmd.includes("workerd") && cmd.includes("--inspector-addr")) return Number(p);
-    } catch {
-      // gone
-    }
-  }
-  throw new Error(`no workerd with an inspector in process group ${groupPid}`);
-}
-
-const statusKb = (pid: number, key: "VmRSS" | "VmHWM"): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
-
-function cpuNs(pid: number): number {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // thread ended
-    }
-  }
-  return ns;
-}
-
-interface Cost {
-  cpuMs: number;
-  /** peak RSS during the request minus RSS before it (MB = 1e6 bytes) */
-  peakGrowthMb: number;
-  wallMs: number;
-}
-
-/** The request's cost in each process of `pids` (in order): the Worker's and, split, the Durable Object's. */
-async function costsOf(pids: number[], run: () => Promise<void>): Promise<Cost[]> {
-  for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, "5"); // resets VmHWM to the current RSS
-  const rss = pids.map((pid) => statusKb(pid, "VmRSS"));
-  const cpu = pids.map(cpuNs);
-  const t = performance.now();
-  await run();
-  const wallMs = performance.now() - t;
-  await new Promise((r) => setTimeout(r, 20)); // let the isolate finish what it does after responding
-  return pids.map((pid, i) => ({ cpuMs: (cpuNs(pid) - cpu[i]!) / 1e6, peakGrowthMb: ((statusKb(pid, "VmHWM") - rss[i]!) * 1024) / 1e6, wallMs }));
-}
-
-const costOf = async (pid: number, run: () => Promise<void>): Promise<Cost> => (await costsOf([pid], run))[0]!;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -216,39 +166,6 @@ export interface IngestCase {
   isolates: { worker: IsolateCost; object: IsolateCost };
 }
 
-/** Where the Worker and its Durable Objects run: one wrangler dev, or one each (bench/split-isolates). */
-interface Layout {
-  url: string;
-  /** the Worker's workerd, then (split) the Durable Objects' */
-  pids: number[];
-  stop(): Promise<void>;
-}
-
-async function startLayout(server: ChainServer, split: boolean): Promise<Layout> {
-  const base = { chains: [devnetWorkerChain(server)], relaySecrets: { [RELAY]: SECRET }, rpcTimeoutMs: 30_000 };
-  if (!split) {
-    const w: WorkerDev = await startWorkerDev(base);
-    return { url: w.url, pids: [runtimePid(w.pid)], stop: () => w.stop() };
-  }
-  // A private dev registry: the Worker finds the objects' wrangler dev by its script name there.
-  const registryPath = await mkdtemp(join(tmpdir(), "op-follow-registry-"));
-  const cwd = join(PROJECT_ROOT, "bench", "split-isolates");
-  const started: WorkerDev[] = [];
-  const stop = async (): Promise<void> => {
-    for (const x of started.reverse()) await x.stop();
-    await rm(registryPath, { recursive: true, force: true });
-  };
-  try {
-    started.push(await startWorkerDev({ ...base, cwd, config: "do.toml", registryPath }));
-    started.push(await startWorkerDev({ ...base, cwd, config: "worker.toml", registryPath }));
-    const [o, w] = started as [WorkerDev, WorkerDev];
-    return { url: w.url, pids: [runtimePid(w.pid), runtimePid(o.pid)], stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-}
-
 interface Measured {
   costs: Cost[][]; // per message, per process
   healthzCpuMs: number;
@@ -257,7 +174,7 @@ interface Measured {
 
 async function measureIngests(server: ChainServer, blocks: Blocks, messages: Uint8Array[], split: boolean, what: string): Promise<Measured> {
   const topic = `/optimism/${server.chain.options.l2ChainId}/0/cross-safe-blocks`;
-  const l = await startLayout(server, split);
+  const l = await startLayout({ chains: [devnetWorkerChain(server)], relaySecrets: { [RELAY]: SECRET }, rpcTimeoutMs: 30_000 }, split);
   try {
     const phases = new Map<string, number[]>();
     const ingest = async (m: Uint8Array): Promise<void> => {
