@@ -9,6 +9,12 @@ import type { Alarm, ChainEvent, CrossSafeHead, Evidence, PeerScore, PendingCand
 export const LIMITS = {
   history: 512, // cross-safe heads remembered (rewind targets, duplicate/equivocation detection)
   envelopes: 128, // raw envelopes kept for the newest heads (equivocation evidence)
+  /**
+   * …and at most this many bytes of them (the newest head's is always kept). They are held in the
+   * object's memory, and an isolate has 128 MB in production: 128 envelopes of 10 MiB blocks would
+   * be 1.3 GB. An older head's conflict then yields evidence without its bytes (`existing.raw: null`).
+   */
+  envelopeBytes: 16 * 1024 * 1024,
   pending: 256,
   pendingTtlMs: 6 * 60 * 60_000, // a candidate that cannot be decided within hours never will be
   seenHeights: SEEN_HEIGHTS, // op-node's LRU size

@@ -56,6 +56,7 @@ export class ChainMachine {
     m.#nextEvidenceId = s.nextEvidenceId;
     for (const h of [...s.history].sort((a, b) => (a.number < b.number ? -1 : 1))) m.#history.set(h.number, h);
     for (const [k, v] of s.envelopes) m.#envelopes.set(k, v);
+    m.#pruneEnvelopes(); // storage from before LIMITS.envelopeBytes may hold more
     for (const p of s.pending) {
       m.#pending.set(p.hash, p);
       m.#markSeen(p.number, p.hash, { state: "pending" });
@@ -445,14 +446,20 @@ export class ChainMachine {
     return min ?? 0n;
   }
 
+  /** Keeps the envelopes of the newest heads, at most LIMITS.envelopes of them and LIMITS.envelopeBytes (the newest always). */
   #pruneEnvelopes(): void {
-    if (this.#envelopes.size <= LIMITS.envelopes) return;
-    const keep = new Set(
-      [...this.#history.values()]
-        .sort((a, b) => (a.number > b.number ? -1 : 1))
-        .slice(0, LIMITS.envelopes)
-        .map((h) => h.hash),
-    );
+    let bytes = 0;
+    for (const raw of this.#envelopes.values()) bytes += raw.length;
+    if (this.#envelopes.size <= LIMITS.envelopes && bytes <= LIMITS.envelopeBytes) return;
+    const keep = new Set<Hash>();
+    bytes = 0;
+    for (const h of [...this.#history.values()].sort((a, b) => (a.number > b.number ? -1 : 1))) {
+      const raw = this.#envelopes.get(h.hash);
+      if (!raw) continue;
+      if (keep.size >= LIMITS.envelopes || (keep.size > 0 && bytes + raw.length > LIMITS.envelopeBytes)) break;
+      keep.add(h.hash);
+      bytes += raw.length;
+    }
     for (const h of [...this.#envelopes.keys()]) {
       if (!keep.has(h)) {
         this.#envelopes.delete(h);

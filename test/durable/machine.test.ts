@@ -1,7 +1,7 @@
 // Example-based tests of the per-chain state machine, one block per rule (issue 3, protocol notes
 // §8.2, §8.4, §8.6, §8.7). Pure code, run inside workerd (the runtime it ships in).
 import { describe, expect, it } from "vitest";
-import { ChainMachine, decayed, isGraylisted, LIMITS, PEER_RECORD_BYTES, SCORING } from "../../src/durable/machine.ts";
+import { ChainMachine, decayed, isGraylisted, LIMITS, PEER_RECORD_BYTES, SCORING, type Outcome } from "../../src/durable/machine.ts";
 import {
   advanceThrough,
   applyChanges,
@@ -710,6 +710,28 @@ describe("history bound", () => {
     const c = m.takeChanges();
     expect(c.historyDeleteBelow).toBe(21n);
     expect(c.envelopesDelete).toHaveLength(LIMITS.history + 20 - LIMITS.envelopes);
+  });
+
+  it(`keeps at most LIMITS.envelopeBytes (${LIMITS.envelopeBytes / 2 ** 20} MiB) of envelopes in memory, the newest head's always; a restore prunes older storage`, () => {
+    const m = new ChainMachine();
+    const big = (n: number, size: number): Outcome => {
+      const o = consolidated(n);
+      if (o.kind === "consolidated") o.candidate.raw = new Uint8Array(size).fill(n);
+      return o;
+    };
+    const size = 6 * 2 ** 20; // 6 MiB: two fit in 16 MiB, three do not
+    for (let n = 1; n <= 5; n++) expect(deliver(m, big(n, size), T0 + n).verdict).toBe("accept");
+    expect(m.snapshot().envelopes.map(([h]) => h)).toEqual([hashOf(4), hashOf(5)]);
+    expect(m.takeChanges().envelopesDelete).toEqual([hashOf(1), hashOf(2), hashOf(3)]);
+    // one block over the whole budget: kept alone (the newest head's envelope is evidence of it)
+    expect(deliver(m, big(6, LIMITS.envelopeBytes + 1), T0 + 6).verdict).toBe("accept");
+    expect(m.snapshot().envelopes.map(([h]) => h)).toEqual([hashOf(6)]);
+    // storage written before the bound: restored within it
+    const snap = m.snapshot();
+    snap.envelopes = [4, 5, 6].map((n) => [hashOf(n), new Uint8Array(size)]);
+    const r = ChainMachine.restore(snap);
+    expect(r.snapshot().envelopes.map(([h]) => h)).toEqual([hashOf(5), hashOf(6)]);
+    expect(r.takeChanges().envelopesDelete).toEqual([hashOf(4)]);
   });
 });
 
