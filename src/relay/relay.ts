@@ -141,6 +141,9 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
       secret: config.secret,
       maxQueue: config.maxQueue,
       maxQueueBytes: config.maxQueueBytes,
+      // one live topic per chain on either kind (the blocks topics' four versions are one per fork)
+      chains: config.chainIds.length,
+      peerScore: (peer) => gossip.pubsub.getScore(peer),
       concurrency: config.concurrency,
       deadlineMs: config.deadlineMs,
       requestTimeoutMs: config.requestTimeoutMs,
