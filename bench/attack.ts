@@ -39,12 +39,15 @@ export interface AttackResult {
   attack: Pcts;
   p50Ratio: number;
   p99Ratio: number;
+  /** of those: receipt → the first ingest request (time in the relay's forward queue) */
+  queued: { idle: Pcts; attack: Pcts };
   flood: FloodStats & { targetPerSecond: number; achievedPerSecond: number; seconds: number };
   relay: { rssMaxMiB: number; rssSlopeMiBPerMin: number; banned: number; bansByReason: Record<string, number>; posts: Record<string, number> };
   missing: number;
 }
 
 const latencies = (t: BlockTiming[]): number[] => t.flatMap((b) => b.copies.filter((c) => c.reason === "advanced").map((c) => c.latencyMs));
+const queueWaits = (t: BlockTiming[]): number[] => t.flatMap((b) => b.copies.filter((c) => c.reason === "advanced" && c.queuedMs !== undefined).map((c) => c.queuedMs!));
 
 /** Least-squares slope of (ms, bytes) samples, in MiB per minute. */
 function slopeMiBPerMin(s: Array<[number, number]>): number {
@@ -124,6 +127,7 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
       attack: attackP,
       p50Ratio: attackP.p50Ms / idleP.p50Ms,
       p99Ratio: attackP.p99Ms / idleP.p99Ms,
+      queued: { idle: pcts(queueWaits(idle)), attack: pcts(queueWaits(attack)) },
       flood: { sent: flood.sent, sendErrors: flood.sendErrors, identities: flood.identities, cutOffs: flood.cutOffs, decodableSent: flood.decodableSent, targetPerSecond: RATE, achievedPerSecond: flood.sent / seconds, seconds },
       relay: {
         rssMaxMiB: Math.max(...rss.map(([, b]) => b)) / 2 ** 20,
@@ -145,6 +149,7 @@ export function printAttack(r: AttackResult): void {
   console.log(`\nrelay under attack: ${r.blocksPerPhase} valid blocks idle, then ${r.blocksPerPhase} while ${FLOODERS} peers flood invalid messages (target ${f.targetPerSecond}/s)`);
   console.log(`  valid block, relay receipt → Worker verdict: idle p50 ${r.idle.p50Ms.toFixed(1)} / p99 ${r.idle.p99Ms.toFixed(1)} ms; under attack p50 ${r.attack.p50Ms.toFixed(1)} / p99 ${r.attack.p99Ms.toFixed(1)} ms${r.missing ? `; ${r.missing} never reached the head` : ""}`);
   console.log(`  attack ÷ idle: p50 ${goalText(r.p50Ratio, r.goal)}, p99 ${goalText(r.p99Ratio, r.goal)}`);
+  console.log(`  of which in the relay's forward queue: idle p50 ${r.queued.idle.p50Ms.toFixed(1)} / p99 ${r.queued.idle.p99Ms.toFixed(1)} ms; under attack p50 ${r.queued.attack.p50Ms.toFixed(1)} / p99 ${r.queued.attack.p99Ms.toFixed(1)} ms`);
   console.log(`  flood: ${f.sent} sent in ${f.seconds.toFixed(1)} s (${Math.round(f.achievedPerSecond)}/s achieved; ${f.decodableSent} decodable with a forged signature), ${f.identities} identities used, ${f.cutOffs} cut off by the relay`);
   const bans = Object.entries(r.relay.bansByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   console.log(`  relay: RSS max ${r.relay.rssMaxMiB.toFixed(1)} MiB, slope under attack ${r.relay.rssSlopeMiBPerMin.toFixed(2)} MiB/min; bans: ${bans}; ingest POSTs ${JSON.stringify(r.relay.posts)}`);

@@ -21,6 +21,8 @@ export interface VerdictRecord {
   source: string;
   receivedMs: number;
   latencyMs: number;
+  /** receipt → the first ingest request (time in the relay's forward queue) */
+  queuedMs?: number;
 }
 
 export interface RelayChildStats {
@@ -106,6 +108,7 @@ async function start(config: RelayProcConfig): Promise<Record<string, unknown>> 
         source: e.source,
         receivedMs: e.job.receivedMs,
         latencyMs: e.latencyMs,
+        ...(e.queuedMs !== undefined ? { queuedMs: e.queuedMs } : {}),
       });
     },
   });
