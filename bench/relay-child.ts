@@ -9,6 +9,7 @@
 import { createLogger } from "../src/relay/log.ts";
 import { startRelay, type Relay, type RelayConfig } from "../src/relay/relay.ts";
 import { parseServerTiming } from "../src/relay/server-timing.ts";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { serveParent } from "../src/chaos/child.ts";
 import type { RelayProcConfig } from "../src/chaos/relay-proc.ts";
 
@@ -41,6 +42,9 @@ export interface RelayChildStats {
 }
 
 let relay: Relay | undefined;
+/** The relay process's event-loop delay since the last `loopDelay` request (attack.ts: where the time goes). */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let records: VerdictRecord[] = [];
 const posts: Record<string, number> = {};
 let doEnvelopeBytes = 0;
@@ -133,6 +137,11 @@ serveParent(async (m) => {
     const out = records;
     records = [];
     return { records: out };
+  }
+  if (m["type"] === "loopDelay") {
+    const out = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+    loopDelay.reset();
+    return out;
   }
   if (m["type"] === "timings") {
     const out = timings;
