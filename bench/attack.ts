@@ -39,12 +39,19 @@ export interface AttackResult {
   attack: Pcts;
   p50Ratio: number;
   p99Ratio: number;
+  /** Where the time goes. Of the valid blocks' latency: receipt → the first ingest request (the relay's forward queue) */
+  queued: { idle: Pcts; attack: Pcts };
+  /** the Worker's own I/O phases per valid block (Server-Timing claim + check + settle) */
+  workerPhases: { idle: Pcts; attack: Pcts };
+  /** the relay process's event-loop delay (ms) during each phase */
+  relayLoopDelay: { idle: { p50Ms: number; p99Ms: number; maxMs: number }; attack: { p50Ms: number; p99Ms: number; maxMs: number } };
   flood: FloodStats & { targetPerSecond: number; achievedPerSecond: number; seconds: number };
   relay: { rssMaxMiB: number; rssSlopeMiBPerMin: number; banned: number; bansByReason: Record<string, number>; posts: Record<string, number> };
   missing: number;
 }
 
 const latencies = (t: BlockTiming[]): number[] => t.flatMap((b) => b.copies.filter((c) => c.reason === "advanced").map((c) => c.latencyMs));
+const queueWaits = (t: BlockTiming[]): number[] => t.flatMap((b) => b.copies.filter((c) => c.reason === "advanced" && c.queuedMs !== undefined).map((c) => c.queuedMs!));
 
 /** Least-squares slope of (ms, bytes) samples, in MiB per minute. */
 function slopeMiBPerMin(s: Array<[number, number]>): number {
@@ -96,8 +103,13 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
       await sampler;
     });
     const pace = () => sleep(50); // ≈ 10 blocks/s with the Worker's answer
+    const phaseSums = (ts: Array<Record<string, number>>): number[] => ts.map((t) => (t["claim"] ?? 0) + (t["check"] ?? 0) + (t["settle"] ?? 0));
+    await relay.timings();
+    await relay.loopDelay();
     const idle = await deliverBlocks({ server, group, sizes: new Array<number>(n).fill(0), before: pace, timeoutMs: 60_000 });
 
+    const idleWorker = pcts(phaseSums(await relay.timings()));
+    const idleLoop = await relay.loopDelay();
     const flooder = spawnChild("flooders", FLOODER, () => undefined);
     const release = guard({ group: flooder.pid });
     closers.push(async () => {
@@ -110,6 +122,8 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
     const rssFrom = rss.length;
     await sleep(2_000); // the flood under way
     const attack = await deliverBlocks({ server, group, sizes: new Array<number>(n).fill(0), before: pace, timeoutMs: 60_000 });
+    const attackWorker = pcts(phaseSums(await relay.timings()));
+    const attackLoop = await relay.loopDelay();
     const flood = await flooder.request<FloodStats>({ type: "stop" }, 30_000);
     const seconds = (performance.now() - tFlood) / 1000;
     const st = await relay.stats();
@@ -124,6 +138,9 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
       attack: attackP,
       p50Ratio: attackP.p50Ms / idleP.p50Ms,
       p99Ratio: attackP.p99Ms / idleP.p99Ms,
+      queued: { idle: pcts(queueWaits(idle)), attack: pcts(queueWaits(attack)) },
+      workerPhases: { idle: idleWorker, attack: attackWorker },
+      relayLoopDelay: { idle: idleLoop, attack: attackLoop },
       flood: { sent: flood.sent, sendErrors: flood.sendErrors, identities: flood.identities, cutOffs: flood.cutOffs, decodableSent: flood.decodableSent, targetPerSecond: RATE, achievedPerSecond: flood.sent / seconds, seconds },
       relay: {
         rssMaxMiB: Math.max(...rss.map(([, b]) => b)) / 2 ** 20,
@@ -145,6 +162,8 @@ export function printAttack(r: AttackResult): void {
   console.log(`\nrelay under attack: ${r.blocksPerPhase} valid blocks idle, then ${r.blocksPerPhase} while ${FLOODERS} peers flood invalid messages (target ${f.targetPerSecond}/s)`);
   console.log(`  valid block, relay receipt → Worker verdict: idle p50 ${r.idle.p50Ms.toFixed(1)} / p99 ${r.idle.p99Ms.toFixed(1)} ms; under attack p50 ${r.attack.p50Ms.toFixed(1)} / p99 ${r.attack.p99Ms.toFixed(1)} ms${r.missing ? `; ${r.missing} never reached the head` : ""}`);
   console.log(`  attack ÷ idle: p50 ${goalText(r.p50Ratio, r.goal)}, p99 ${goalText(r.p99Ratio, r.goal)}`);
+  const pp = (x: { p50Ms: number; p99Ms: number }): string => `p50 ${x.p50Ms.toFixed(1)} / p99 ${x.p99Ms.toFixed(1)} ms`;
+  console.log(`  where the time goes — in the relay's forward queue: idle ${pp(r.queued.idle)}, under attack ${pp(r.queued.attack)}; the Worker's I/O phases: idle ${pp(r.workerPhases.idle)}, under attack ${pp(r.workerPhases.attack)}; the relay's event-loop delay: idle ${pp(r.relayLoopDelay.idle)}, under attack ${pp(r.relayLoopDelay.attack)} (max ${r.relayLoopDelay.attack.maxMs.toFixed(0)} ms)`);
   console.log(`  flood: ${f.sent} sent in ${f.seconds.toFixed(1)} s (${Math.round(f.achievedPerSecond)}/s achieved; ${f.decodableSent} decodable with a forged signature), ${f.identities} identities used, ${f.cutOffs} cut off by the relay`);
   const bans = Object.entries(r.relay.bansByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   console.log(`  relay: RSS max ${r.relay.rssMaxMiB.toFixed(1)} MiB, slope under attack ${r.relay.rssSlopeMiBPerMin.toFixed(2)} MiB/min; bans: ${bans}; ingest POSTs ${JSON.stringify(r.relay.posts)}`);

@@ -21,7 +21,7 @@ export interface BlockTiming {
   /** null: no relay got "advanced" for it within the timeout. */
   ingestToHeadMs: number | null;
   /** Per relay receipt → verdict, for the copies that arrived. */
-  copies: Array<{ reason: string; latencyMs: number }>;
+  copies: Array<{ reason: string; latencyMs: number; queuedMs?: number }>;
 }
 
 export interface DeliverOptions {
@@ -66,7 +66,7 @@ export async function deliverBlocks(o: DeliverOptions): Promise<BlockTiming[]> {
       number: Number(b.number),
       calldataBytes: size,
       ingestToHeadMs: adv.length ? Math.min(...adv) - first : null,
-      copies: recs.map((r) => ({ reason: r.reason, latencyMs: r.latencyMs })),
+      copies: recs.map((r) => ({ reason: r.reason, latencyMs: r.latencyMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) })),
     });
   }
   return out;

@@ -9,6 +9,7 @@
 import { createLogger } from "../src/relay/log.ts";
 import { startRelay, type Relay, type RelayConfig } from "../src/relay/relay.ts";
 import { parseServerTiming } from "../src/relay/server-timing.ts";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { serveParent } from "../src/chaos/child.ts";
 import type { RelayProcConfig } from "../src/chaos/relay-proc.ts";
 
@@ -21,6 +22,8 @@ export interface VerdictRecord {
   source: string;
   receivedMs: number;
   latencyMs: number;
+  /** receipt → the first ingest request (time in the relay's forward queue) */
+  queuedMs?: number;
 }
 
 export interface RelayChildStats {
@@ -39,6 +42,9 @@ export interface RelayChildStats {
 }
 
 let relay: Relay | undefined;
+/** The relay process's event-loop delay since the last `loopDelay` request (attack.ts: where the time goes). */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let records: VerdictRecord[] = [];
 const posts: Record<string, number> = {};
 let doEnvelopeBytes = 0;
@@ -106,6 +112,7 @@ async function start(config: RelayProcConfig): Promise<Record<string, unknown>> 
         source: e.source,
         receivedMs: e.job.receivedMs,
         latencyMs: e.latencyMs,
+        ...(e.queuedMs !== undefined ? { queuedMs: e.queuedMs } : {}),
       });
     },
   });
@@ -130,6 +137,11 @@ serveParent(async (m) => {
     const out = records;
     records = [];
     return { records: out };
+  }
+  if (m["type"] === "loopDelay") {
+    const out = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+    loopDelay.reset();
+    return out;
   }
   if (m["type"] === "timings") {
     const out = timings;

@@ -21,6 +21,8 @@ export interface BenchRelay {
   stats(): Promise<RelayChildStats>;
   /** Server-Timing phases (ms) of its ingest answers that ran the RPC checks, since the last call. */
   timings(): Promise<Array<Record<string, number>>>;
+  /** The relay process's event-loop delay (ms) since the last call. */
+  loopDelay(): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }>;
 }
 
 export interface RelayGroup {
@@ -98,6 +100,7 @@ export async function startRelayGroup(o: RelayGroupOptions): Promise<RelayGroup>
         drain: async () => (await child.request<{ records: VerdictRecord[] }>({ type: "drain" }, 30_000)).records,
         stats: () => child.request<RelayChildStats>({ type: "stats" }, 30_000),
         timings: async () => (await child.request<{ timings: Array<Record<string, number>> }>({ type: "timings" }, 30_000)).timings,
+        loopDelay: () => child.request<{ p50Ms: number; p99Ms: number; maxMs: number }>({ type: "loopDelay" }, 30_000),
       });
     }
   } catch (e) {

@@ -6,7 +6,7 @@ import { MAX_PEERS_FLAG, nodeFlags, readMaxPeers, readNodeFlags, readStatusInter
 import { RELAY_PORTS } from "../flags/ports.ts";
 import { runUntilSignal } from "../process/run-until-signal.ts";
 import { BAN, DEFAULT_INVALID_MESSAGE_WEIGHT } from "./gossip-params.ts";
-import { FORWARDER_DEFAULTS } from "./forwarder.ts";
+import { FORWARDER_DEFAULTS, QUEUE_PER_CHAIN } from "./forwarder.ts";
 import { createLogger } from "./log.ts";
 import type { TopicKind } from "../protocol/topic.ts";
 import { startRelay, TOPIC_KINDS, type RelayConfig } from "./relay.ts";
@@ -32,7 +32,8 @@ const TABLE: FlagTable = {
     { name: "secret-file", arg: "<path>", help: `file holding the relay's HMAC secret (≥ ${MIN_SECRET_LENGTH} chars); or put the secret itself in ${ENV_PREFIX}SECRET` },
     // Not op-node's 9222 (p2p) and 7300 (metrics): the relay runs beside the follower's op-node (ports.ts).
     ...nodeFlags({ command: "relay", listenPort: RELAY_PORTS.listen, keyNoun: "peer key", metricsPort: RELAY_PORTS.metrics }),
-    { name: "queue-size", arg: "<n>", help: "messages waiting for the Worker before new ones are IGNOREd (per kind of topic)", default: String(FORWARDER_DEFAULTS.maxQueue) },
+    { name: "queue-size", arg: "<n>", help: `messages waiting for the Worker before the longest queue's newest are IGNOREd (per kind of topic; each --chain-id after the first adds ${QUEUE_PER_CHAIN})`, default: String(FORWARDER_DEFAULTS.maxQueue) },
+    { name: "peer-queue-size", arg: "<n>", help: "one peer's messages waiting or in flight, per --chain-id, before its new ones are IGNOREd (no penalty)", default: String(FORWARDER_DEFAULTS.maxPerPeer) },
     { name: "queue-mib", arg: "<MiB>", help: "bytes waiting for the Worker before new ones are IGNOREd (per kind of topic)", default: String(FORWARDER_DEFAULTS.maxQueueBytes / 2 ** 20) },
     { name: "concurrency", arg: "<n>", help: "concurrent ingest requests (per kind of topic)", default: String(FORWARDER_DEFAULTS.concurrency) },
     { name: "deadline", arg: "<duration>", help: "receipt → verdict; retries stop and the message is IGNOREd after it (must outlast a Worker restart)", default: "60s" },
@@ -94,6 +95,7 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
 
   const node = readNodeFlags(flags, "relay", chainIds);
   const maxQueue = flags.int("queue-size", 1, 1_000_000);
+  const maxPerPeer = flags.int("peer-queue-size", 1, 1_000_000);
   const queueMib = flags.int("queue-mib", 11, 65_536); // must hold at least one 10 MiB message
   const concurrency = flags.int("concurrency", 1, 1024);
   const deadlineMs = flags.duration("deadline", 1_000);
@@ -114,6 +116,7 @@ export async function parseRelayArgs(argv: string[], env: Env = process.env): Pr
     secret: secret!,
     ...node,
     maxQueue,
+    maxPerPeer,
     maxQueueBytes: queueMib * 2 ** 20,
     concurrency,
     deadlineMs,

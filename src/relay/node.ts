@@ -161,7 +161,11 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     // op-node's --p2p.mux default: yamux first, then mplex
     streamMuxers: [yamux(), mplex()],
     connectionGater: bans.gater(),
-    connectionManager: { maxConnections: opts.maxConnections ?? 64 },
+    // Inbound connections are refused before any handshake above 5 per second from one IP and above
+    // 10 handshakes under way (js-libp2p's defaults, pinned): a banned Sybil that returns with a fresh
+    // identity costs at most that many noise handshakes. No per-IP ban: peers behind one NAT (and every
+    // node on loopback) share an IP; op-node bans IPs only when told to (its gating/expiry.go).
+    connectionManager: { maxConnections: opts.maxConnections ?? 64, inboundConnectionThreshold: 5, maxIncomingPendingConnections: 10 },
     nodeInfo: { userAgent: opts.userAgent ?? "op-follow" },
     peerDiscovery: bootstrapPeers.length ? [bootstrap({ list: bootstrapPeers.map((p) => p.addr.toString()) })] : [],
     services: {

@@ -24,6 +24,8 @@ export interface RelayConfig extends NodeConfig {
   /** HMAC secret shared with the Worker; never logged */
   secret: string;
   maxQueue: number;
+  /** one peer's messages queued + in flight, per chain (default FORWARDER_DEFAULTS.maxPerPeer) */
+  maxPerPeer?: number;
   maxQueueBytes: number;
   concurrency: number;
   deadlineMs: number;
@@ -141,6 +143,10 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
       secret: config.secret,
       maxQueue: config.maxQueue,
       maxQueueBytes: config.maxQueueBytes,
+      // one live topic per chain on either kind (the blocks topics' four versions are one per fork)
+      chains: config.chainIds.length,
+      ...(config.maxPerPeer !== undefined ? { maxPerPeer: config.maxPerPeer } : {}),
+      peerScore: (peer) => gossip.pubsub.getScore(peer),
       concurrency: config.concurrency,
       deadlineMs: config.deadlineMs,
       requestTimeoutMs: config.requestTimeoutMs,

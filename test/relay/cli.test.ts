@@ -74,6 +74,7 @@ describe("parseRelayArgs", () => {
       logFormat: "json",
       logLevel: "info",
       maxQueue: 512,
+      maxPerPeer: 64,
       concurrency: 8,
       deadlineMs: 60_000,
       invalidMessageWeight: -10,

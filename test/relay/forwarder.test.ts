@@ -213,6 +213,19 @@ describe("forwarder", () => {
     expect(stub.tags("accept").sort()).toEqual(["q0", "q1", "q2", "q3", "q4"]);
   });
 
+  it("serves a good peer's message before a low-standing peer's backlog, and caps each peer's share (overflow:peer-queue-full)", async () => {
+    const f = make({ concurrency: 1, maxPerPeer: 4, peerScore: (p) => (p === "bad" ? -1 : 0) });
+    stub.delayMs = 50;
+    for (let i = 0; i < 6; i++) f.submit({ ...(await job("accept", `bad${i}`)), source: "bad" });
+    f.submit(await job("accept", "good"));
+    await f.idle();
+    // bad0 was in flight; the good peer's message went next; bad4 and bad5 were over bad's share of 4
+    expect(stub.tags()).toEqual(["bad0", "good", "bad1", "bad2", "bad3"]);
+    expect(events.filter((e) => e.reason === "peer-queue-full").map((e) => e.job.source)).toEqual(["bad", "bad"]);
+    expect(reports.filter((r) => r.source === "bad" && r.verdict === "ignore")).toHaveLength(2);
+    expect(events.find((e) => e.job.source === PEER)!.queuedMs).toBeGreaterThanOrEqual(0);
+  });
+
   it("bounds queued bytes too", async () => {
     const f = make({ maxQueueBytes: 250, concurrency: 1 });
     await stub.stop();
