@@ -16,6 +16,8 @@ export const LIMITS = {
    */
   envelopeBytes: 16 * 1024 * 1024,
   pending: 256,
+  /** …holding at most this many bytes of envelopes (the lowest always kept), in memory: see envelopeBytes. */
+  pendingBytes: 40 * 1024 * 1024,
   pendingTtlMs: 6 * 60 * 60_000, // a candidate that cannot be decided within hours never will be
   seenHeights: SEEN_HEIGHTS, // op-node's LRU size
   maxBlocksPerHeight: MAX_BLOCKS_PER_HEIGHT, // op-node: more than 5 distinct blocks at one height → REJECT

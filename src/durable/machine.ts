@@ -61,6 +61,7 @@ export class ChainMachine {
       m.#pending.set(p.hash, p);
       m.#markSeen(p.number, p.hash, { state: "pending" });
     }
+    m.#boundPending();
     for (const e of s.evidence) m.#evidence.set(e.id, e);
     m.#peers.restore(s.peers);
     m.#events.push(...s.events.slice(-LIMITS.events));
@@ -281,12 +282,7 @@ export class ChainMachine {
     this.#pending.set(p.hash, entry);
     this.#markSeen(p.number, p.hash, { state: "pending" });
     this.#changes.pendingPut.push(p.hash);
-    if (this.#pending.size > LIMITS.pending) {
-      // Keep the lowest heights: they are promoted first; the highest will be re-gossiped anyway.
-      const highest = this.pending().at(-1)!;
-      this.#dropPending(highest.hash);
-      this.#forgetSeen(highest.number, highest.hash);
-    }
+    this.#boundPending();
     if (!prev) this.#event({ at: now, kind: "pending", number: p.number.toString(), hash: p.hash, peer: p.peer, reason: p.reason });
     return { verdict: "ignore", reason: p.reason };
   }
@@ -480,6 +476,21 @@ export class ChainMachine {
       const rec = this.#history.get(p.number);
       if (rec && rec.hash !== p.hash) continue;
       this.#dropPending(p.hash);
+    }
+  }
+
+  /**
+   * Over LIMITS.pending or LIMITS.pendingBytes: keeps the lowest heights (they are promoted first;
+   * the highest will be re-gossiped anyway), at least one.
+   */
+  #boundPending(): void {
+    let bytes = 0;
+    for (const p of this.#pending.values()) bytes += p.raw.length;
+    while (this.#pending.size > LIMITS.pending || (this.#pending.size > 1 && bytes > LIMITS.pendingBytes)) {
+      const highest = this.pending().at(-1)!;
+      bytes -= highest.raw.length;
+      this.#dropPending(highest.hash);
+      this.#forgetSeen(highest.number, highest.hash);
     }
   }
 

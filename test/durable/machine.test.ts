@@ -465,6 +465,24 @@ describe("hold / pending", () => {
     expect(m.admit(admitOf(1000 + LIMITS.pending + 1), T0).proceed).toBe(true);
   });
 
+  it(`holds at most LIMITS.pendingBytes (${LIMITS.pendingBytes / 2 ** 20} MiB) of envelopes, keeping the lowest heights (at least one)`, () => {
+    const m = new ChainMachine();
+    const big = (n: number, size: number) => ({ ...held(n), raw: new Uint8Array(size) });
+    const size = 15 * 2 ** 20; // two fit in 40 MiB, three do not
+    for (const n of [1003, 1001, 1002, 1004]) m.hold(big(n, size), T0);
+    expect(m.pending().map((p) => Number(p.number))).toEqual([1001, 1002]);
+    expect(m.takeChanges().pendingDelete).toEqual([hashOf(1003), hashOf(1004)]);
+    expect(m.admit(admitOf(1003), T0).proceed).toBe(true); // forgotten by the seen cache: it can come back
+    // one candidate over the whole budget is still held alone
+    const one = new ChainMachine();
+    one.hold(big(7, LIMITS.pendingBytes + 1), T0);
+    expect(one.pending()).toHaveLength(1);
+    // storage written before the bound is restored within it
+    const snap = one.snapshot();
+    snap.pending = [5, 6, 7].map((n) => ({ ...big(n, size), attempts: 1, addedAt: T0 }));
+    expect(ChainMachine.restore(snap).pending().map((p) => Number(p.number))).toEqual([5, 6]);
+  });
+
   it("promotable() returns pending candidates at or below local-safe, lowest first", () => {
     const m = machineAt(10);
     expect(m.promotable()).toEqual([]);
