@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_RELAY_ID, TEST_RELAY_SECRET } from "./test/worker/secrets.ts";
+import { TEST_ADMIN_TOKEN, TEST_RELAY_2_ID, TEST_RELAY_2_SECRET, TEST_RELAY_ID, TEST_RELAY_SECRET } from "./test/worker/secrets.ts";
 
 // In CI, a test of the node and interop projects that fails is run once more before it counts: those
 // tests drive real processes (wrangler dev, relays, op-node) over real sockets on a shared 2-core
@@ -57,7 +57,7 @@ export default defineConfig({
                     { chain: chain.chainConfig, l1Rpc: chain.urls.l1, l2Rpc: chain.urls.l2, rollupRpc: chain.urls.rollup },
                     { network: "op-sepolia", l1Rpc: "http://127.0.0.1:9/", l2Rpc: "http://127.0.0.1:9/", rollupRpc: "http://127.0.0.1:9/" },
                   ]),
-                  RELAY_SECRETS: JSON.stringify({ [TEST_RELAY_ID]: TEST_RELAY_SECRET }),
+                  RELAY_SECRETS: JSON.stringify({ [TEST_RELAY_ID]: TEST_RELAY_SECRET, [TEST_RELAY_2_ID]: TEST_RELAY_2_SECRET }),
                   ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                   RPC_TIMEOUT_MS: "1000",
                   // /healthz thresholds in seconds, short so test/worker/health.test.ts sees each transition

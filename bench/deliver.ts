@@ -20,8 +20,8 @@ export interface BlockTiming {
   calldataBytes: number;
   /** null: no relay got "advanced" for it within the timeout. */
   ingestToHeadMs: number | null;
-  /** Per relay receipt → verdict, for the copies that arrived. */
-  copies: Array<{ reason: string; latencyMs: number; queuedMs?: number }>;
+  /** Per relay receipt → verdict, for the copies that arrived; `afterFirstMs`: its receipt after the earliest relay's. */
+  copies: Array<{ reason: string; latencyMs: number; afterFirstMs: number; queuedMs?: number }>;
 }
 
 export interface DeliverOptions {
@@ -66,7 +66,7 @@ export async function deliverBlocks(o: DeliverOptions): Promise<BlockTiming[]> {
       number: Number(b.number),
       calldataBytes: size,
       ingestToHeadMs: adv.length ? Math.min(...adv) - first : null,
-      copies: recs.map((r) => ({ reason: r.reason, latencyMs: r.latencyMs, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) })),
+      copies: recs.map((r) => ({ reason: r.reason, latencyMs: r.latencyMs, afterFirstMs: r.receivedMs - first, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) })),
     });
   }
   return out;

@@ -29,6 +29,13 @@ export interface RelaySetResult {
   missing: number;
   /** Copies by the Worker's answer ("advanced", "duplicate", …). */
   copiesByReason: Record<string, number>;
+  /** Ingest requests per block that validated the message themselves (the others reused a copy's result). */
+  validationsPerBlock: number;
+  /**
+   * Where ingest→head goes, p50 over blocks: the owner's receipt after the earliest relay's, its
+   * receipt → verdict, and the Worker's Server-Timing phases of the answers that ran the checks.
+   */
+  owner: { receiptAfterFirstMs: number; receiptToVerdictMs: number; phasesMs: Record<string, number> };
 }
 
 export interface RedundancyResult {
@@ -38,6 +45,8 @@ export interface RedundancyResult {
   rpcReadsRatio: number;
   doEnvelopeBytesRatio: number;
   ingestToHeadP50Ratio: number;
+  /** Not a goal of the issue: how many copies still validated (1 = the memo saved every copy's). */
+  validationsRatio: number;
   wranglerStartMs: number;
 }
 
@@ -73,10 +82,13 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
         await deliverBlocks({ server, group, sizes: [0, 0, 0, 50_000, 0], timeoutMs: 60_000 });
         await control.rpcStats(true);
         const before = await Promise.all(group.relays.map((r) => r.stats()));
+        await Promise.all(group.relays.map((r) => r.timings()));
         const t = await deliverBlocks({ server, group, sizes });
         const rpc = await control.rpcStats(false);
         const after = await Promise.all(group.relays.map((r) => r.stats()));
-        return summarize(count, t, rpc, after.reduce((a, s, i) => a + s.doEnvelopeBytes - before[i]!.doEnvelopeBytes, 0));
+        const phases = (await Promise.all(group.relays.map((r) => r.timings()))).flat();
+        const delta = (k: "doEnvelopeBytes" | "validations"): number => after.reduce((a, s, i) => a + s[k] - before[i]![k], 0);
+        return summarize(count, t, rpc, delta("doEnvelopeBytes"), delta("validations"), phases);
       } finally {
         await publisher.stop().catch(() => undefined);
         await group.stop();
@@ -92,6 +104,7 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
       rpcReadsRatio: redundant.rpcReadsPerBlock / single.rpcReadsPerBlock,
       doEnvelopeBytesRatio: redundant.doEnvelopeBytesPerBlock / single.doEnvelopeBytesPerBlock,
       ingestToHeadP50Ratio: redundant.ingestToHead.p50Ms / single.ingestToHead.p50Ms,
+      validationsRatio: redundant.validationsPerBlock / single.validationsPerBlock,
       wranglerStartMs: worker.startMs,
     };
   } finally {
@@ -101,7 +114,7 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
   }
 }
 
-function summarize(relays: number, t: BlockTiming[], rpc: Record<string, { calls: number }>, envelopeBytes: number): RelaySetResult {
+function summarize(relays: number, t: BlockTiming[], rpc: Record<string, { calls: number }>, envelopeBytes: number, validations: number, phases: Array<Record<string, number>>): RelaySetResult {
   // the Worker's reads only: the follower's nodes, not the sequencer's (the publisher's)
   const reads = Object.entries(rpc).filter(([k]) => !k.startsWith("sequencer"));
   const copiesByReason: Record<string, number> = {};
@@ -115,6 +128,19 @@ function summarize(relays: number, t: BlockTiming[], rpc: Record<string, { calls
     ingestToHead: pcts(t.flatMap((b) => (b.ingestToHeadMs === null ? [] : [b.ingestToHeadMs]))),
     missing: t.filter((b) => b.ingestToHeadMs === null).length,
     copiesByReason,
+    validationsPerBlock: validations / t.length,
+    owner: ownerBreakdown(t, phases),
+  };
+}
+
+function ownerBreakdown(t: BlockTiming[], phases: Array<Record<string, number>>): RelaySetResult["owner"] {
+  const owners = t.flatMap((b) => b.copies.filter((c) => c.reason === "advanced"));
+  const p50 = (xs: number[]): number => round(pcts(xs).p50Ms, 1);
+  const names = [...new Set(phases.flatMap((p) => Object.keys(p)))];
+  return {
+    receiptAfterFirstMs: p50(owners.map((c) => c.afterFirstMs)),
+    receiptToVerdictMs: p50(owners.map((c) => c.latencyMs)),
+    phasesMs: Object.fromEntries(names.map((n) => [n, p50(phases.map((p) => p[n] ?? 0))])),
   };
 }
 
@@ -126,6 +152,10 @@ export function printRedundancy(r: RedundancyResult): void {
     console.log(`${`${s.relays} relay${s.relays > 1 ? "s" : ""}`.padEnd(10)}  ${s.rpcReadsPerBlock.toFixed(2).padStart(15)}   ${Math.round(s.doEnvelopeBytesPerBlock).toString().padStart(23)}   ${`${s.ingestToHead.p50Ms.toFixed(1)} / ${s.ingestToHead.p99Ms.toFixed(1)}`.padStart(24)}   ${ans}${s.missing ? `; ${s.missing} never reached the head` : ""}`);
   }
   console.log(`5 ÷ 1: RPC reads ${goalText(r.rpcReadsRatio, r.goal)}, DO envelope bytes ${goalText(r.doEnvelopeBytesRatio, r.goal)}, ingest→head p50 ${goalText(r.ingestToHeadP50Ratio, r.goal)}`);
+  for (const s of [r.single, r.redundant]) {
+    const ph = Object.entries(s.owner.phasesMs).map(([k, v]) => `${k} ${v}`).join(", ");
+    console.log(`${s.relays} relay(s), p50: owner's receipt ${s.owner.receiptAfterFirstMs} ms after the first relay's, receipt → verdict ${s.owner.receiptToVerdictMs} ms (Worker phases: ${ph}); validations/block ${s.validationsPerBlock.toFixed(2)}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -39,6 +39,8 @@ export interface RelayChildStats {
   posts: Record<string, number>;
   /** Envelope bytes the Worker reported sending to the Durable Object, summed over all answers. */
   doEnvelopeBytes: number;
+  /** Answers whose request validated the message itself (Server-Timing `validated;desc=1`; 0 = a copy's result reused). */
+  validations: number;
 }
 
 let relay: Relay | undefined;
@@ -48,13 +50,14 @@ loopDelay.enable();
 let records: VerdictRecord[] = [];
 const posts: Record<string, number> = {};
 let doEnvelopeBytes = 0;
+let validations = 0;
 /** Each cross-safe ingest answer's Server-Timing phases (ms), since the last `timings` request. */
 let timings: Array<Record<string, number>> = [];
 const bansByReason: Record<string, number> = {};
 
-/** `do-envelope;desc=123` (bytes; the relay's own parser skips entries without dur). */
-function envelopeBytes(header: string | null): number {
-  const m = /(?:^|,)\s*do-envelope;desc="?(\d+)"?/.exec(header ?? "");
+/** `do-envelope;desc=123` (bytes; the relay's own parser skips entries without dur), `validated;desc=1`. */
+function described(name: string, header: string | null): number {
+  const m = new RegExp(`(?:^|,)\\s*${name};desc="?(\\d+)"?`).exec(header ?? "");
   return m ? Number(m[1]) : 0;
 }
 
@@ -63,7 +66,8 @@ const countingFetch: typeof fetch = async (input, init) => {
   if (String(input).includes("/v1/ingest")) {
     posts[String(res.status)] = (posts[String(res.status)] ?? 0) + 1;
     const st = res.headers.get("server-timing");
-    doEnvelopeBytes += envelopeBytes(st);
+    doEnvelopeBytes += described("do-envelope", st);
+    validations += described("validated", st);
     if (st?.includes("check;") && timings.length < 100_000) timings.push(Object.fromEntries(parseServerTiming(st)));
   }
   return res;
@@ -79,6 +83,7 @@ function stats(r: Relay): RelayChildStats {
     rssBytes: process.memoryUsage.rss(),
     posts: { ...posts },
     doEnvelopeBytes,
+    validations,
   };
 }
 

@@ -113,7 +113,10 @@ export type AuthFailure =
   | "bad-nonce"
   | "bad-signature";
 
-export type VerifiedIngest = { ok: true; meta: IngestMeta; nonce: string; timestamp: number } | { ok: false; reason: AuthFailure };
+export type VerifiedIngest =
+  /** `bodyHash`: the body's SHA-256 (0x-hex) the signature covers, for callers that key on the bytes. */
+  | { ok: true; meta: IngestMeta; nonce: string; timestamp: number; bodyHash: string }
+  | { ok: false; reason: AuthFailure };
 
 /**
  * Verifies a signed request (constant-time via WebCrypto `verify`). Replay protection (the nonce
@@ -143,7 +146,8 @@ export async function verifyIngest(
   if (!/^[0-9a-f]{16,64}$/.test(nonce)) return { ok: false, reason: "bad-nonce" };
   if (!/^[0-9a-f]{64}$/.test(sig)) return { ok: false, reason: "bad-signature" };
   const meta: IngestMeta = { relayId, topic, peerId, receivedMs: Number(received) };
-  const msg = canonical(method, path, ts, nonce, meta, await sha256Hex(body));
+  const bodyHash = await sha256Hex(body);
+  const msg = canonical(method, path, ts, nonce, meta, bodyHash);
   const good = await crypto.subtle.verify("HMAC", await hmacKey(secret), fromHex(sig) as Uint8Array<ArrayBuffer>, enc.encode(msg));
-  return good ? { ok: true, meta, nonce, timestamp } : { ok: false, reason: "bad-signature" };
+  return good ? { ok: true, meta, nonce, timestamp, bodyHash } : { ok: false, reason: "bad-signature" };
 }

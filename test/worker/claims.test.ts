@@ -67,7 +67,7 @@ describe("claims: one check per block", () => {
     expect(verdicts).toEqual(["200 accept advanced", "200 ignore duplicate", "200 ignore duplicate", "200 ignore duplicate", "200 ignore duplicate"]);
     // only the owner ran the checks; the copies were held in the object (claim only)
     expect(copies.filter((c) => c.final.timing.includes("check")).length).toBe(1);
-    for (const c of copies) if (!c.final.timing.includes("check")) expect(c.final.timing).toMatch(/^claim;dur=\d+, do-envelope;desc=0$/);
+    for (const c of copies) if (!c.final.timing.includes("check")) expect(c.final.timing).toMatch(/^claim;dur=\d+, validated;desc=0, do-envelope;desc=0$/);
     expect(copies.find((c) => c.final.timing.includes("check"))!.final.timing).toContain(`do-envelope;desc=${b.message.length}`);
     expect(await checks()).toBe(1);
     expect(await metric("op_follow_object_envelope_bytes_total")).toBe(b.message.length);

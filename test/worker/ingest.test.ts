@@ -17,7 +17,7 @@ describe("ingest", () => {
     expect(r.body.messageId).toMatch(/^[0-9a-f]{40}$/);
     // where the time went: the block's claim (a small Durable Object call), the RPC checks, then the
     // settle that carries the envelope (do-envelope: the bytes sent to the object)
-    expect(r.timing).toMatch(new RegExp(`^claim;dur=\\d+, check;dur=\\d+, settle;dur=\\d+, do-envelope;desc=${b.message.length}$`));
+    expect(r.timing).toMatch(new RegExp(`^claim;dur=\\d+, check;dur=\\d+, settle;dur=\\d+, validated;desc=1, do-envelope;desc=${b.message.length}$`));
     const head = await crossSafe();
     const st = await control<{ sequencer: { crossSafe: Record<string, unknown> } }>({ op: "status" });
     // The head in op-node's L2BlockRef shape, equal to what the sequencer's op-node reports.
@@ -31,7 +31,7 @@ describe("ingest", () => {
     expect((await ingest(b.message)).body.verdict).toBe("accept");
     const dup = await ingest(b.message, { peer: testPeerId("PeerB") });
     expect(dup.body).toMatchObject({ verdict: "ignore", reason: "duplicate" });
-    expect(dup.timing).toMatch(/^claim;dur=\d+, do-envelope;desc=0$/); // answered by the claim call: no RPC checks, no envelope
+    expect(dup.timing).toMatch(/^claim;dur=\d+, validated;desc=0, do-envelope;desc=0$/); // answered by the claim call: no RPC checks, no envelope
     expect((await crossSafe())!.number).toBe(Number(h.crossSafe));
   });
 

@@ -5,6 +5,7 @@ import type { AppEnv } from "../context.ts";
 import { forgetSigners } from "../../checks/pipeline.ts";
 import { forgetChainIdChecks } from "../../checks/rpc.ts";
 import { unauthorized } from "../unauthorized.ts";
+import { forgetValidations } from "../validate-once.ts";
 
 export const admin = new Hono<AppEnv>();
 
@@ -47,11 +48,13 @@ admin.post("/v1/chains/:chainId/admin/purge-peers", async (c) => {
 
 /**
  * Forgets this isolate's cached unsafe-block signer and node chain-id checks, so a signer rotation
- * or a re-pointed RPC endpoint applies at once instead of within a minute or five.
+ * or a re-pointed RPC endpoint applies at once instead of within a minute or five; and its memo of
+ * validations (keyed by signer, so never stale, but tests start from nothing).
  */
 admin.post("/v1/chains/:chainId/admin/refresh", async (c) => {
   forgetSigners();
   forgetChainIdChecks();
+  forgetValidations();
   return c.json({ refreshed: true });
 });
 

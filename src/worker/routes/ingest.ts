@@ -8,11 +8,9 @@ import { toSettleCall } from "../../durable/settle-wire.ts";
 import { AUTH_WINDOW_SECONDS, H, verifyIngest, type IngestRetry } from "../../protocol/ingest-auth.ts";
 import type { Verdict } from "../../protocol/verdict.ts";
 import { isPeerId } from "../../protocol/peer-id.ts";
-import { toHex } from "../../protocol/hex.ts";
 import { MAX_GOSSIP_SIZE } from "../../protocol/snappy.ts";
 import { CROSS_SAFE_VERSION, parseTopic } from "../../protocol/topic.ts";
 import type { Address } from "../../protocol/types.ts";
-import { validateGossipMessage } from "../../protocol/validate.ts";
 import { chainStub, withSettings, type AppEnv } from "../context.ts";
 import { ingestUnsafe } from "../ingest-unsafe.ts";
 import { chainRuntime, checkCandidate, resolveSigner } from "../../checks/pipeline.ts";
@@ -20,6 +18,7 @@ import { RpcFault } from "../../checks/rpc.ts";
 import { RpcTally } from "../../checks/rpc-tally.ts";
 import { ServerTiming } from "../server-timing.ts";
 import { readBody } from "../read-body.ts";
+import { validateOnce } from "../validate-once.ts";
 import { unauthorized } from "../unauthorized.ts";
 import { claimUnservedNonce, nonceTableFull } from "../ingest-nonce.ts";
 import { ingestAnswer } from "../ingest-answer.ts";
@@ -87,7 +86,9 @@ ingest.post(
       if (!(e instanceof RpcFault)) throw e;
       signerFault = `signer-unavailable:${e.code}`;
     }
-    const v = await validateGossipMessage(raw, {
+    // A copy of bytes this isolate already validated (another relay's) reuses that result: same
+    // verdict, no second snappy/keccak/signature pass (validate-once.ts).
+    const val = await validateOnce(raw, {
       chainId: topic.chainId,
       topic: meta.topic,
       kind: "cross-safe",
@@ -96,17 +97,19 @@ ingest.post(
       now: Math.floor(nowMs / 1000),
       jovianTime: chain.config.hardforks.jovian,
       attestationDomain: chain.attestationDomain,
-    });
+    }, auth.bodyHash);
+    const v = val.facts;
     const reason = signerFault && v.reason === "no-signer-configured" ? signerFault : v.reason;
-    const p = v.envelope?.payload;
-    const blockHash = p ? toHex(p.blockHash) : undefined;
+    const block = v.block && { number: v.block.number, hash: v.block.hash };
 
     const cm = { messageId: v.messageId, peer: meta.peerId, relay: meta.relayId, receivedMs: meta.receivedMs, raw };
     const req: SettleRequest = { ...admitBase, verdict: v.verdict, reason };
     const timing = new ServerTiming();
+    // 1 if this request validated the message, 0 if it reused a copy's result (validate-once.ts)
+    timing.count("validated", val.validatedHere ? 1 : 0);
     const answer = (d: { verdict: Verdict; reason: string }): Response => {
       c.header("Server-Timing", timing.header());
-      return c.json(ingestAnswer({ verdict: d.verdict, reason: d.reason, messageId: v.messageId, ...(p ? { number: p.blockNumber, blockHash: blockHash! } : {}) }));
+      return c.json(ingestAnswer({ verdict: d.verdict, reason: d.reason, messageId: v.messageId, ...(block ? { number: block.number, blockHash: block.hash } : {}) }));
     };
     const failed = (e: unknown, what = "settle"): Response => {
       // The object failed (a storage write rolled back, an overload, a reset), or the check threw:
@@ -116,7 +119,7 @@ ingest.post(
     };
 
     // Not a validly signed block: one call records the verdict (and scores a REJECT's sender).
-    if (v.verdict !== "accept" || !p) {
+    if (v.verdict !== "accept" || !block) {
       let d: SettleResponse;
       try {
         timing.count("do-envelope", 0);
@@ -132,7 +135,6 @@ ingest.post(
     // A validly signed block: claimed first (a small call, no envelope). Only its owner runs the RPC
     // checks and sends the envelope; a copy of a block decided or held is answered at once, and a
     // copy of a block whose check is running is told to retry (src/durable/claims.ts).
-    const block = { number: p.blockNumber, hash: blockHash! };
     let cl: ClaimResponse;
     // what an operator pays per copy of a block: the envelope bytes each Durable Object call carries
     // (Server-Timing do-envelope; the claim none, the owner's settle the message)
@@ -152,7 +154,9 @@ ingest.post(
     }
     let d: SettleResponse;
     try {
-      const r = await timing.time("check", () => checkCandidate(rt, v.envelope!, cm));
+      const envelope = await val.envelope();
+      if (!envelope) throw new Error("a validated block's envelope did not decode again");
+      const r = await timing.time("check", () => checkCandidate(rt, envelope, cm));
       if (r.kind === "hold") tally.noteReason(r.reason);
       const check: SettleCheck = r.kind === "hold" ? { kind: "hold", pending: { ...block, ...cm, reason: r.reason }, ...(r.localSafe ? { localSafe: r.localSafe } : {}) } : r;
       // the raw message streamed beside the call, not serialized into it, and only if kept (settle-wire.ts)
