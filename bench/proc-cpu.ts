@@ -2,7 +2,7 @@
 // toolchain notes measure the Worker's own CPU under wrangler dev (its workerd runs in wrangler's
 // process group). Linux only; null elsewhere.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 
@@ -19,13 +19,39 @@ function clockTicks(): number {
 
 /** Milliseconds of CPU used so far by the processes of group `pgid` whose name is `comm`, or null without /proc. */
 export function groupCpuMs(pgid: number, comm: string): number | null {
+  const ps = groupProcessCpuMs(pgid, comm);
+  return ps === null ? null : ps.reduce((a, p) => a + p.ms, 0);
+}
+
+/**
+ * Whether process `pid` has a file open under `dir`: how the bench tells the workerd that runs the
+ * Worker and its Durable Objects (their SQLite files are under --persist-to) from the one wrangler
+ * runs its own proxy Workers in (every request to the dev server's port passes through that one
+ * first; a deployment has no such hop).
+ */
+export function holdsFileUnder(pid: number, dir: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** CPU so far (ms) of each process of group `pgid` named `comm`, or null without /proc. */
+export function groupProcessCpuMs(pgid: number, comm: string): Array<{ pid: number; ms: number }> | null {
   let dirs: string[];
   try {
     dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
   } catch {
     return null;
   }
-  let ticks = 0;
+  const out: Array<{ pid: number; ms: number }> = [];
   for (const d of dirs) {
     let stat: string;
     try {
@@ -37,7 +63,7 @@ export function groupCpuMs(pgid: number, comm: string): number | null {
     // fields after "comm": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (name !== comm || Number(f[2]) !== pgid) continue;
-    ticks += Number(f[11]) + Number(f[12]);
+    out.push({ pid: Number(d), ms: ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks() });
   }
-  return (ticks * 1000) / clockTicks();
+  return out;
 }
