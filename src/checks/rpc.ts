@@ -1,9 +1,7 @@
-// JSON-RPC to the follower's L1 node, L2 execution node (op-geth) and rollup node (op-node): one
-// plain fetch per call, with bounded timeouts, a bounded reply and no hidden retries. Every failure
-// becomes an RpcFault with a stable code: the pipeline turns those into IGNORE (the peer did nothing
-// wrong). It was viem's HTTP transport: profiled in workerd (bench/README.md, Many chains), its
-// per-call machinery — a client per request, a streamed body read, its timers and signals — cost
-// more CPU than the calls' own fetch; the faults are classified as they were.
+// JSON-RPC to the follower's L1 node, L2 execution node (op-geth) and rollup node (op-node), via
+// viem's HTTP transport with bounded timeouts and no hidden retries. Every failure becomes an
+// RpcFault with a stable code: the pipeline turns those into IGNORE (the peer did nothing wrong).
+import { createClient, http, type Client } from "viem";
 import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
 
 export type RpcFaultCode = "rpc-timeout" | "rpc-http-error" | "rpc-bad-response" | "rpc-too-large" | "rpc-error" | "rpc-unreachable" | "rpc-wrong-chain";
@@ -40,90 +38,37 @@ export interface RpcEndpoint {
   request<T = unknown>(method: string, params?: unknown[]): Promise<T>;
 }
 
-const tooLarge = (name: string): RpcFault => new RpcFault("rpc-too-large", name, `reply over ${RPC_MAX_RESPONSE_BYTES} bytes`);
-
-/**
- * The reply's text, refused past RPC_MAX_RESPONSE_BYTES. A declared length is checked before
- * anything is read (the runtime delivers no more than it declares); a reply without one (chunked)
- * is counted as it streams, so an endless one is cut off at the cap, never held whole.
- */
-async function readCapped(res: Response, name: string): Promise<string> {
-  const declared = res.headers.get("content-length");
-  if (declared !== null && /^\d+$/.test(declared)) {
-    if (Number(declared) > RPC_MAX_RESPONSE_BYTES) {
-      await res.body?.cancel();
-      throw tooLarge(name);
-    }
-    return await res.text();
+function classify(err: unknown, name: string): RpcFault {
+  if (err instanceof RpcFault) return err;
+  const e = err as { name?: string; status?: number; shortMessage?: string; message?: string; code?: number; details?: string };
+  const msg = e.shortMessage ?? e.message ?? String(err);
+  switch (e.name) {
+    case "ResponseBodyTooLargeError":
+      return new RpcFault("rpc-too-large", name, `reply over ${RPC_MAX_RESPONSE_BYTES} bytes`);
+    case "TimeoutError":
+      return new RpcFault("rpc-timeout", name, msg);
+    case "HttpRequestError":
+      if (e.status && e.status >= 400) return new RpcFault("rpc-http-error", name, `HTTP ${e.status}`);
+      // viem reports an unparseable body and a refused connection as HttpRequestError without status.
+      if (/json|unexpected token|parse/i.test(`${e.details ?? ""} ${msg}`)) return new RpcFault("rpc-bad-response", name, msg);
+      return new RpcFault("rpc-unreachable", name, msg);
   }
-  if (!res.body) return await res.text();
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > RPC_MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw tooLarge(name);
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
-interface RpcErrorBody {
-  error: { code: number; message: string };
-}
-
-function isRpcError(d: unknown): d is RpcErrorBody {
-  const e = (d as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  return typeof e?.code === "number" && typeof e.message === "string";
-}
-
-let nextId = 1;
-
-/** One JSON-RPC call; throws RpcFault, classified as viem's errors were (see the module comment). */
-async function call(name: string, url: string, timeoutMs: number, method: string, params: unknown[]): Promise<unknown> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }), signal });
-    // the body is read within the timeout too: a reply that stalls after its headers cannot hang the call
-    text = await readCapped(res, name);
-  } catch (e) {
-    if (e instanceof RpcFault) throw e;
-    if (signal.aborted) throw new RpcFault("rpc-timeout", name, `no reply within ${timeoutMs} ms`);
-    throw new RpcFault("rpc-unreachable", name, e instanceof Error ? e.message : String(e));
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    if (!res.ok) throw new RpcFault("rpc-http-error", name, `HTTP ${res.status}`);
-    throw new RpcFault("rpc-bad-response", name, `not JSON: ${(e as Error).message}`);
-  }
-  // A JSON-RPC error is the node's answer, whatever the HTTP status it came with.
-  if (isRpcError(data)) throw new RpcFault("rpc-error", name, `${data.error.code}: ${data.error.message}`);
-  if (!res.ok) throw new RpcFault("rpc-http-error", name, `HTTP ${res.status}`);
-  if (typeof data !== "object" || data === null) throw new RpcFault("rpc-bad-response", name, "reply is not a JSON-RPC object");
-  if ((data as { error?: unknown }).error) throw new RpcFault("rpc-bad-response", name, "malformed JSON-RPC error");
-  return (data as { result?: unknown }).result;
+  if (typeof e.code === "number") return new RpcFault("rpc-error", name, `${e.code}: ${msg}`);
+  if (err instanceof SyntaxError) return new RpcFault("rpc-bad-response", name, msg);
+  return new RpcFault("rpc-bad-response", name, msg);
 }
 
 export function rpcEndpoint(name: string, url: string, timeoutMs: number, observer?: RpcObserver): RpcEndpoint {
+  const client: Client = createClient({ transport: http(url, { timeout: timeoutMs, retryCount: 0, batch: false, maxResponseBodySize: RPC_MAX_RESPONSE_BYTES }) });
   return {
     name,
     url,
     async request<T>(method: string, params: unknown[] = []): Promise<T> {
       let out: T;
       try {
-        out = (await call(name, url, timeoutMs, method, params)) as T;
+        out = (await client.request({ method, params } as never)) as T;
       } catch (err) {
-        const f = err instanceof RpcFault ? err : new RpcFault("rpc-bad-response", name, String(err));
+        const f = classify(err, name);
         observer?.fault(f);
         throw f;
       }
