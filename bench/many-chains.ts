@@ -16,7 +16,8 @@ import { startMultiPublisher } from "./multi-publisher.ts";
 import { writeFileSync } from "node:fs";
 import { freePort } from "../src/chaos/relays.ts";
 import { printProfileSummary, startProfiler, summariseProfile, type Profiler } from "./cpu-profile.ts";
-import { groupProcessCpuMs, holdsFileUnder } from "./proc-cpu.ts";
+import { groupProcessCpuMs } from "./proc-cpu.ts";
+import { runtimePid } from "./workerd-procs.ts";
 import { relaySecrets, startRelayGroup } from "./relay-group.ts";
 
 export const CHAINS_LAG_GOAL = 1;
@@ -168,7 +169,7 @@ export async function runManyChainsBench(opts: ManyChainsOptions = {}): Promise<
       madeHeadPerSecond: madeHead / ran,
       verdicts: reasons,
       targetPerSecond: count,
-      ...cpuPerBlock(cpu0, cpu1, madeHead, worker.persistTo),
+      ...cpuPerBlock(cpu0, cpu1, madeHead, worker.pid),
       published: pub.published,
       failedReads,
       caughtUp,
@@ -183,17 +184,23 @@ function cpuPerBlock(
   before: Array<{ pid: number; ms: number }> | null,
   after: Array<{ pid: number; ms: number }> | null,
   blocks: number,
-  persistTo: string,
+  wranglerPid: number,
 ): Pick<ManyChainsResult, "workerCpuMsPerBlock" | "cpuSplitMsPerBlock"> {
   if (!before || !after || blocks === 0) return { workerCpuMsPerBlock: null, cpuSplitMsPerBlock: null };
-  let runtime = 0;
+  let runtime: number | undefined;
+  try {
+    runtime = runtimePid(wranglerPid);
+  } catch {
+    runtime = undefined; // no split, the total stands
+  }
+  let own = 0;
   let proxy = 0;
   for (const p of after) {
     const used = p.ms - (before.find((b) => b.pid === p.pid)?.ms ?? 0);
-    if (holdsFileUnder(p.pid, persistTo)) runtime += used;
+    if (p.pid === runtime) own += used;
     else proxy += used;
   }
-  return { workerCpuMsPerBlock: (runtime + proxy) / blocks, cpuSplitMsPerBlock: { workerAndObjects: runtime / blocks, wranglerProxy: proxy / blocks } };
+  return { workerCpuMsPerBlock: (own + proxy) / blocks, cpuSplitMsPerBlock: runtime === undefined ? null : { workerAndObjects: own / blocks, wranglerProxy: proxy / blocks } };
 }
 
 export function printManyChains(r: ManyChainsResult): void {

@@ -2,7 +2,7 @@
 // toolchain notes measure the Worker's own CPU under wrangler dev (its workerd runs in wrangler's
 // process group). Linux only; null elsewhere.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 
@@ -21,26 +21,6 @@ function clockTicks(): number {
 export function groupCpuMs(pgid: number, comm: string): number | null {
   const ps = groupProcessCpuMs(pgid, comm);
   return ps === null ? null : ps.reduce((a, p) => a + p.ms, 0);
-}
-
-/**
- * Whether process `pid` has a file open under `dir`: how the bench tells the workerd that runs the
- * Worker and its Durable Objects (their SQLite files are under --persist-to) from the one wrangler
- * runs its own proxy Workers in (every request to the dev server's port passes through that one
- * first; a deployment has no such hop).
- */
-export function holdsFileUnder(pid: number, dir: string): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(dir);
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
 }
 
 /** CPU so far (ms) of each process of group `pgid` named `comm`, or null without /proc. */
