@@ -13,7 +13,11 @@ import { devnetWorkerChain } from "../src/devnet/worker-chain.ts";
 import { startWorkerDev } from "../src/devnet/worker-dev.ts";
 import { sleep, until } from "./bench-env.ts";
 import { startMultiPublisher } from "./multi-publisher.ts";
-import { groupCpuMs } from "./proc-cpu.ts";
+import { writeFileSync } from "node:fs";
+import { freePort } from "../src/chaos/relays.ts";
+import { printProfileSummary, startProfiler, summariseProfile, type Profiler } from "./cpu-profile.ts";
+import { groupProcessCpuMs } from "./proc-cpu.ts";
+import { runtimePid } from "./workerd-procs.ts";
 import { relaySecrets, startRelayGroup } from "./relay-group.ts";
 
 export const CHAINS_LAG_GOAL = 1;
@@ -36,8 +40,13 @@ export interface ManyChainsResult {
   /** The relays' verdicts in the window, by "source:reason" (e.g. a relay's own deadline IGNORE). */
   verdicts: Record<string, number>;
   targetPerSecond: number;
-  /** workerd CPU per block made the head (ms), null without /proc. */
+  /** workerd CPU per block made the head (ms), both of wrangler's workerd processes; null without /proc. */
   workerCpuMsPerBlock: number | null;
+  /**
+   * Of that, the workerd that runs the Worker and its Durable Objects (one thread: what a deployment
+   * pays) and the one that runs wrangler's proxy Workers in front of it (a dev-only hop).
+   */
+  cpuSplitMsPerBlock: { workerAndObjects: number; wranglerProxy: number } | null;
   published: number;
   /** Head reads that failed or took over 10 s (their chain counts as head 0 in that sample). */
   failedReads: number;
@@ -45,7 +54,15 @@ export interface ManyChainsResult {
   caughtUp: boolean;
 }
 
-export async function runManyChainsBench(opts: { chains?: number; seconds?: number; log?: (s: string) => void } = {}): Promise<ManyChainsResult> {
+export interface ManyChainsOptions {
+  chains?: number;
+  seconds?: number;
+  log?: (s: string) => void;
+  /** Writes a V8 CPU profile of the Worker's isolate over the window there (bench/cpu-profile.ts). */
+  profilePath?: string;
+}
+
+export async function runManyChainsBench(opts: ManyChainsOptions = {}): Promise<ManyChainsResult> {
   const log = opts.log ?? (() => {});
   const count = opts.chains ?? 25;
   const seconds = opts.seconds ?? 300;
@@ -62,7 +79,8 @@ export async function runManyChainsBench(opts: { chains?: number; seconds?: numb
       closers.push(() => s.close());
     }
     const secrets = relaySecrets(2, "bench-chains-relay");
-    const worker = await startWorkerDev({ chains: servers.map(devnetWorkerChain), relaySecrets: Object.fromEntries(secrets.map((s) => [s.relayId, s.secret])), rpcTimeoutMs: 10_000, startTimeoutMs: 120_000 });
+    const inspectorPort = opts.profilePath ? await freePort() : undefined;
+    const worker = await startWorkerDev({ chains: servers.map(devnetWorkerChain), relaySecrets: Object.fromEntries(secrets.map((s) => [s.relayId, s.secret])), rpcTimeoutMs: 10_000, startTimeoutMs: 120_000, ...(inspectorPort ? { inspectorPort } : {}) });
     closers.push(() => worker.stop());
     const ids = servers.map((s) => s.chain.options.l2ChainId);
     let failedReads = 0;
@@ -108,7 +126,8 @@ export async function runManyChainsBench(opts: { chains?: number; seconds?: numb
     const caughtUp = await until("every chain caught up", 90_000, async () => (await lagNow()) <= 1, 1_000).then(() => true, () => false);
     log(`chains: ${caughtUp ? "caught up" : "still behind after 90 s (saturated)"}; measuring ${seconds} s`);
     const start = await heads();
-    const cpu0 = groupCpuMs(worker.pid, "workerd");
+    const profiler: Profiler | undefined = inspectorPort ? await startProfiler(inspectorPort) : undefined;
+    const cpu0 = groupProcessCpuMs(worker.pid, "workerd");
     counting = true;
     const t0 = performance.now();
     let maxLag = 0;
@@ -129,7 +148,14 @@ export async function runManyChainsBench(opts: { chains?: number; seconds?: numb
     const ran = (performance.now() - t0) / 1000;
     counting = false;
     const madeHead = reasons["worker:advanced"] ?? 0;
-    const cpu1 = groupCpuMs(worker.pid, "workerd");
+    const cpu1 = groupProcessCpuMs(worker.pid, "workerd");
+    if (profiler && opts.profilePath) {
+      const profile = await profiler.stop();
+      writeFileSync(opts.profilePath, JSON.stringify(profile));
+      // stderr: --json keeps stdout to the one result line
+      console.error(`chains: CPU profile of the Worker's isolate over the window in ${opts.profilePath}`);
+      printProfileSummary(summariseProfile(profile, 25), { count: reasons["worker:advanced"] ?? 0, unit: "block" }, (l) => console.error(l));
+    }
     const advanced = last.reduce<number>((a, h, i) => a + ((h ?? 0) - (start[i] ?? 0)), 0);
     return {
       chains: count,
@@ -143,7 +169,7 @@ export async function runManyChainsBench(opts: { chains?: number; seconds?: numb
       madeHeadPerSecond: madeHead / ran,
       verdicts: reasons,
       targetPerSecond: count,
-      workerCpuMsPerBlock: cpu0 !== null && cpu1 !== null && madeHead > 0 ? (cpu1 - cpu0) / madeHead : null,
+      ...cpuPerBlock(cpu0, cpu1, madeHead, worker.pid),
       published: pub.published,
       failedReads,
       caughtUp,
@@ -153,18 +179,47 @@ export async function runManyChainsBench(opts: { chains?: number; seconds?: numb
   }
 }
 
+/** workerd's CPU over the window per block made the head: in all, and split by process. */
+function cpuPerBlock(
+  before: Array<{ pid: number; ms: number }> | null,
+  after: Array<{ pid: number; ms: number }> | null,
+  blocks: number,
+  wranglerPid: number,
+): Pick<ManyChainsResult, "workerCpuMsPerBlock" | "cpuSplitMsPerBlock"> {
+  if (!before || !after || blocks === 0) return { workerCpuMsPerBlock: null, cpuSplitMsPerBlock: null };
+  let runtime: number | undefined;
+  try {
+    runtime = runtimePid(wranglerPid);
+  } catch {
+    runtime = undefined; // no split, the total stands
+  }
+  let own = 0;
+  let proxy = 0;
+  for (const p of after) {
+    const used = p.ms - (before.find((b) => b.pid === p.pid)?.ms ?? 0);
+    if (p.pid === runtime) own += used;
+    else proxy += used;
+  }
+  return { workerCpuMsPerBlock: (own + proxy) / blocks, cpuSplitMsPerBlock: runtime === undefined ? null : { workerAndObjects: own / blocks, wranglerProxy: proxy / blocks } };
+}
+
 export function printManyChains(r: ManyChainsResult): void {
   console.log(`\nmany chains: ${r.chains} chains × 1 block/s in one Worker (one Durable Object each), ${r.relays} relays, ${r.seconds.toFixed(0)} s`);
   if (!r.caughtUp) console.log("  (the start-up backlog never drained: the deployment ran saturated, so the rate below is what it sustained)");
   console.log(`  blocks made the head ${r.madeHeadPerSecond.toFixed(2)}/s of ${r.targetPerSecond} offered (head numbers moved ${r.headsPerSecond.toFixed(2)}/s); verdicts ${JSON.stringify(r.verdicts)}`);
-  console.log(`  Worker + Durable Object CPU ${r.workerCpuMsPerBlock === null ? "n/a" : `${r.workerCpuMsPerBlock.toFixed(2)} ms`} per block`);
+  const split = r.cpuSplitMsPerBlock ? ` (the Worker and its objects' workerd ${r.cpuSplitMsPerBlock.workerAndObjects.toFixed(2)} ms, wrangler's proxy ${r.cpuSplitMsPerBlock.wranglerProxy.toFixed(2)} ms)` : "";
+  console.log(`  Worker + Durable Object CPU ${r.workerCpuMsPerBlock === null ? "n/a" : `${r.workerCpuMsPerBlock.toFixed(2)} ms`} per block${split}`);
   console.log(`  max lag behind local-safe (sampled each second per chain): ${r.maxLag} block(s) (goal ≤ ${r.goal}: ${r.maxLag <= r.goal ? "met" : "MISSED"}); ${r.samplesOverGoal} of ${r.samples} samples over`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const asJson = process.argv.includes("--json");
   const quick = process.argv.includes("--quick");
-  const r = await runManyChainsBench({ seconds: quick ? 60 : 300, log: asJson ? undefined : (s) => console.log(s) });
+  const at = process.argv.indexOf("--profile");
+  const profilePath = at > 0 ? process.argv[at + 1] : undefined;
+  const c = process.argv.indexOf("--chains");
+  const chains = c > 0 ? Number(process.argv[c + 1]) : undefined;
+  const r = await runManyChainsBench({ seconds: quick ? 60 : 300, ...(chains ? { chains } : {}), log: asJson ? undefined : (s) => console.log(s), ...(profilePath ? { profilePath } : {}) });
   if (asJson) console.log(JSON.stringify(r));
   else printManyChains(r);
 }

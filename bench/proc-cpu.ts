@@ -19,13 +19,19 @@ function clockTicks(): number {
 
 /** Milliseconds of CPU used so far by the processes of group `pgid` whose name is `comm`, or null without /proc. */
 export function groupCpuMs(pgid: number, comm: string): number | null {
+  const ps = groupProcessCpuMs(pgid, comm);
+  return ps === null ? null : ps.reduce((a, p) => a + p.ms, 0);
+}
+
+/** CPU so far (ms) of each process of group `pgid` named `comm`, or null without /proc. */
+export function groupProcessCpuMs(pgid: number, comm: string): Array<{ pid: number; ms: number }> | null {
   let dirs: string[];
   try {
     dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
   } catch {
     return null;
   }
-  let ticks = 0;
+  const out: Array<{ pid: number; ms: number }> = [];
   for (const d of dirs) {
     let stat: string;
     try {
@@ -37,7 +43,7 @@ export function groupCpuMs(pgid: number, comm: string): number | null {
     // fields after "comm": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (name !== comm || Number(f[2]) !== pgid) continue;
-    ticks += Number(f[11]) + Number(f[12]);
+    out.push({ pid: Number(d), ms: ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks() });
   }
-  return (ticks * 1000) / clockTicks();
+  return out;
 }

@@ -47,6 +47,8 @@ export interface WorkerDevOptions {
   ip?: string;
   /** Default 0: wrangler picks a free port (read back from its "Ready on" line). */
   port?: number;
+  /** The V8 inspector proxy's port (a profiler connects there: bench/cpu-profile.ts); default 0, any. */
+  inspectorPort?: number;
   /** Durable Object storage directory; default a fresh temp directory removed by stop(). */
   persistTo?: string;
   /** Project root holding wrangler.toml; default this repository. */
@@ -147,7 +149,7 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
     "--port",
     String(opts.port ?? 0),
     "--inspector-port",
-    "0",
+    String(opts.inspectorPort ?? 0),
     "--persist-to",
     persistTo,
     "--env-file",

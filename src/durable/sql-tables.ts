@@ -2,9 +2,13 @@
 // the newest events, the relays' request nonces and additive counters. One definition, so the two
 // objects cannot drift apart in how they bound or expire them.
 
+// nonces_exp: every commit that claims a nonce purges the expired ones (writeCommon); without the
+// index that DELETE scanned the whole table, thousands of rows under load — measured in workerd at
+// 10× any other statement of a commit, the largest SQLite cost per block (bench/README.md, Many chains).
 export const COMMON_TABLES = `
 CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS nonces (key TEXT PRIMARY KEY, exp INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS nonces_exp ON nonces (exp);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
