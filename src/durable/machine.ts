@@ -14,7 +14,10 @@ import type { Hash } from "../protocol/types.ts";
 import type { Outcome } from "../checks/outcome.ts";
 import { LIMITS, noChanges, type AdmitInput, type Changes, type Decision, type MachineSnapshot } from "./machine-types.ts";
 import { NonceBook, type NonceClaim } from "./nonce-book.ts";
+import { EnvelopeBook } from "./envelope-book.ts";
+import { PendingBook } from "./pending-book.ts";
 import { PeerBook, SCORING } from "./peer-book.ts";
+import { SeenBook, type SeenState } from "./seen-book.ts";
 import type {
   Alarm,
   ChainEvent,
@@ -30,22 +33,19 @@ export { type NonceClaim } from "./nonce-book.ts";
 export { decayed, isGraylisted, PEER_RECORD_BYTES, SCORING } from "./peer-book.ts";
 export type { Outcome } from "../checks/outcome.ts";
 
-/** "final" remembers a REJECT by the RPC checks: copies of that block from other relays get it too. */
-type SeenState = { state: "inflight"; since: number } | { state: "pending" } | { state: "final"; rejected?: string };
-
 export class ChainMachine {
   #head: CrossSafeHead | null = null;
   #localSafe: L2BlockRef | null = null;
   #alarm: Alarm | null = null;
   #nextEvidenceId = 1;
   readonly #history = new Map<bigint, CrossSafeHead>(); // number → head record
-  readonly #envelopes = new Map<Hash, Uint8Array>();
-  readonly #pending = new Map<Hash, PendingCandidate>();
+  readonly #envelopes = new EnvelopeBook(() => this.#changes);
+  readonly #pending = new PendingBook(() => this.#changes);
   readonly #evidence = new Map<number, Evidence>();
   readonly #peers = new PeerBook(() => this.#changes);
   readonly #events: ChainEvent[] = [];
   readonly #nonces = new NonceBook(() => this.#changes);
-  readonly #seen = new Map<bigint, Map<Hash, SeenState>>(); // not persisted: op-node's is in memory too
+  readonly #seen = new SeenBook(); // not persisted: op-node's is in memory too
   #changes: Changes = noChanges();
 
   static restore(s: MachineSnapshot): ChainMachine {
@@ -55,11 +55,11 @@ export class ChainMachine {
     m.#alarm = s.alarm;
     m.#nextEvidenceId = s.nextEvidenceId;
     for (const h of [...s.history].sort((a, b) => (a.number < b.number ? -1 : 1))) m.#history.set(h.number, h);
-    for (const [k, v] of s.envelopes) m.#envelopes.set(k, v);
+    m.#envelopes.restore(s.envelopes);
     m.#pruneEnvelopes(); // storage from before LIMITS.envelopeBytes may hold more
     for (const p of s.pending) {
-      m.#pending.set(p.hash, p);
-      m.#markSeen(p.number, p.hash, { state: "pending" });
+      m.#pending.put(p, false);
+      m.#seen.mark(p.number, p.hash, { state: "pending" });
     }
     m.#boundPending();
     for (const e of s.evidence) m.#evidence.set(e.id, e);
@@ -76,8 +76,8 @@ export class ChainMachine {
       alarm: this.#alarm,
       nextEvidenceId: this.#nextEvidenceId,
       history: [...this.#history.values()],
-      envelopes: [...this.#envelopes.entries()],
-      pending: [...this.#pending.values()],
+      envelopes: this.#envelopes.entries(),
+      pending: this.#pending.list(),
       evidence: [...this.#evidence.values()],
       peers: this.#peers.snapshot(),
       events: [...this.#events],
@@ -115,14 +115,14 @@ export class ChainMachine {
     return this.#envelopes.get(hash);
   }
   pending(): PendingCandidate[] {
-    return [...this.#pending.values()].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+    return this.#pending.list();
   }
   pendingByHash(hash: Hash): PendingCandidate | undefined {
     return this.#pending.get(hash);
   }
   /** What op-node's seen set says of a block: in flight (admitted, being checked), pending, final, or nothing. */
   seenState(n: bigint, h: Hash): SeenState["state"] | undefined {
-    return this.#seen.get(n)?.get(h)?.state;
+    return this.#seen.get(n, h)?.state;
   }
   evidence(): Evidence[] {
     return [...this.#evidence.values()];
@@ -184,7 +184,7 @@ export class ChainMachine {
     // Stale or duplicate against what is already cross-safe: no RPC needed.
     const known = this.#history.get(n);
     if (known && known.hash === h) return this.#ignore(now, "duplicate", input.peer, n, h, "duplicate");
-    const heights = this.#seen.get(n);
+    const heights = this.#seen.at(n);
     const distinct = heights?.size ?? 0;
     const mine = heights?.get(h);
     if (distinct > LIMITS.maxBlocksPerHeight) {
@@ -204,7 +204,7 @@ export class ChainMachine {
     if (this.#head && n <= this.#head.number && !known && n < this.#oldestHistory()) {
       return this.#ignore(now, "stale", input.peer, n, h, "below-history");
     }
-    this.#markSeen(n, h, { state: "inflight", since: now });
+    this.#seen.mark(n, h, { state: "inflight", since: now });
     // A different block at a height already cross-safe proceeds too: the RPC checks tell a local
     // reorg (rewind) from equivocation (decide).
     return { proceed: true, verdict: "accept", reason: known ? "conflicts-with-cross-safe" : "admitted" };
@@ -227,10 +227,10 @@ export class ChainMachine {
    */
   decide(o: Outcome, now: number, how: { promoted?: boolean } = {}): Decision {
     const { number: n, hash: h, peer } = o.kind === "consolidated" ? { ...o.candidate.ref, peer: o.candidate.peer } : o;
-    this.#markSeen(n, h, { state: "final" });
+    this.#seen.mark(n, h, { state: "final" });
     // Decided now, unless the head is frozen (below): then it stays pending as it was.
     const wasPending = this.#pending.get(h);
-    this.#dropPending(h);
+    this.#pending.drop(h);
     const existing = this.#history.get(n);
     if (existing && existing.hash === h) return this.#ignore(now, "duplicate", peer, n, h, "duplicate");
     if (existing && isLocal(existing, o.localHash) && o.kind === "consolidated") return this.#equivocation(o.candidate, existing, now);
@@ -242,7 +242,7 @@ export class ChainMachine {
       this.#rewindTo(below, `local chain changed at ${n}`, now);
     }
     if (o.kind === "mismatch") {
-      this.#markSeen(n, h, { state: "final", rejected: o.reason });
+      this.#seen.mark(n, h, { state: "final", rejected: o.reason });
       this.#peers.score(peer, SCORING.reject, now, "rejected");
       this.#event({ at: now, kind: "rejected", peer, reason: o.reason, number: n.toString(), hash: h });
       return { verdict: "reject", reason: o.reason };
@@ -251,7 +251,7 @@ export class ChainMachine {
     if (this.#alarm) {
       // Re-deciding a held candidate (the alarm's promotion) must not re-announce it: one "pending"
       // event per candidate, attempts counted from its first hold.
-      if (wasPending) this.#pending.set(h, wasPending);
+      if (wasPending) this.#pending.put(wasPending, false);
       return this.hold({ number: n, hash: h, messageId: c.messageId, peer, relay: c.relay, receivedMs: c.receivedMs, reason: "halted-equivocation", raw: c.raw }, now);
     }
     if (this.#head && n <= this.#head.number) {
@@ -261,8 +261,7 @@ export class ChainMachine {
     const replaced = c.consolidation.kind === "match-deposits-only" ? c.consolidation.variant : false;
     const head: CrossSafeHead = { ...c.ref, replaced, updatedAt: now, messageId: c.messageId, peer, ...(o.localHash !== h ? { localHash: o.localHash } : {}) };
     this.#setHead(head);
-    this.#envelopes.set(h, c.raw);
-    this.#changes.envelopesPut.push(h);
+    this.#envelopes.put(h, c.raw);
     this.#pruneEnvelopes();
     this.#prunePendingAtOrBelow(n);
     this.#peers.score(peer, SCORING.firstDelivery, now, "accepted");
@@ -279,9 +278,8 @@ export class ChainMachine {
       return { verdict: "ignore", reason: "duplicate" };
     }
     const entry: PendingCandidate = { ...p, attempts: (prev?.attempts ?? 0) + 1, addedAt: prev?.addedAt ?? now };
-    this.#pending.set(p.hash, entry);
-    this.#markSeen(p.number, p.hash, { state: "pending" });
-    this.#changes.pendingPut.push(p.hash);
+    this.#pending.put(entry);
+    this.#seen.mark(p.number, p.hash, { state: "pending" });
     this.#boundPending();
     if (!prev) this.#event({ at: now, kind: "pending", number: p.number.toString(), hash: p.hash, peer: p.peer, reason: p.reason });
     return { verdict: "ignore", reason: p.reason };
@@ -291,15 +289,14 @@ export class ChainMachine {
   dropPending(h: Hash, reason: string, now: number): void {
     const p = this.#pending.get(h);
     if (!p) return;
-    this.#dropPending(h);
-    this.#forgetSeen(p.number, h);
+    this.#pending.drop(h);
+    this.#seen.forget(p.number, h);
     this.#event({ at: now, kind: "ignored", number: p.number.toString(), hash: h, peer: p.peer, reason });
   }
 
   /** The Worker gave up on an in-flight candidate without holding it (e.g. it was malformed after all). */
   release(n: bigint, h: Hash): void {
-    const s = this.#seen.get(n)?.get(h);
-    if (s?.state === "inflight") this.#forgetSeen(n, h);
+    if (this.#seen.get(n, h)?.state === "inflight") this.#seen.forget(n, h);
   }
 
   // ---- local-safe, reorgs, alarms -------------------------------------------------------------
@@ -355,7 +352,7 @@ export class ChainMachine {
       if (n > keepUpTo) {
         const rec = this.#history.get(n)!;
         this.#history.delete(n);
-        this.#forgetSeen(n, rec.hash);
+        this.#seen.forget(n, rec.hash);
       }
     }
     // Several rewinds may happen before the shell persists: the store must delete above the lowest
@@ -386,11 +383,8 @@ export class ChainMachine {
   tick(now: number): void {
     this.#peers.decayAll(now);
     this.#nonces.expire(now);
-    for (const p of [...this.#pending.values()]) if (now - p.addedAt > LIMITS.pendingTtlMs) this.dropPending(p.hash, "pending-expired", now);
-    for (const [n, hs] of this.#seen) {
-      for (const [h, s] of hs) if (s.state === "inflight" && now - s.since > LIMITS.inflightMs) hs.delete(h);
-      if (hs.size === 0) this.#seen.delete(n);
-    }
+    for (const p of this.#pending.list()) if (now - p.addedAt > LIMITS.pendingTtlMs) this.dropPending(p.hash, "pending-expired", now);
+    this.#seen.expireInflight(now);
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -442,26 +436,9 @@ export class ChainMachine {
     return min ?? 0n;
   }
 
-  /** Keeps the envelopes of the newest heads, at most LIMITS.envelopes of them and LIMITS.envelopeBytes (the newest always). */
+  /** Keeps the envelopes of the newest heads within the bounds (envelope-book.ts). */
   #pruneEnvelopes(): void {
-    let bytes = 0;
-    for (const raw of this.#envelopes.values()) bytes += raw.length;
-    if (this.#envelopes.size <= LIMITS.envelopes && bytes <= LIMITS.envelopeBytes) return;
-    const keep = new Set<Hash>();
-    bytes = 0;
-    for (const h of [...this.#history.values()].sort((a, b) => (a.number > b.number ? -1 : 1))) {
-      const raw = this.#envelopes.get(h.hash);
-      if (!raw) continue;
-      if (keep.size >= LIMITS.envelopes || (keep.size > 0 && bytes + raw.length > LIMITS.envelopeBytes)) break;
-      keep.add(h.hash);
-      bytes += raw.length;
-    }
-    for (const h of [...this.#envelopes.keys()]) {
-      if (!keep.has(h)) {
-        this.#envelopes.delete(h);
-        this.#changes.envelopesDelete.push(h);
-      }
-    }
+    this.#envelopes.keepNewest(() => [...this.#history.values()].sort((a, b) => (a.number > b.number ? -1 : 1)).map((h) => h.hash));
   }
 
   /**
@@ -471,53 +448,17 @@ export class ChainMachine {
    * whose first check met a timeout (found by the chaos run).
    */
   #prunePendingAtOrBelow(n: bigint): void {
-    for (const p of [...this.#pending.values()]) {
+    for (const p of this.#pending.list()) {
       if (p.number > n) continue;
       const rec = this.#history.get(p.number);
       if (rec && rec.hash !== p.hash) continue;
-      this.#dropPending(p.hash);
+      this.#pending.drop(p.hash);
     }
   }
 
-  /**
-   * Over LIMITS.pending or LIMITS.pendingBytes: keeps the lowest heights (they are promoted first;
-   * the highest will be re-gossiped anyway), at least one.
-   */
+  /** Over a pending bound: the dropped candidates are forgotten by the seen cache, so a later copy is taken again. */
   #boundPending(): void {
-    let bytes = 0;
-    for (const p of this.#pending.values()) bytes += p.raw.length;
-    while (this.#pending.size > LIMITS.pending || (this.#pending.size > 1 && bytes > LIMITS.pendingBytes)) {
-      const highest = this.pending().at(-1)!;
-      bytes -= highest.raw.length;
-      this.#dropPending(highest.hash);
-      this.#forgetSeen(highest.number, highest.hash);
-    }
-  }
-
-  #dropPending(h: Hash): void {
-    if (this.#pending.delete(h)) this.#changes.pendingDelete.push(h);
-  }
-
-  #markSeen(n: bigint, h: Hash, s: SeenState): void {
-    let hs = this.#seen.get(n);
-    if (!hs) {
-      hs = new Map();
-      this.#seen.set(n, hs);
-      if (this.#seen.size > LIMITS.seenHeights) {
-        // Evict the lowest height (op-node's LRU evicts the least recently used; heights only grow).
-        let min: bigint | null = null;
-        for (const k of this.#seen.keys()) if (min === null || k < min) min = k;
-        this.#seen.delete(min!);
-      }
-    }
-    hs.set(h, s);
-  }
-
-  #forgetSeen(n: bigint, h: Hash): void {
-    const hs = this.#seen.get(n);
-    if (!hs) return;
-    hs.delete(h);
-    if (hs.size === 0) this.#seen.delete(n);
+    for (const p of this.#pending.bound()) this.#seen.forget(p.number, p.hash);
   }
 
   #event(e: ChainEvent): void {
