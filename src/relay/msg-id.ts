@@ -42,9 +42,9 @@ export async function relayMsgIdFn(msg: { topic: string; data?: Uint8Array }): P
  * (from, seqno, signature, key: a copy carrying them must still be rejected, not taken for a duplicate).
  * gossipsub checks it against its fastMsgIdCache (time-bounded like the seen-cache, keys and id strings
  * only) before msgIdFn, so each further copy of a block from the other relays in the mesh is dropped as a
- * duplicate without the JS snappy decode and SHA-256 of up to 10 MiB that op-node's id needs. The same
- * approach as Lodestar (its gossip fastMsgIdFn hashes the raw data); a collision-resistant hash keeps
- * the id exactly op-node's: the cache holds the id computed for these very bytes.
+ * duplicate without the JS snappy decode and SHA-256 of up to 10 MiB that op-node's id needs. Lodestar's
+ * fastMsgIdFn is a seeded xxhash64 of the data; a collision-resistant hash here means a distinct message
+ * is never taken for a seen one, and the id stays exactly op-node's (cached for these very bytes).
  */
 export function relayFastMsgIdFn(msg: { topic: string; data?: Uint8Array; from?: Uint8Array; seqno?: Uint8Array; signature?: Uint8Array; key?: Uint8Array }): string {
   const h = createHash("sha256");
