@@ -23,15 +23,15 @@ export function groupCpuMs(pgid: number, comm: string): number | null {
   return ps === null ? null : ps.reduce((a, p) => a + p.ms, 0);
 }
 
-/** CPU so far (ms) of each process of group `pgid` named `comm`, or null without /proc. */
-export function groupProcessCpuMs(pgid: number, comm: string): Array<{ pid: number; ms: number }> | null {
+/** CPU so far (ms) of each process of group `pgid` named `comm` (any name when omitted), or null without /proc. */
+export function groupProcessCpuMs(pgid: number, comm?: string): Array<{ pid: number; ms: number; comm: string }> | null {
   let dirs: string[];
   try {
     dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
   } catch {
     return null;
   }
-  const out: Array<{ pid: number; ms: number }> = [];
+  const out: Array<{ pid: number; ms: number; comm: string }> = [];
   for (const d of dirs) {
     let stat: string;
     try {
@@ -42,8 +42,19 @@ export function groupProcessCpuMs(pgid: number, comm: string): Array<{ pid: numb
     const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     // fields after "comm": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (name !== comm || Number(f[2]) !== pgid) continue;
-    out.push({ pid: Number(d), ms: ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks() });
+    if ((comm !== undefined && name !== comm) || Number(f[2]) !== pgid) continue;
+    out.push({ pid: Number(d), comm: name, ms: ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks() });
   }
   return out;
+}
+
+/** CPU (ms) all cores of the machine spent busy so far (/proc/stat: all but idle and iowait), or null. */
+export function machineBusyCpuMs(): number | null {
+  try {
+    const f = readFileSync("/proc/stat", "latin1").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    // user nice system idle iowait irq softirq steal
+    return ((f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * 1000) / clockTicks();
+  } catch {
+    return null;
+  }
 }

@@ -10,6 +10,7 @@ import { controlClient } from "../src/devnet/control-client.ts";
 import { startChainServer } from "../src/devnet/rpc-server.ts";
 import { devnetWorkerChain } from "../src/devnet/worker-chain.ts";
 import { startWorkerDev } from "../src/devnet/worker-dev.ts";
+import { cpuSampler, cpuSplit, cpuSplitText, type CpuSplit } from "./cpu-split.ts";
 import { benchDir, benchPublisher, goalText, pcts, round, type Pcts } from "./bench-env.ts";
 import { deliverBlocks, logSpreadSizes, type BlockTiming } from "./deliver.ts";
 import { relaySecrets, startRelayGroup } from "./relay-group.ts";
@@ -36,6 +37,8 @@ export interface RelaySetResult {
    * receipt → verdict, and the Worker's Server-Timing phases of the answers that ran the checks.
    */
   owner: { receiptAfterFirstMs: number; receiptToVerdictMs: number; phasesMs: Record<string, number> };
+  /** CPU per block of each process group while the blocks went through (cpu-split.ts). */
+  cpu: CpuSplit;
 }
 
 export interface RedundancyResult {
@@ -83,12 +86,15 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
         await control.rpcStats(true);
         const before = await Promise.all(group.relays.map((r) => r.stats()));
         await Promise.all(group.relays.map((r) => r.timings()));
+        const sample = cpuSampler(group.relays.map((r) => r.pid), worker.pid);
+        const cpu0 = sample();
         const t = await deliverBlocks({ server, group, sizes });
+        const cpu = cpuSplit(cpu0, sample(), t.length);
         const rpc = await control.rpcStats(false);
         const after = await Promise.all(group.relays.map((r) => r.stats()));
         const phases = (await Promise.all(group.relays.map((r) => r.timings()))).flat();
         const delta = (k: "doEnvelopeBytes" | "validations"): number => after.reduce((a, s, i) => a + s[k] - before[i]![k], 0);
-        return summarize(count, t, rpc, delta("doEnvelopeBytes"), delta("validations"), phases);
+        return { ...summarize(count, t, rpc, delta("doEnvelopeBytes"), delta("validations"), phases), cpu };
       } finally {
         await publisher.stop().catch(() => undefined);
         await group.stop();
@@ -114,7 +120,7 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
   }
 }
 
-function summarize(relays: number, t: BlockTiming[], rpc: Record<string, { calls: number }>, envelopeBytes: number, validations: number, phases: Array<Record<string, number>>): RelaySetResult {
+function summarize(relays: number, t: BlockTiming[], rpc: Record<string, { calls: number }>, envelopeBytes: number, validations: number, phases: Array<Record<string, number>>): Omit<RelaySetResult, "cpu"> {
   // the Worker's reads only: the follower's nodes, not the sequencer's (the publisher's)
   const reads = Object.entries(rpc).filter(([k]) => !k.startsWith("sequencer"));
   const copiesByReason: Record<string, number> = {};
@@ -156,6 +162,7 @@ export function printRedundancy(r: RedundancyResult): void {
     const ph = Object.entries(s.owner.phasesMs).map(([k, v]) => `${k} ${v}`).join(", ");
     console.log(`${s.relays} relay(s), p50: owner's receipt ${s.owner.receiptAfterFirstMs} ms after the first relay's, receipt → verdict ${s.owner.receiptToVerdictMs} ms (Worker phases: ${ph}); validations/block ${s.validationsPerBlock.toFixed(2)}`);
   }
+  for (const s of [r.single, r.redundant]) console.log(`${s.relays} relay(s), ${cpuSplitText(s.cpu)}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

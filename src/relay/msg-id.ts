@@ -1,6 +1,7 @@
 // gossipsub `msgIdFn` (op-node's BuildMsgIdFn, topic included — protocol notes §1.5, §8.1) and the
 // relay's cheap local checks. The id needs a snappy decode anyway, so the decode outcome is kept
 // (the outcome only, never the decompressed bytes) for the forwarder, which then does not decode again.
+import { createHash } from "node:crypto";
 import { MIN_ENVELOPE_SIZE } from "../protocol/envelope.ts";
 import { computeMessageId } from "../protocol/message-id.ts";
 import { MAX_GOSSIP_SIZE, snappyDecode } from "../protocol/snappy.ts";
@@ -33,6 +34,35 @@ export async function relayMsgIdFn(msg: { topic: string; data?: Uint8Array }): P
   outcomes.set(raw, check(raw, data, error));
   // An over-size message hashes with the invalid-snappy domain, as op-node's DecodedLen > max branch does.
   return computeMessageId(msg.topic, raw, data);
+}
+
+/**
+ * gossipsub `fastMsgIdFn`: a cheap exact key of everything msgIdFn and the message's validation read —
+ * SHA-256 (node:crypto, native) over the topic, the raw (compressed) data and the StrictNoSign fields
+ * (from, seqno, signature, key: a copy carrying them must still be rejected, not taken for a duplicate).
+ * gossipsub checks it against its fastMsgIdCache (time-bounded like the seen-cache, keys and id strings
+ * only) before msgIdFn, so each further copy of a block from the other relays in the mesh is dropped as a
+ * duplicate without the JS snappy decode and SHA-256 of up to 10 MiB that op-node's id needs. Lodestar's
+ * fastMsgIdFn is a seeded xxhash64 of the data; a collision-resistant hash here means a distinct message
+ * is never taken for a seen one, and the id stays exactly op-node's (cached for these very bytes).
+ */
+export function relayFastMsgIdFn(msg: { topic: string; data?: Uint8Array; from?: Uint8Array; seqno?: Uint8Array; signature?: Uint8Array; key?: Uint8Array }): string {
+  const h = createHash("sha256");
+  const len = Buffer.alloc(4);
+  // each field length-prefixed (absent ≠ empty), so no two distinct messages share one hash input
+  const part = (b: Uint8Array | string | undefined): void => {
+    const bytes = typeof b === "string" ? Buffer.from(b, "utf8") : b;
+    len.writeInt32BE(bytes === undefined ? -1 : bytes.length);
+    h.update(len);
+    if (bytes !== undefined) h.update(bytes);
+  };
+  part(msg.topic);
+  part(msg.data);
+  part(msg.from ?? undefined);
+  part(msg.seqno ?? undefined);
+  part(msg.signature ?? undefined);
+  part(msg.key ?? undefined);
+  return h.digest("base64");
 }
 
 /** The local check for a message; reuses the msgIdFn's decode when gossipsub went through it. */

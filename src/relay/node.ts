@@ -21,7 +21,7 @@ import { BAN, GOSSIPSUB_STATIC, MESH, PEER_SCORE_THRESHOLDS, peerScoreParams } f
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { patchGossipsubOutboundLimit } from "./gossipsub-patch.ts";
-import { relayMsgIdFn } from "./msg-id.ts";
+import { relayFastMsgIdFn, relayMsgIdFn } from "./msg-id.ts";
 
 /**
  * The methods @libp2p/gossipsub 17.1 has at runtime but leaves out of its public `GossipSub` type
@@ -174,6 +174,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
       pubsub: gossipsub({
         ...GOSSIPSUB_STATIC,
         msgIdFn: relayMsgIdFn,
+        fastMsgIdFn: relayFastMsgIdFn,
         allowedTopics: topics,
         scoreParams: peerScoreParams({
           topics: opts.invalidMessageTopics ?? topics,
