@@ -17,7 +17,9 @@ import { startWorkerDev } from "../src/devnet/worker-dev.ts";
 import { toHex } from "../src/protocol/hex.ts";
 import { benchDir, benchPublisher, goalText, pcts, sleep, type Pcts } from "./bench-env.ts";
 import { deliverBlocks, type BlockTiming } from "./deliver.ts";
-import { relaySecrets, startRelayGroup } from "./relay-group.ts";
+import { relaySecrets, startRelayGroup, type LoopDelay } from "./relay-group.ts";
+import { readFileSync, writeFileSync } from "node:fs";
+import { printProfileSummary, summariseProfile, type CpuProfile } from "./cpu-profile.ts";
 
 export const ATTACK_GOAL = 2;
 const FLOODERS = 4;
@@ -44,7 +46,8 @@ export interface AttackResult {
   /** the Worker's own I/O phases per valid block (Server-Timing claim + check + settle) */
   workerPhases: { idle: Pcts; attack: Pcts };
   /** the relay process's event-loop delay (ms) during each phase */
-  relayLoopDelay: { idle: { p50Ms: number; p99Ms: number; maxMs: number }; attack: { p50Ms: number; p99Ms: number; maxMs: number } };
+  /** the relay process's event-loop delay (ms) and GC pauses during each phase */
+  relayLoopDelay: { idle: LoopDelay; attack: LoopDelay };
   flood: FloodStats & { targetPerSecond: number; achievedPerSecond: number; seconds: number };
   relay: { rssMaxMiB: number; rssSlopeMiBPerMin: number; banned: number; bansByReason: Record<string, number>; posts: Record<string, number> };
   missing: number;
@@ -63,7 +66,8 @@ function slopeMiBPerMin(s: Array<[number, number]>): number {
   return den ? ((num / den) * 60_000) / 2 ** 20 : 0;
 }
 
-export async function runAttackBench(opts: { blocks?: number; log?: (s: string) => void } = {}): Promise<AttackResult> {
+/** `relayProfile`: write a V8 CPU profile of the relay process over the attack phase to this file. */
+export async function runAttackBench(opts: { blocks?: number; log?: (s: string) => void; relayProfile?: string } = {}): Promise<AttackResult> {
   const log = opts.log ?? (() => {});
   const n = opts.blocks ?? 150;
   const dir = await benchDir("bench-attack");
@@ -121,9 +125,11 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
     const tFlood = performance.now();
     const rssFrom = rss.length;
     await sleep(2_000); // the flood under way
+    if (opts.relayProfile) await relay.profileStart();
     const attack = await deliverBlocks({ server, group, sizes: new Array<number>(n).fill(0), before: pace, timeoutMs: 60_000 });
     const attackWorker = pcts(phaseSums(await relay.timings()));
     const attackLoop = await relay.loopDelay();
+    if (opts.relayProfile) writeFileSync(opts.relayProfile, JSON.stringify(await relay.profileStop()));
     const flood = await flooder.request<FloodStats>({ type: "stop" }, 30_000);
     const seconds = (performance.now() - tFlood) / 1000;
     const st = await relay.stats();
@@ -163,7 +169,7 @@ export function printAttack(r: AttackResult): void {
   console.log(`  valid block, relay receipt → Worker verdict: idle p50 ${r.idle.p50Ms.toFixed(1)} / p99 ${r.idle.p99Ms.toFixed(1)} ms; under attack p50 ${r.attack.p50Ms.toFixed(1)} / p99 ${r.attack.p99Ms.toFixed(1)} ms${r.missing ? `; ${r.missing} never reached the head` : ""}`);
   console.log(`  attack ÷ idle: p50 ${goalText(r.p50Ratio, r.goal)}, p99 ${goalText(r.p99Ratio, r.goal)}`);
   const pp = (x: { p50Ms: number; p99Ms: number }): string => `p50 ${x.p50Ms.toFixed(1)} / p99 ${x.p99Ms.toFixed(1)} ms`;
-  console.log(`  where the time goes — in the relay's forward queue: idle ${pp(r.queued.idle)}, under attack ${pp(r.queued.attack)}; the Worker's I/O phases: idle ${pp(r.workerPhases.idle)}, under attack ${pp(r.workerPhases.attack)}; the relay's event-loop delay: idle ${pp(r.relayLoopDelay.idle)}, under attack ${pp(r.relayLoopDelay.attack)} (max ${r.relayLoopDelay.attack.maxMs.toFixed(0)} ms)`);
+  console.log(`  where the time goes — in the relay's forward queue: idle ${pp(r.queued.idle)}, under attack ${pp(r.queued.attack)}; the Worker's I/O phases: idle ${pp(r.workerPhases.idle)}, under attack ${pp(r.workerPhases.attack)}; the relay's event-loop delay: idle ${pp(r.relayLoopDelay.idle)}, under attack ${pp(r.relayLoopDelay.attack)} (max ${r.relayLoopDelay.attack.maxMs.toFixed(0)} ms; GC pauses ${r.relayLoopDelay.attack.gc.count}, ${r.relayLoopDelay.attack.gc.totalMs.toFixed(0)} ms in all, longest ${r.relayLoopDelay.attack.gc.maxMs.toFixed(1)} ms)`);
   console.log(`  flood: ${f.sent} sent in ${f.seconds.toFixed(1)} s (${Math.round(f.achievedPerSecond)}/s achieved; ${f.decodableSent} decodable with a forged signature), ${f.identities} identities used, ${f.cutOffs} cut off by the relay`);
   const bans = Object.entries(r.relay.bansByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   console.log(`  relay: RSS max ${r.relay.rssMaxMiB.toFixed(1)} MiB, slope under attack ${r.relay.rssSlopeMiBPerMin.toFixed(2)} MiB/min; bans: ${bans}; ingest POSTs ${JSON.stringify(r.relay.posts)}`);
@@ -172,7 +178,10 @@ export function printAttack(r: AttackResult): void {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const asJson = process.argv.includes("--json");
   const quick = process.argv.includes("--quick");
-  const r = await runAttackBench({ blocks: quick ? 40 : 150, log: asJson ? undefined : (s) => console.log(s) });
+  const pi = process.argv.indexOf("--relay-profile");
+  const relayProfile = pi > 0 ? process.argv[pi + 1] : undefined;
+  const r = await runAttackBench({ blocks: quick ? 40 : 150, log: asJson ? undefined : (s) => console.log(s), ...(relayProfile ? { relayProfile } : {}) });
   if (asJson) console.log(JSON.stringify(r));
   else printAttack(r);
+  if (relayProfile) printProfileSummary(summariseProfile(JSON.parse(readFileSync(relayProfile, "utf8")) as CpuProfile), undefined, (l) => console.error(l));
 }

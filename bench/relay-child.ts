@@ -9,7 +9,8 @@
 import { createLogger } from "../src/relay/log.ts";
 import { startRelay, type Relay, type RelayConfig } from "../src/relay/relay.ts";
 import { parseServerTiming } from "../src/relay/server-timing.ts";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { Session } from "node:inspector/promises";
 import { serveParent } from "../src/chaos/child.ts";
 import type { RelayProcConfig } from "../src/chaos/relay-proc.ts";
 
@@ -47,6 +48,23 @@ let relay: Relay | undefined;
 /** The relay process's event-loop delay since the last `loopDelay` request (attack.ts: where the time goes). */
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
+/** GC pauses since the last `loopDelay` request (count, total and longest, ms): are the stalls GC? */
+const noGc = () => ({ count: 0, totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 });
+let gc = noGc();
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++;
+    gc.totalMs += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+    // NODE_PERFORMANCE_GC_MAJOR = 4 (mark-sweep-compact; 1 = a scavenge of the young generation)
+    if (((e as unknown as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.majorCount++;
+      gc.majorMaxMs = Math.max(gc.majorMaxMs, e.duration);
+    }
+  }
+}).observe({ entryTypes: ["gc"] });
+/** A V8 CPU profile of this process between `profileStart` and `profileStop` (attack.ts --relay-profile). */
+let profiler: Session | undefined;
 let records: VerdictRecord[] = [];
 const posts: Record<string, number> = {};
 let doEnvelopeBytes = 0;
@@ -144,9 +162,25 @@ serveParent(async (m) => {
     return { records: out };
   }
   if (m["type"] === "loopDelay") {
-    const out = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+    const out = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, gc, heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20 };
     loopDelay.reset();
+    gc = noGc();
     return out;
+  }
+  if (m["type"] === "profileStart") {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.setSamplingInterval", { interval: 500 });
+    await profiler.post("Profiler.start");
+    return {};
+  }
+  if (m["type"] === "profileStop") {
+    if (!profiler) throw new Error("no profile started");
+    const { profile } = await profiler.post("Profiler.stop");
+    profiler.disconnect();
+    profiler = undefined;
+    return { profile: profile as unknown as Record<string, unknown> };
   }
   if (m["type"] === "timings") {
     const out = timings;

@@ -22,7 +22,20 @@ export interface BenchRelay {
   /** Server-Timing phases (ms) of its ingest answers that ran the RPC checks, since the last call. */
   timings(): Promise<Array<Record<string, number>>>;
   /** The relay process's event-loop delay (ms) since the last call. */
-  loopDelay(): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }>;
+  loopDelay(): Promise<LoopDelay>;
+  /** Starts a V8 CPU profile of the relay process (bench-only: attack.ts --relay-profile). */
+  profileStart(): Promise<void>;
+  /** Stops it and returns the profile (a .cpuprofile's JSON). */
+  profileStop(): Promise<unknown>;
+}
+
+/** Event-loop delay (ms) and GC pauses (count, total and longest ms; of which major) over a period; the JS heap in use at its end. */
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  gc: { count: number; totalMs: number; maxMs: number; majorCount: number; majorMaxMs: number };
+  heapUsedMiB: number;
 }
 
 export interface RelayGroup {
@@ -100,7 +113,9 @@ export async function startRelayGroup(o: RelayGroupOptions): Promise<RelayGroup>
         drain: async () => (await child.request<{ records: VerdictRecord[] }>({ type: "drain" }, 30_000)).records,
         stats: () => child.request<RelayChildStats>({ type: "stats" }, 30_000),
         timings: async () => (await child.request<{ timings: Array<Record<string, number>> }>({ type: "timings" }, 30_000)).timings,
-        loopDelay: () => child.request<{ p50Ms: number; p99Ms: number; maxMs: number }>({ type: "loopDelay" }, 30_000),
+        loopDelay: () => child.request<LoopDelay>({ type: "loopDelay" }, 30_000),
+        profileStart: async () => void (await child.request({ type: "profileStart" }, 30_000)),
+        profileStop: async () => (await child.request<{ profile: unknown }>({ type: "profileStop" }, 60_000)).profile,
       });
     }
   } catch (e) {

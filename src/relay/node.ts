@@ -21,6 +21,7 @@ import { BAN, GOSSIPSUB_STATIC, MESH, PEER_SCORE_THRESHOLDS, peerScoreParams } f
 import { silentLogger, type Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { patchGossipsubOutboundLimit } from "./gossipsub-patch.ts";
+import { patchYamuxWindowUpdates } from "./yamux-patch.ts";
 import { relayFastMsgIdFn, relayMsgIdFn } from "./msg-id.ts";
 
 /**
@@ -152,6 +153,8 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
   const bootstrapPeers = (opts.bootstrap ?? []).map((a) => ({ addr: multiaddr(a), id: peerIdOf(a) }));
   const patch = await patchGossipsubOutboundLimit();
   if (!patch.patched) log.warn("could not lift @libp2p/gossipsub's 4 MiB outbound limit; larger messages will not be forwarded", { reason: patch.reason });
+  const yamuxPatch = patchYamuxWindowUpdates();
+  if (!yamuxPatch.patched) log.warn("could not batch yamux window updates; every frame received is answered with one", { reason: yamuxPatch.reason });
 
   const libp2p = await createLibp2p<Services>({
     ...(opts.privateKey ? { privateKey: opts.privateKey } : {}),
