@@ -2,9 +2,10 @@
 // (stream.js handleData → sendWindowUpdate, which returns early only when nothing was consumed): one
 // noise-encrypted 12-byte frame and one socket write per frame in. Under a gossip flood that is one
 // write per invalid message: profiled in the attack bench (bench/README.md), the relay's largest
-// single cost, and its longest busy stretches were those writes. go-yamux (op-node's muxer) and
-// hashicorp/yamux send an update only once half the receive window is consumed (go-yamux util.go
-// segmentedBuffer.GrowTo: `delta < max/2 && !force` → no update; hashicorp stream.go sendWindowUpdate).
+// single cost, and its longest busy stretches were those writes. hashicorp/yamux (stream.go
+// sendWindowUpdate: `if delta < (max/2) && flags == 0 { return nil }`) and its libp2p fork go-yamux,
+// op-node's muxer (util.go segmentedBuffer.GrowTo, the same rule), send an update only once half the
+// receive window is consumed.
 // The patch does the same: below half, and when no SYN/ACK flag is due, no frame; otherwise the
 // original runs unchanged (its window auto-tuning included). Remove when upstream batches updates.
 import { YamuxStream } from "@chainsafe/libp2p-yamux/stream";
