@@ -58,3 +58,14 @@ export function machineBusyCpuMs(): number | null {
     return null;
   }
 }
+
+/** CPU so far (ms) of one process (utime + stime), or null without /proc or once it is gone. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks();
+  } catch {
+    return null;
+  }
+}
