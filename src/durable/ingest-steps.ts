@@ -144,10 +144,14 @@ function apply(m: ChainMachine, n: bigint, hash: Hash, c: SettleCheck, now: numb
   }
 }
 
+/** The raw gossip message a check carries (a held block, a consolidated one, a mismatch), if any. */
+export function checkRaw(c: SettleCheck): Uint8Array | undefined {
+  if (c.kind === "hold") return c.pending.raw;
+  if (c.kind === "outcome") return c.outcome.kind === "consolidated" ? c.outcome.candidate.raw : c.outcome.raw;
+  return undefined;
+}
+
 /** The envelope bytes a settle request carries (the raw gossip message inside its check, if any). */
 export function envelopeBytes(c: SettleCheck | undefined): number {
-  if (!c) return 0;
-  if (c.kind === "hold") return c.pending.raw.length;
-  if (c.kind === "outcome") return c.outcome.kind === "consolidated" ? c.outcome.candidate.raw.length : c.outcome.raw.length;
-  return 0;
+  return (c && checkRaw(c)?.length) ?? 0;
 }

@@ -7,7 +7,7 @@
 // Streamed, each side holds the bytes once: the Worker its request body, the object the buffer it
 // reads them into (bench/README.md "Big blocks inside workerd" has the measured copies).
 import { MAX_GOSSIP_SIZE } from "../protocol/snappy.ts";
-import type { SettleCheck, SettleRequest } from "./ingest-steps.ts";
+import { checkRaw, type SettleCheck, type SettleRequest } from "./ingest-steps.ts";
 import { readExactly } from "./stream-bytes.ts";
 
 /** What one stream chunk holds: small against the envelope, large enough to keep the chunks few. */
@@ -20,20 +20,13 @@ export interface SettleCall extends SettleRequest {
 
 const EMPTY = new Uint8Array(0);
 
-/** The raw gossip message a check carries (a held block, a consolidated one, a mismatch), if any. */
-function rawOf(c: SettleCheck): Uint8Array | undefined {
-  if (c.kind === "hold") return c.pending.raw;
-  if (c.kind === "outcome") return c.outcome.kind === "consolidated" ? c.outcome.candidate.raw : c.outcome.raw;
-  return undefined;
-}
-
 /**
  * The raw message the object keeps: a held block's (re-checked from it) and a consolidated one's (the
  * head's envelope, evidence if the height is ever equivocated). A mismatch is REJECTed and recorded
  * by hash, its bytes never read (machine.ts decide): they are not sent.
  */
 function keptRawOf(c: SettleCheck): Uint8Array | undefined {
-  return c.kind === "outcome" && c.outcome.kind === "mismatch" ? undefined : rawOf(c);
+  return c.kind === "outcome" && c.outcome.kind === "mismatch" ? undefined : checkRaw(c);
 }
 
 /** The check with `raw` in the place its raw message goes. */
@@ -57,7 +50,7 @@ function chunks(raw: Uint8Array): ReadableStream<Uint8Array> {
 
 /** The Worker's side: the request with its check's raw message moved into a stream (or left out: keptRawOf). */
 export function toSettleCall(req: SettleRequest & { check: SettleCheck }): SettleCall {
-  if (!rawOf(req.check)?.length) return req;
+  if (!checkRaw(req.check)?.length) return req;
   const check = withRaw(req.check, EMPTY);
   const raw = keptRawOf(req.check);
   return raw ? { ...req, check, raw: { length: raw.length, stream: chunks(raw) } } : { ...req, check };

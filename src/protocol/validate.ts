@@ -60,6 +60,17 @@ export interface ValidationResult {
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
+/**
+ * Steps 4–5: the block time against the clock. The past window applies to the blocks topics only
+ * (a cross-safe attestation may come long after its block, protocol notes §8); the future window to both.
+ */
+export function timestampWindow(ts: bigint, ctx: Pick<ValidationContext, "kind" | "now" | "pastWindowSeconds">): "timestamp-too-old" | "timestamp-in-future" | undefined {
+  const now = BigInt(Math.floor(ctx.now));
+  if (ctx.kind === "blocks" && ts < now - BigInt(ctx.pastWindowSeconds ?? DEFAULT_PAST_WINDOW_SECONDS)) return "timestamp-too-old";
+  if (ts > now + BigInt(FUTURE_WINDOW_SECONDS)) return "timestamp-in-future";
+  return undefined;
+}
+
 export async function validateGossipMessage(raw: Uint8Array, ctx: ValidationContext): Promise<ValidationResult> {
   let decompressed: Uint8Array | null = null;
   const out: Omit<ValidationResult, "verdict" | "reason" | "messageId"> = { version: ctx.version };
@@ -106,11 +117,8 @@ export async function validateGossipMessage(raw: Uint8Array, ctx: ValidationCont
 
     // 4–5. timestamp window
     const ts = p.timestamp;
-    const now = BigInt(Math.floor(ctx.now));
-    if (ctx.kind === "blocks" && ts < now - BigInt(ctx.pastWindowSeconds ?? DEFAULT_PAST_WINDOW_SECONDS)) {
-      return await finish("timestamp-too-old", `block time ${ts}, now ${now}`);
-    }
-    if (ts > now + BigInt(FUTURE_WINDOW_SECONDS)) return await finish("timestamp-in-future", `block time ${ts}, now ${now}`);
+    const outside = timestampWindow(ts, ctx);
+    if (outside) return await finish(outside, `block time ${ts}, now ${Math.floor(ctx.now)}`);
 
     // 6. block hash
     const bh = computeBlockHash(p, env.parentBeaconBlockRoot);

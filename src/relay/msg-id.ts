@@ -58,10 +58,10 @@ export function relayFastMsgIdFn(msg: { topic: string; data?: Uint8Array; from?:
   };
   part(msg.topic);
   part(msg.data);
-  part(msg.from ?? undefined);
-  part(msg.seqno ?? undefined);
-  part(msg.signature ?? undefined);
-  part(msg.key ?? undefined);
+  part(msg.from);
+  part(msg.seqno);
+  part(msg.signature);
+  part(msg.key);
   return h.digest("base64");
 }
 

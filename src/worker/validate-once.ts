@@ -7,7 +7,7 @@
 // failed on the clock is not kept; a kept one that decoded the envelope carries the block's time,
 // and a copy whose own clock puts it outside a window validates afresh. Step 12 (the seen cache)
 // is stateful: a context with `seen` is never memoised.
-import { FUTURE_WINDOW_SECONDS, DEFAULT_PAST_WINDOW_SECONDS, validateGossipMessage, type ValidationContext, type ValidationResult } from "../protocol/validate.ts";
+import { timestampWindow, validateGossipMessage, type ValidationContext, type ValidationResult } from "../protocol/validate.ts";
 import { toHex } from "../protocol/hex.ts";
 import type { Hash, SignedEnvelope } from "../protocol/types.ts";
 import type { GossipReason, Verdict } from "../protocol/verdict.ts";
@@ -115,8 +115,6 @@ function factsOf(v: ValidationResult): ValidationFacts {
 
 /** validate.ts steps 4–5 with this copy's clock, for a result that got past step 3. */
 function withinWindows(f: ValidationFacts, ctx: ValidationContext): boolean {
-  if (!f.block) return true; // failed before the timestamps were read: the clock played no part
-  const now = BigInt(Math.floor(ctx.now));
-  if (ctx.kind === "blocks" && f.block.timestamp < now - BigInt(ctx.pastWindowSeconds ?? DEFAULT_PAST_WINDOW_SECONDS)) return false;
-  return f.block.timestamp <= now + BigInt(FUTURE_WINDOW_SECONDS);
+  // failed before the timestamps were read: the clock played no part
+  return !f.block || timestampWindow(f.block.timestamp, ctx) === undefined;
 }
