@@ -22,6 +22,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { printProfileSummary, summariseProfile, type CpuProfile } from "./cpu-profile.ts";
 
 export const ATTACK_GOAL = 2;
+/** How long the flood goes on after the attack phase in a full run, for the relay's memory (`--soak <s>`). */
+export const ATTACK_SOAK_SECONDS = 180;
 const FLOODERS = 4;
 const RATE = 5_000;
 const FLOODER = fileURLToPath(new URL("./flooder-child.ts", import.meta.url));
@@ -50,7 +52,21 @@ export interface AttackResult {
   relayLoopDelay: { idle: LoopDelay; attack: LoopDelay };
   flood: FloodStats & { targetPerSecond: number; achievedPerSecond: number; seconds: number };
   relay: { rssMaxMiB: number; rssSlopeMiBPerMin: number; banned: number; bansByReason: Record<string, number>; posts: Record<string, number> };
+  /** The flood kept up after the measured blocks (no blocks): whether the relay's memory levels off. */
+  soak: SoakResult | null;
   missing: number;
+}
+
+/** The relay's memory over the whole flood (attack phase + soak), in three equal spans of time. */
+export interface SoakResult {
+  seconds: number;
+  /** The largest RSS sample of each third of the flood (MiB): bounded if the last is not above the middle one by much. */
+  rssMaxMiBByThird: number[];
+  /** Least-squares RSS slope over the flood's last half (MiB/min). */
+  rssSlopeLastHalfMiBPerMin: number;
+  /** At the end of the flood (MiB): the JS heap in use, memory outside it (external), of which ArrayBuffers. */
+  end: { rssMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
+  floodPerSecond: number;
 }
 
 const latencies = (t: BlockTiming[]): number[] => t.flatMap((b) => b.copies.filter((c) => c.reason === "advanced").map((c) => c.latencyMs));
@@ -67,9 +83,11 @@ function slopeMiBPerMin(s: Array<[number, number]>): number {
 }
 
 /** `relayProfile`: write a V8 CPU profile of the relay process over the attack phase to this file. */
-export async function runAttackBench(opts: { blocks?: number; log?: (s: string) => void; relayProfile?: string } = {}): Promise<AttackResult> {
+/** `soakSeconds`: keep the flood up that long after the attack phase's blocks, to see the relay's memory level off (default 0). */
+export async function runAttackBench(opts: { blocks?: number; log?: (s: string) => void; relayProfile?: string; soakSeconds?: number } = {}): Promise<AttackResult> {
   const log = opts.log ?? (() => {});
   const n = opts.blocks ?? 150;
+  const soakSeconds = opts.soakSeconds ?? 0;
   const dir = await benchDir("bench-attack");
   const closers: Array<() => Promise<void>> = [];
   try {
@@ -94,11 +112,15 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
     await deliverBlocks({ server, group, sizes: [0, 0, 0, 0, 0], timeoutMs: 60_000 }); // warm-up
 
     const rss: Array<[number, number]> = [];
+    let lastStats: Awaited<ReturnType<typeof relay.stats>> | null = null;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const st = await relay.stats().catch(() => null);
-        if (st) rss.push([performance.now(), st.rssBytes]);
+        if (st) {
+          rss.push([performance.now(), st.rssBytes]);
+          lastStats = st;
+        }
         await sleep(1_000);
       }
     })();
@@ -130,6 +152,10 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
     const attackWorker = pcts(phaseSums(await relay.timings()));
     const attackLoop = await relay.loopDelay();
     if (opts.relayProfile) writeFileSync(opts.relayProfile, JSON.stringify(await relay.profileStop()));
+    if (soakSeconds > 0) {
+      log(`attack: blocks done; the flood goes on ${soakSeconds} s more (soak: the relay's memory)`);
+      await sleep(soakSeconds * 1000);
+    }
     const flood = await flooder.request<FloodStats>({ type: "stop" }, 30_000);
     const seconds = (performance.now() - tFlood) / 1000;
     const st = await relay.stats();
@@ -155,12 +181,28 @@ export async function runAttackBench(opts: { blocks?: number; log?: (s: string) 
         bansByReason: st.bansByReason,
         posts: st.posts,
       },
+      soak: soakSeconds > 0 ? soakOf(rss.slice(rssFrom), lastStats, seconds, flood.sent / seconds) : null,
       missing: [...idle, ...attack].filter((b) => b.ingestToHeadMs === null).length,
     };
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     dir.remove();
   }
+}
+
+function soakOf(samples: Array<[number, number]>, end: { rssBytes: number; heapUsedBytes: number; externalBytes: number; arrayBuffersBytes: number } | null, seconds: number, floodPerSecond: number): SoakResult {
+  const MiB = 2 ** 20;
+  const t0 = samples[0]?.[0] ?? 0;
+  const span = (samples.at(-1)?.[0] ?? t0) - t0;
+  const thirds = [0, 1, 2].map((k) => samples.filter(([t]) => t - t0 >= (k * span) / 3 && t - t0 <= ((k + 1) * span) / 3));
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  return {
+    seconds,
+    rssMaxMiBByThird: thirds.map((s) => r1(Math.max(0, ...s.map(([, b]) => b)) / MiB)),
+    rssSlopeLastHalfMiBPerMin: r1(slopeMiBPerMin(samples.filter(([t]) => t - t0 >= span / 2))),
+    end: end ? { rssMiB: r1(end.rssBytes / MiB), heapUsedMiB: r1(end.heapUsedBytes / MiB), externalMiB: r1(end.externalBytes / MiB), arrayBuffersMiB: r1(end.arrayBuffersBytes / MiB) } : { rssMiB: NaN, heapUsedMiB: NaN, externalMiB: NaN, arrayBuffersMiB: NaN },
+    floodPerSecond: Math.round(floodPerSecond),
+  };
 }
 
 export function printAttack(r: AttackResult): void {
@@ -173,6 +215,8 @@ export function printAttack(r: AttackResult): void {
   console.log(`  flood: ${f.sent} sent in ${f.seconds.toFixed(1)} s (${Math.round(f.achievedPerSecond)}/s achieved; ${f.decodableSent} decodable with a forged signature), ${f.identities} identities used, ${f.cutOffs} cut off by the relay`);
   const bans = Object.entries(r.relay.bansByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   console.log(`  relay: RSS max ${r.relay.rssMaxMiB.toFixed(1)} MiB, slope under attack ${r.relay.rssSlopeMiBPerMin.toFixed(2)} MiB/min; bans: ${bans}; ingest POSTs ${JSON.stringify(r.relay.posts)}`);
+  const s = r.soak;
+  if (s) console.log(`  soak: ${s.seconds.toFixed(0)} s of flood in all (${s.floodPerSecond}/s); RSS max by third ${s.rssMaxMiBByThird.join(" → ")} MiB, slope over the last half ${s.rssSlopeLastHalfMiBPerMin} MiB/min; at the end RSS ${s.end.rssMiB} MiB = JS heap ${s.end.heapUsedMiB} + external ${s.end.externalMiB} (ArrayBuffers ${s.end.arrayBuffersMiB}) + the rest`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -180,7 +224,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes("--quick");
   const pi = process.argv.indexOf("--relay-profile");
   const relayProfile = pi > 0 ? process.argv[pi + 1] : undefined;
-  const r = await runAttackBench({ blocks: quick ? 40 : 150, log: asJson ? undefined : (s) => console.log(s), ...(relayProfile ? { relayProfile } : {}) });
+  const si = process.argv.indexOf("--soak");
+  const soakSeconds = si > 0 ? Number(process.argv[si + 1]) : quick ? 30 : ATTACK_SOAK_SECONDS;
+  const r = await runAttackBench({ blocks: quick ? 40 : 150, soakSeconds, log: asJson ? undefined : (s) => console.log(s), ...(relayProfile ? { relayProfile } : {}) });
   if (asJson) console.log(JSON.stringify(r));
   else printAttack(r);
   if (relayProfile) printProfileSummary(summariseProfile(JSON.parse(readFileSync(relayProfile, "utf8")) as CpuProfile), undefined, (l) => console.error(l));

@@ -143,8 +143,11 @@ async function runChecks(server: ChainServer, blocks: Blocks, log: (s: string) =
 /** One process's share of an ingest (split layout: the Worker's workerd, or the Durable Object's). */
 export interface IsolateCost {
   cpuMsMedian: number;
+  /** The first big request's (the goal's figure: it also grows the isolate's heap once). */
   peakGrowthMb: number;
   peakMemoryPerEnvelopeByte: number;
+  /** Every request's, in order: the later ones show what an isolate that served such a block before pays. */
+  peakGrowthMbEach: number[];
 }
 
 export interface IngestCase {
@@ -210,6 +213,7 @@ async function runIngests(server: ChainServer, blocks: Blocks, log: (s: string) 
       cpuMsMedian: median(two.costs.map((x) => x[i]!.cpuMs)),
       peakGrowthMb: two.costs[0]![i]!.peakGrowthMb,
       peakMemoryPerEnvelopeByte: (two.costs[0]![i]!.peakGrowthMb * 1e6) / envelopeBytes,
+      peakGrowthMbEach: two.costs.map((x) => round(x[i]!.peakGrowthMb)),
     });
     const c: IngestCase = {
       size: cs.name,
@@ -226,7 +230,7 @@ async function runIngests(server: ChainServer, blocks: Blocks, log: (s: string) 
     const { worker: w, object: o } = c.isolates;
     log(
       `ingest ${cs.name.padEnd(7)} (${(envelopeBytes / 1e6).toFixed(3)} MB): one process: CPU ${cpu.toFixed(0)} ms (GET /healthz ${c.healthzCpuMs.toFixed(1)} ms), peak +${c.peakGrowthMb.toFixed(1)} MB (${c.peakMemoryPerEnvelopeByte.toFixed(2)}×), wall ${c.wallMsMedian.toFixed(0)} ms; ` +
-        `split: Worker CPU ${w.cpuMsMedian.toFixed(0)} ms, peak +${w.peakGrowthMb.toFixed(1)} MB (${w.peakMemoryPerEnvelopeByte.toFixed(2)}×); Durable Object CPU ${o.cpuMsMedian.toFixed(0)} ms, peak +${o.peakGrowthMb.toFixed(1)} MB (${o.peakMemoryPerEnvelopeByte.toFixed(2)}×)`,
+        `split: Worker CPU ${w.cpuMsMedian.toFixed(0)} ms, peak +${w.peakGrowthMb.toFixed(1)} MB (${w.peakMemoryPerEnvelopeByte.toFixed(2)}×; each request ${w.peakGrowthMbEach.join(", ")} MB); Durable Object CPU ${o.cpuMsMedian.toFixed(0)} ms, peak +${o.peakGrowthMb.toFixed(1)} MB (${o.peakMemoryPerEnvelopeByte.toFixed(2)}×; each ${o.peakGrowthMbEach.join(", ")} MB)`,
     );
     out.push(c);
   }

@@ -20,6 +20,12 @@ export interface BlockTiming {
   calldataBytes: number;
   /** null: no relay got "advanced" for it within the timeout. */
   ingestToHeadMs: number | null;
+  /**
+   * From the earliest receipt to the moment the Durable Object wrote it as the head (the head's
+   * `updatedAtMs`, the object's clock: from then on the read API shows it), without the answer's way
+   * back to the relay; null without `headUrl`, or if the head read afterwards is another block.
+   */
+  ingestToHeadWrittenMs: number | null;
   /** Per relay receipt → verdict, for the copies that arrived; `afterFirstMs`: its receipt after the earliest relay's. */
   copies: Array<{ reason: string; latencyMs: number; afterFirstMs: number; queuedMs?: number }>;
 }
@@ -35,6 +41,8 @@ export interface DeliverOptions {
   before?: (i: number) => Promise<void>;
   /** How many relays must report a verdict before the next block (default all of them). */
   copiesWanted?: number;
+  /** The chain's GET /v1/chains/<id>/cross-safe: read after each block for the head's `updatedAtMs`. */
+  headUrl?: string;
 }
 
 export async function deliverBlocks(o: DeliverOptions): Promise<BlockTiming[]> {
@@ -62,14 +70,27 @@ export async function deliverBlocks(o: DeliverOptions): Promise<BlockTiming[]> {
     byHash.clear();
     const first = Math.min(...recs.map((r) => r.receivedMs));
     const adv = recs.filter((r) => r.reason === "advanced").map((r) => r.receivedMs + r.latencyMs);
+    const written = o.headUrl && adv.length ? await headWrittenAt(o.headUrl, hash) : null;
     out.push({
       number: Number(b.number),
       calldataBytes: size,
       ingestToHeadMs: adv.length ? Math.min(...adv) - first : null,
+      ingestToHeadWrittenMs: written === null ? null : written - first,
       copies: recs.map((r) => ({ reason: r.reason, latencyMs: r.latencyMs, afterFirstMs: r.receivedMs - first, ...(r.queuedMs !== undefined ? { queuedMs: r.queuedMs } : {}) })),
     });
   }
   return out;
+}
+
+/** The head's `updatedAtMs` (ms since epoch) if the head is the block `hash`, else null. */
+async function headWrittenAt(url: string, hash: string): Promise<number | null> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (r.status !== 200) {
+    await r.arrayBuffer();
+    return null;
+  }
+  const h = (await r.json()) as { hash?: string; updatedAtMs?: number };
+  return h.hash?.toLowerCase() === hash && typeof h.updatedAtMs === "number" ? h.updatedAtMs : null;
 }
 
 /** Sizes spread evenly on a log scale from `min` to `max` bytes, in a seeded shuffled order. */

@@ -2,7 +2,7 @@
 // under a flood, many chains in one deployment — each skippable (`--no-redundancy`, `--no-wan`,
 // `--no-attack`, `--no-chains`), shortened by `--quick`. In `--json` each figure is a ratio next to
 // its goal (printed, never asserted), the details under the bench's own key.
-import { printAttack, runAttackBench, type AttackResult } from "./attack.ts";
+import { ATTACK_SOAK_SECONDS, printAttack, runAttackBench, type AttackResult } from "./attack.ts";
 import { round } from "./bench-env.ts";
 import { printManyChains, runManyChainsBench, type ManyChainsResult } from "./many-chains.ts";
 import { printRedundancy, runRedundancyBench, type RedundancyResult } from "./redundancy.ts";
@@ -21,7 +21,7 @@ export interface OperatorResults {
 export async function runOperatorBenches(args: Set<string>, quick: boolean, log: (s: string) => void): Promise<OperatorResults> {
   const redundancy = args.has("--no-redundancy") ? null : await runRedundancyBench({ blocks: quick ? 40 : 300, log });
   const wan = args.has("--no-wan") ? null : await runWanBench({ blocks: quick ? 30 : 100, log });
-  const attack = args.has("--no-attack") ? null : await runAttackBench({ blocks: quick ? 40 : 150, log });
+  const attack = args.has("--no-attack") ? null : await runAttackBench({ blocks: quick ? 40 : 150, soakSeconds: quick ? 30 : ATTACK_SOAK_SECONDS, log });
   const chains = args.has("--no-chains") ? null : await runManyChainsBench({ seconds: quick ? 60 : 300, log });
   return { redundancy, wan, attack, chains };
 }

@@ -26,6 +26,8 @@ export interface RelaySetResult {
   rpcReadsByMethod: Record<string, number>;
   doEnvelopeBytesPerBlock: number;
   ingestToHead: Pcts;
+  /** From the earliest receipt to the head's write in the Durable Object (deliver.ts), without the answer's way back. */
+  ingestToHeadWritten: Pcts;
   /** Blocks no relay saw reach the head in time. */
   missing: number;
   /** Copies by the Worker's answer ("advanced", "duplicate", …). */
@@ -48,6 +50,8 @@ export interface RedundancyResult {
   rpcReadsRatio: number;
   doEnvelopeBytesRatio: number;
   ingestToHeadP50Ratio: number;
+  /** The same ratio to the head's write (its `updatedAtMs`) rather than to the relay's receipt of the answer. */
+  ingestToHeadWrittenP50Ratio: number;
   /** Not a goal of the issue: how many copies still validated (1 = the memo saved every copy's). */
   validationsRatio: number;
   wranglerStartMs: number;
@@ -88,7 +92,7 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
         await Promise.all(group.relays.map((r) => r.timings()));
         const sample = cpuSampler(group.relays.map((r) => r.pid), worker.pid);
         const cpu0 = sample();
-        const t = await deliverBlocks({ server, group, sizes });
+        const t = await deliverBlocks({ server, group, sizes, headUrl: `${worker.url}/v1/chains/${server.chain.options.l2ChainId}/cross-safe` });
         const cpu = cpuSplit(cpu0, sample(), t.length);
         const rpc = await control.rpcStats(false);
         const after = await Promise.all(group.relays.map((r) => r.stats()));
@@ -110,6 +114,7 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
       rpcReadsRatio: redundant.rpcReadsPerBlock / single.rpcReadsPerBlock,
       doEnvelopeBytesRatio: redundant.doEnvelopeBytesPerBlock / single.doEnvelopeBytesPerBlock,
       ingestToHeadP50Ratio: redundant.ingestToHead.p50Ms / single.ingestToHead.p50Ms,
+      ingestToHeadWrittenP50Ratio: redundant.ingestToHeadWritten.p50Ms / single.ingestToHeadWritten.p50Ms,
       validationsRatio: redundant.validationsPerBlock / single.validationsPerBlock,
       wranglerStartMs: worker.startMs,
     };
@@ -132,6 +137,7 @@ function summarize(relays: number, t: BlockTiming[], rpc: Record<string, { calls
     rpcReadsByMethod: Object.fromEntries(reads.map(([k, v]) => [k, round(v.calls / t.length)])),
     doEnvelopeBytesPerBlock: envelopeBytes / t.length,
     ingestToHead: pcts(t.flatMap((b) => (b.ingestToHeadMs === null ? [] : [b.ingestToHeadMs]))),
+    ingestToHeadWritten: pcts(t.flatMap((b) => (b.ingestToHeadWrittenMs === null ? [] : [b.ingestToHeadWrittenMs]))),
     missing: t.filter((b) => b.ingestToHeadMs === null).length,
     copiesByReason,
     validationsPerBlock: validations / t.length,
@@ -158,6 +164,7 @@ export function printRedundancy(r: RedundancyResult): void {
     console.log(`${`${s.relays} relay${s.relays > 1 ? "s" : ""}`.padEnd(10)}  ${s.rpcReadsPerBlock.toFixed(2).padStart(15)}   ${Math.round(s.doEnvelopeBytesPerBlock).toString().padStart(23)}   ${`${s.ingestToHead.p50Ms.toFixed(1)} / ${s.ingestToHead.p99Ms.toFixed(1)}`.padStart(24)}   ${ans}${s.missing ? `; ${s.missing} never reached the head` : ""}`);
   }
   console.log(`5 ÷ 1: RPC reads ${goalText(r.rpcReadsRatio, r.goal)}, DO envelope bytes ${goalText(r.doEnvelopeBytesRatio, r.goal)}, ingest→head p50 ${goalText(r.ingestToHeadP50Ratio, r.goal)}`);
+  console.log(`ingest→head written (the object's updatedAtMs, without the answer's way back) p50: ${r.single.ingestToHeadWritten.p50Ms.toFixed(1)} → ${r.redundant.ingestToHeadWritten.p50Ms.toFixed(1)} ms, ${r.ingestToHeadWrittenP50Ratio.toFixed(2)}×`);
   for (const s of [r.single, r.redundant]) {
     const ph = Object.entries(s.owner.phasesMs).map(([k, v]) => `${k} ${v}`).join(", ");
     console.log(`${s.relays} relay(s), p50: owner's receipt ${s.owner.receiptAfterFirstMs} ms after the first relay's, receipt → verdict ${s.owner.receiptToVerdictMs} ms (Worker phases: ${ph}); validations/block ${s.validationsPerBlock.toFixed(2)}`);

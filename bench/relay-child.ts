@@ -36,6 +36,10 @@ export interface RelayChildStats {
   /** Bans so far by reason ("score" = gossipsub score, "worker-graylist" = the Worker's peer list, …). */
   bansByReason: Record<string, number>;
   rssBytes: number;
+  /** process.memoryUsage(): the JS heap in use, and the memory outside it (external, of which ArrayBuffers). */
+  heapUsedBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
   /** Ingest POSTs answered, by HTTP status. */
   posts: Record<string, number>;
   /** Envelope bytes the Worker reported sending to the Durable Object, summed over all answers. */
@@ -98,7 +102,7 @@ function stats(r: Relay): RelayChildStats {
     peers: r.node.connectedPeers(),
     banned: r.node.bans.size,
     bansByReason: { ...bansByReason },
-    rssBytes: process.memoryUsage.rss(),
+    ...memory(),
     posts: { ...posts },
     doEnvelopeBytes,
     validations,
@@ -191,3 +195,8 @@ serveParent(async (m) => {
 }, () => void stopAndExit());
 process.on("SIGTERM", () => void stopAndExit());
 process.on("SIGINT", () => void stopAndExit());
+
+function memory(): Pick<RelayChildStats, "rssBytes" | "heapUsedBytes" | "externalBytes" | "arrayBuffersBytes"> {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, arrayBuffersBytes: m.arrayBuffers };
+}

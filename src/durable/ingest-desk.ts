@@ -111,7 +111,11 @@ export class IngestDesk {
         d = settleOwned(sh.machine(), this.#claims, { ...req, number: req.number, hash: req.hash, check: req.check }, now);
         this.#counted(d, req);
       } finally {
-        this.#waiters.wake(req.hash); // decided — or failed (the claim is gone with it): a copy takes over
+        // Decided — or failed (the claim is gone with it): a copy takes over. Woken in a later task,
+        // so the owner's answer (the one that tells the relays the head moved) leaves before the
+        // copies' own commits run: woken at once, each copy's commit ran ahead of it.
+        const hash = req.hash;
+        setTimeout(() => this.#waiters.wake(hash), 0);
       }
     } else {
       const s = settleMessage(sh.machine(), req, now);
