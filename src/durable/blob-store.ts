@@ -41,6 +41,18 @@ export function blobsWithPrefix(sql: SqlStorage, prefix: string): Map<string, Ui
   return out;
 }
 
+/** The bytes stored under `key`, reassembled; null if none are. */
+export function readBlob(sql: SqlStorage, key: string): Uint8Array | null {
+  const list = [...sql.exec<{ chunk: ArrayBuffer }>("SELECT chunk FROM blobs WHERE key = ? ORDER BY seq", key)].map((r) => bytesOf(r.chunk));
+  return list.length ? concat(list) : null;
+}
+
+/** The size of the bytes stored under `key` without reading them; null if none are. */
+export function blobSize(sql: SqlStorage, key: string): number | null {
+  const r = sql.exec<{ n: number; bytes: number | null }>("SELECT count(*) AS n, sum(length(chunk)) AS bytes FROM blobs WHERE key = ?", key).one();
+  return r.n ? (r.bytes ?? 0) : null;
+}
+
 function concat(list: Uint8Array[]): Uint8Array {
   if (list.length === 1) return list[0]!;
   const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));

@@ -110,7 +110,7 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     return statusView(this.#machine);
   }
 
-  /** Every record with its raw messages: for tests and tools only, the read API pages (evidencePage). */
+  /** Every record (sizes, not messages): for tests and tools only, the read API pages (evidencePage). */
   evidence() {
     return this.#machine.evidence();
   }
@@ -124,9 +124,11 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     return e && summarise(e);
   }
 
-  /** One raw message of a record: undefined for no such record, null when it was not kept. */
+  /** One raw message of a record, read from storage: undefined for no such record, null when it was not kept. */
   evidenceMessage(id: number, role: EvidenceRole): Uint8Array | null | undefined {
-    return this.#machine.evidenceById(id)?.[role].raw;
+    const e = this.#machine.evidenceById(id);
+    if (!e) return undefined;
+    return e[role].bytes === null ? null : this.#store.evidenceMessage(id, role);
   }
 
   peers() {

@@ -1,5 +1,5 @@
 // JSON (de)serialisation of machine records: bigints as decimal strings, bytes stored as BLOBs.
-import type { Alarm, ChainEvent, CrossSafeHead, PeerScore, PendingCandidate } from "./types.ts";
+import type { Alarm, ChainEvent, CrossSafeHead, Evidence, PeerScore, PendingCandidate } from "./types.ts";
 import type { L2BlockRef } from "../protocol/block-ref.ts";
 import type { Hash } from "../protocol/types.ts";
 
@@ -70,12 +70,27 @@ export function eventFromJson(s: string): ChainEvent {
   return JSON.parse(s) as ChainEvent;
 }
 
-export function evidenceMetaToJson(e: { id: number; at: number; number: bigint; existing: { hash: Hash; messageId: string }; conflicting: { hash: Hash; messageId: string; peer: string } }): string {
+export function evidenceMetaToJson(e: Evidence): string {
   return JSON.stringify({
     id: e.id,
     at: e.at,
     number: e.number.toString(),
-    existing: { hash: e.existing.hash, messageId: e.existing.messageId },
-    conflicting: { hash: e.conflicting.hash, messageId: e.conflicting.messageId, peer: e.conflicting.peer },
+    existing: { hash: e.existing.hash, messageId: e.existing.messageId, bytes: e.existing.bytes },
+    conflicting: { hash: e.conflicting.hash, messageId: e.conflicting.messageId, peer: e.conflicting.peer, bytes: e.conflicting.bytes },
   });
+}
+
+/**
+ * A stored record. Rows written before the sizes were part of it have none: `sizeOf` then reads the
+ * stored message's size (null: not stored).
+ */
+export function evidenceFromJson(s: string, sizeOf: (id: number, side: "existing" | "conflicting") => number | null): Evidence {
+  const j = JSON.parse(s) as { id: number; at: number; number: string; existing: { hash: Hash; messageId: string; bytes?: number | null }; conflicting: { hash: Hash; messageId: string; peer: string; bytes?: number } };
+  return {
+    id: j.id,
+    at: j.at,
+    number: BigInt(j.number),
+    existing: { hash: j.existing.hash, messageId: j.existing.messageId, bytes: j.existing.bytes !== undefined ? j.existing.bytes : sizeOf(j.id, "existing") },
+    conflicting: { hash: j.conflicting.hash, messageId: j.conflicting.messageId, peer: j.conflicting.peer, bytes: j.conflicting.bytes ?? sizeOf(j.id, "conflicting") ?? 0 },
+  };
 }

@@ -29,8 +29,8 @@ export function summarise(e: Evidence): EvidenceSummary {
     id: e.id,
     at: e.at,
     number: e.number,
-    existing: { hash: e.existing.hash, messageId: e.existing.messageId, bytes: e.existing.raw ? e.existing.raw.length : null },
-    conflicting: { hash: e.conflicting.hash, messageId: e.conflicting.messageId, peer: e.conflicting.peer, bytes: e.conflicting.raw.length },
+    existing: { hash: e.existing.hash, messageId: e.existing.messageId, bytes: e.existing.bytes },
+    conflicting: { hash: e.conflicting.hash, messageId: e.conflicting.messageId, peer: e.conflicting.peer, bytes: e.conflicting.bytes },
   };
 }
 

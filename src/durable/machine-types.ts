@@ -4,7 +4,7 @@ import type { L2BlockRef } from "../protocol/block-ref.ts";
 import { MAX_BLOCKS_PER_HEIGHT, SEEN_HEIGHTS } from "../protocol/seen-blocks.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { Verdict } from "../protocol/verdict.ts";
-import type { Alarm, ChainEvent, CrossSafeHead, Evidence, PeerScore, PendingCandidate } from "./types.ts";
+import type { Alarm, ChainEvent, CrossSafeHead, Evidence, EvidenceMessages, PeerScore, PendingCandidate } from "./types.ts";
 
 export const LIMITS = {
   history: 512, // cross-safe heads remembered (rewind targets, duplicate/equivocation detection)
@@ -42,7 +42,8 @@ export interface Changes {
   envelopesDelete: Hash[];
   pendingPut: Hash[];
   pendingDelete: Hash[];
-  evidencePut: number[];
+  /** New records' messages: carried here to storage, not kept in memory (types.ts Evidence). */
+  evidencePut: EvidenceMessages[];
   peersPut: string[];
   peersDelete: string[];
   events: ChainEvent[];

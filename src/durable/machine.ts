@@ -6,7 +6,7 @@
 // Invariants (checked by the model-based property test):
 //  - the head only moves forward, except by an explicit reorg rewind to a stored ancestor;
 //  - only a ConsolidatedCandidate can become the head;
-//  - evidence, once stored, is never dropped;
+//  - evidence, once stored, is never dropped (its messages go to storage, not kept here);
 //  - memory is bounded: history, pending, seen heights, peers (count and bytes), events and nonces
 //    are capped; a full nonce table refuses rather than forgets an unexpired nonce.
 import type { L2BlockRef } from "../protocol/block-ref.ts";
@@ -398,15 +398,17 @@ export class ChainMachine {
     // The same conflict reported again adds nothing; a new one is stored.
     const dup = [...this.#evidence.values()].find((e) => e.number === c.ref.number && e.conflicting.hash === c.ref.hash);
     if (!dup) {
+      const existingRaw = this.#envelopes.get(existing.hash) ?? null;
       const ev: Evidence = {
         id: this.#nextEvidenceId++,
         at: now,
         number: c.ref.number,
-        existing: { hash: existing.hash, messageId: existing.messageId, raw: this.#envelopes.get(existing.hash) ?? null },
-        conflicting: { hash: c.ref.hash, messageId: c.messageId, peer: c.peer, raw: c.raw },
+        existing: { hash: existing.hash, messageId: existing.messageId, bytes: existingRaw?.length ?? null },
+        conflicting: { hash: c.ref.hash, messageId: c.messageId, peer: c.peer, bytes: c.raw.length },
       };
       this.#evidence.set(ev.id, ev);
-      this.#changes.evidencePut.push(ev.id);
+      // the messages go to storage with this change and are not kept here (types.ts Evidence)
+      this.#changes.evidencePut.push({ id: ev.id, existing: existingRaw, conflicting: c.raw });
       if (!this.#alarm) {
         this.#alarm = { kind: "equivocation", raisedAt: now, number: c.ref.number.toString(), hashes: [existing.hash, c.ref.hash], evidenceId: ev.id };
       }

@@ -2,13 +2,14 @@
 // changed; this applies exactly that, in one synchronous transaction, so an evicted or restarted
 // object resumes with the same head, history, pending candidates, scores, events and evidence.
 // Gossip envelopes (up to 10 MiB) live in blob-store.ts chunks, never in one row.
-import { BLOB_SCHEMA, blobsWithPrefix, deleteBlob, putBlob } from "./blob-store.ts";
+import { BLOB_SCHEMA, blobSize, blobsWithPrefix, deleteBlob, putBlob, readBlob } from "./blob-store.ts";
 import { ChainMachine, LIMITS, type Changes, type MachineSnapshot } from "./machine.ts";
 import {
   alarmFromJson,
   alarmToJson,
   eventFromJson,
   eventToJson,
+  evidenceFromJson,
   evidenceMetaToJson,
   headFromJson,
   headToJson,
@@ -20,7 +21,6 @@ import {
   refToJson,
 } from "./codec.ts";
 import type { Hash } from "../protocol/types.ts";
-import type { Evidence } from "./types.ts";
 import { COMMON_TABLES, readCounters, readEventJson, readNonces, writeCommon } from "./sql-tables.ts";
 
 const SCHEMA = `
@@ -84,7 +84,6 @@ export class MachineStore {
     for (const r of this.#sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta")) meta.set(r.key, r.value);
     const envelopes = blobsWithPrefix(this.#sql, "envelope:");
     const pending = blobsWithPrefix(this.#sql, "pending:");
-    const evidence = blobsWithPrefix(this.#sql, "evidence:");
     const snap: MachineSnapshot = {
       head: meta.get("head") ? headFromJson(meta.get("head")!) : null,
       localSafe: meta.get("localSafe") ? refFromJson(JSON.parse(meta.get("localSafe")!)) : null,
@@ -96,16 +95,8 @@ export class MachineStore {
         return raw ? [[r.hash as Hash, raw] as [Hash, Uint8Array]] : [];
       }),
       pending: [...this.#sql.exec<{ hash: string; json: string }>("SELECT hash, json FROM pending")].map((r) => pendingFromJson(r.json, pending.get(key.pending(r.hash)) ?? new Uint8Array(0))),
-      evidence: [...this.#sql.exec<{ json: string }>("SELECT json FROM evidence")].map((r) => {
-        const j = JSON.parse(r.json);
-        return {
-          id: j.id,
-          at: j.at,
-          number: BigInt(j.number),
-          existing: { ...j.existing, raw: evidence.get(key.evidence(j.id, "existing")) ?? null },
-          conflicting: { ...j.conflicting, raw: evidence.get(key.evidence(j.id, "conflicting")) ?? new Uint8Array(0) },
-        } satisfies Evidence;
-      }),
+      // the records without their messages (read one at a time by evidenceMessage)
+      evidence: [...this.#sql.exec<{ json: string }>("SELECT json FROM evidence")].map((r) => evidenceFromJson(r.json, (id, side) => blobSize(this.#sql, key.evidence(id, side)))),
       peers: [...this.#sql.exec<{ json: string }>("SELECT json FROM peers")].map((r) => peerFromJson(r.json)),
       events: readEventJson(this.#sql, LIMITS.events).map(eventFromJson),
       nonces: readNonces(this.#sql),
@@ -155,13 +146,13 @@ export class MachineStore {
         sql.exec("INSERT OR REPLACE INTO pending (hash, json) VALUES (?, ?)", h, pendingToJson(p));
         if (!stored) putBlob(sql, key.pending(h), p.raw);
       }
-      for (const id of c.evidencePut) {
-        const e = m.evidenceById(id);
+      for (const put of c.evidencePut) {
+        const e = m.evidenceById(put.id);
         if (!e) continue;
-        sql.exec("INSERT OR REPLACE INTO evidence (id, json) VALUES (?, ?)", id, evidenceMetaToJson(e));
-        if (e.existing.raw) putBlob(sql, key.evidence(id, "existing"), e.existing.raw);
-        else deleteBlob(sql, key.evidence(id, "existing"));
-        putBlob(sql, key.evidence(id, "conflicting"), e.conflicting.raw);
+        sql.exec("INSERT OR REPLACE INTO evidence (id, json) VALUES (?, ?)", put.id, evidenceMetaToJson(e));
+        if (put.existing) putBlob(sql, key.evidence(put.id, "existing"), put.existing);
+        else deleteBlob(sql, key.evidence(put.id, "existing"));
+        putBlob(sql, key.evidence(put.id, "conflicting"), put.conflicting);
       }
       for (const id of c.peersDelete) sql.exec("DELETE FROM peers WHERE peer_id = ?", id);
       for (const id of new Set(c.peersPut)) {
@@ -174,5 +165,10 @@ export class MachineStore {
 
   counters(): Map<string, number> {
     return readCounters(this.#sql);
+  }
+
+  /** One gossip message of an evidence record, read from storage (never held in memory); null if not stored. */
+  evidenceMessage(id: number, side: "existing" | "conflicting"): Uint8Array | null {
+    return readBlob(this.#sql, key.evidence(id, side));
   }
 }

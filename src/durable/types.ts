@@ -49,9 +49,21 @@ export interface Evidence {
   id: number;
   at: number;
   number: bigint;
-  /** The block already cross-safe at that height, and the conflicting one. */
-  existing: { hash: Hash; messageId: string; raw: Uint8Array | null };
-  conflicting: { hash: Hash; messageId: string; peer: string; raw: Uint8Array };
+  /**
+   * The block already cross-safe at that height, and the conflicting one. `bytes`: the size of its
+   * gossip message as stored (null: the existing block's was no longer kept). The messages
+   * themselves live in SQLite only (storage.ts evidenceMessage), never in the object's memory: up to
+   * 2 × 10 MiB a record, and records are never dropped.
+   */
+  existing: { hash: Hash; messageId: string; bytes: number | null };
+  conflicting: { hash: Hash; messageId: string; peer: string; bytes: number };
+}
+
+/** A new record's two messages, on their way to storage with the record (Changes.evidencePut). */
+export interface EvidenceMessages {
+  id: number;
+  existing: Uint8Array | null;
+  conflicting: Uint8Array;
 }
 
 export interface Alarm {

@@ -138,9 +138,9 @@ export function applyChanges(db: Mirror, m: ChainMachine, c: Changes, eventsLimi
     const p = m.pendingByHash(h);
     if (p) db.pending.set(h, p);
   }
-  for (const id of c.evidencePut) {
-    const e = m.evidenceById(id);
-    if (e) db.evidence.set(id, e);
+  for (const put of c.evidencePut) {
+    const e = m.evidenceById(put.id);
+    if (e) db.evidence.set(put.id, e);
   }
   for (const id of c.peersDelete) db.peers.delete(id);
   for (const id of new Set(c.peersPut)) {

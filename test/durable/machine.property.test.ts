@@ -255,7 +255,7 @@ class Harness {
         assert(this.chain.check(e.number, e.conflicting.hash) !== "mismatch", "an alarm from a block the local chain does not consolidate");
         assert(e.conflicting.hash !== e.existing.hash, "evidence of a block against itself");
         assert(m.alarm !== null, "evidence stored without an alarm");
-        assert(e.existing.raw === null || e.existing.raw.length > 0, "empty existing envelope");
+        assert(e.existing.bytes === null || e.existing.bytes > 0, "empty existing envelope");
         this.evidence.set(e.id, e);
         this.#evidenceIds.add(e.id);
         this.stats.equivocations++;

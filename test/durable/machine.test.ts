@@ -197,10 +197,13 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
         id: 1,
         at: T0 + 100,
         number: 10n,
-        existing: { hash: hashOf(10), messageId: m.historyAt(10n)!.messageId, raw: rawOf(hashOf(10)) },
-        conflicting: { hash: hashOf(10, 1), messageId, peer: "p2", raw: rawOf(hashOf(10, 1)) },
+        existing: { hash: hashOf(10), messageId: m.historyAt(10n)!.messageId, bytes: rawOf(hashOf(10)).length },
+        conflicting: { hash: hashOf(10, 1), messageId, peer: "p2", bytes: rawOf(hashOf(10, 1)).length },
       },
     ]);
+    // both messages go to storage with the change, and are not kept in the machine
+    expect(m.takeChanges().evidencePut).toEqual([{ id: 1, existing: rawOf(hashOf(10)), conflicting: rawOf(hashOf(10, 1)) }]);
+    expect(JSON.stringify(m.snapshot().evidence, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).not.toContain("raw");
     expect(m.events().at(-1)).toMatchObject({ kind: "equivocation", number: "10", hash: hashOf(10, 1), peer: "p2" });
     expect(m.peer("p2", T0 + 100)).toBeUndefined();
     expect(m.head?.hash).toBe(hashOf(10));
@@ -266,11 +269,12 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
     expect(m.evidence()).toEqual(evidence);
   });
 
-  it("keeps the evidence when the existing block's envelope has been pruned (raw: null)", () => {
+  it("keeps the evidence when the existing block's envelope has been pruned (bytes: null)", () => {
     const m = machineAt(LIMITS.envelopes + 10);
     expect(m.envelope(hashOf(1))).toBeUndefined();
     m.decide(replacementOf(1), T0);
-    expect(m.evidence()[0]).toMatchObject({ number: 1n, existing: { hash: hashOf(1), raw: null }, conflicting: { hash: hashOf(1, 1) } });
+    expect(m.evidence()[0]).toMatchObject({ number: 1n, existing: { hash: hashOf(1), bytes: null }, conflicting: { hash: hashOf(1, 1) } });
+    expect(m.takeChanges().evidencePut).toEqual([{ id: 1, existing: null, conflicting: rawOf(hashOf(1, 1)) }]);
     expect(m.alarm).not.toBeNull();
   });
 });

@@ -100,7 +100,8 @@ describe("settle-wire", () => {
     const e = await stub.settle(toSettleCall({ ...base(5, hashOf(5, 1), "peerB"), check: { kind: "outcome", outcome: replacement(5, "peerB", 1, other), localSafe: ref(9) } }));
     expect(e).toMatchObject({ reason: "equivocation" });
     const [rec] = await stub.evidence();
-    expect(rec!.existing.raw).toEqual(raw);
-    expect(rec!.conflicting.raw).toEqual(other);
+    expect(rec).toMatchObject({ existing: { bytes: raw.length }, conflicting: { bytes: other.length } });
+    expect(await stub.evidenceMessage(rec!.id, "existing")).toEqual(raw);
+    expect(await stub.evidenceMessage(rec!.id, "conflicting")).toEqual(other);
   });
 });

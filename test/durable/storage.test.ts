@@ -198,9 +198,15 @@ describe("MachineStore: persist → load", () => {
       m.decide(replacement(top, "pY", 2), T0);
       store.persist(m, new Map());
       const loaded = reload(storage);
-      expect(loaded.evidence.map((e) => [e.number, e.existing.raw, e.conflicting.raw])).toEqual([
-        [8n, null, rawOf(hashOf(8, 3))],
-        [BigInt(top), rawOf(hashOf(top)), rawOf(hashOf(top, 2))],
+      expect(loaded.evidence.map((e) => [e.number, e.existing.bytes, e.conflicting.bytes])).toEqual([
+        [8n, null, rawOf(hashOf(8, 3)).length],
+        [BigInt(top), rawOf(hashOf(top)).length, rawOf(hashOf(top, 2)).length],
+      ]);
+      // the messages byte for byte, read from storage (the machine holds none of them)
+      const reader = new MachineStore(storage);
+      expect([1, 2].map((id) => [reader.evidenceMessage(id, "existing"), reader.evidenceMessage(id, "conflicting")])).toEqual([
+        [null, rawOf(hashOf(8, 3))],
+        [rawOf(hashOf(top)), rawOf(hashOf(top, 2))],
       ]);
       expect(loaded.nextEvidenceId).toBe(3);
       expectSameState(loaded, m);
