@@ -48,12 +48,18 @@ export function groupProcessCpuMs(pgid: number, comm?: string): Array<{ pid: num
   return out;
 }
 
-/** CPU (ms) all cores of the machine spent busy so far (/proc/stat: all but idle and iowait), or null. */
-export function machineBusyCpuMs(): number | null {
+/**
+ * CPU (ms) all cores of the machine spent so far (/proc/stat), or null: `busy` running anything
+ * (user, nice, system, irq, softirq) and `steal`, the time a virtual machine's hypervisor ran
+ * something else on its cores — neither idle nor ours (on this project's VMs it was 15–40 % of the
+ * cores while a bench ran).
+ */
+export function machineCpuMs(): { busy: number; steal: number } | null {
   try {
     const f = readFileSync("/proc/stat", "latin1").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
     // user nice system idle iowait irq softirq steal
-    return ((f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * 1000) / clockTicks();
+    const ms = (ticks: number): number => (ticks * 1000) / clockTicks();
+    return { busy: ms(f[0]! + f[1]! + f[2]! + f[5]! + f[6]!), steal: ms(f[7]!) };
   } catch {
     return null;
   }
