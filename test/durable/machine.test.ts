@@ -888,7 +888,7 @@ describe("takeChanges", () => {
     m.decide(consolidated(3), T0);
     expect(m.takeChanges()).toMatchObject({ pendingDelete: [hashOf(3)], historyPut: [3n] });
     m.decide(replacementOf(3, "p9"), T0);
-    expect(m.takeChanges()).toMatchObject({ meta: true, evidencePut: [1], peersPut: [], events: [{ kind: "equivocation" }] });
+    expect(m.takeChanges()).toMatchObject({ meta: true, evidencePut: [{ id: 1, existing: rawOf(hashOf(3)), conflicting: rawOf(hashOf(3, 1)) }], peersPut: [], events: [{ kind: "equivocation" }] });
     m.clearAlarm(T0, "ok");
     expect(m.takeChanges()).toMatchObject({ meta: true, events: [{ kind: "alarm-cleared" }] });
     m.claimNonce("n", T0 + 1000, T0);

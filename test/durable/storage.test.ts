@@ -437,7 +437,9 @@ describe("ChainHead across evictions and restarts", () => {
     expect(before.status.alarm).toMatchObject({ kind: "equivocation", number: "6" });
     expect(before.status.pending.map((p) => p.number)).toEqual([9n]);
     expect(before.evidence).toHaveLength(1);
-    expect(before.evidence[0]).toMatchObject({ existing: { raw: rawOf(hashOf(6)) }, conflicting: { raw: rawOf(hashOf(6, 2)) } });
+    expect(before.evidence[0]).toMatchObject({ existing: { bytes: rawOf(hashOf(6)).length }, conflicting: { bytes: rawOf(hashOf(6, 2)).length } });
+    const messages = async () => [await stub.evidenceMessage(1, "existing"), await stub.evidenceMessage(1, "conflicting")];
+    expect(await messages()).toEqual([rawOf(hashOf(6)), rawOf(hashOf(6, 2))]);
     expect(before.peers.find((p) => p.peerId === "evil")).toMatchObject({ score: SCORING.reject, rejected: 1 });
     expect(before.peers.find((p) => p.peerId === "peer1")).toMatchObject({ rejected: 1, accepted: 3 });
     expect(before.metrics.counters).toMatchObject({ "accept|advanced": 6, "ignore|equivocation": 1 });
@@ -448,6 +450,7 @@ describe("ChainHead across evictions and restarts", () => {
 
     await evictDurableObject(stub);
     expect(await observe(stub)).toEqual(before);
+    expect(await messages()).toEqual([rawOf(hashOf(6)), rawOf(hashOf(6, 2))]); // read from storage after the eviction
     expect(await history()).toEqual(historyBefore);
 
     // and it goes on from there: the same conflict adds nothing, a replayed nonce is refused, the
