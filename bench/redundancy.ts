@@ -14,6 +14,8 @@ import { cpuSampler, cpuSplit, cpuSplitText, type CpuSplit } from "./cpu-split.t
 import { benchDir, benchPublisher, goalText, pcts, round, type Pcts } from "./bench-env.ts";
 import { deliverBlocks, logSpreadSizes, type BlockTiming } from "./deliver.ts";
 import { relaySecrets, startRelayGroup } from "./relay-group.ts";
+import { readFileSync, writeFileSync } from "node:fs";
+import { printProfileSummary, summariseProfile, type CpuProfile } from "./cpu-profile.ts";
 
 export const REDUNDANCY_GOAL = 1.2;
 const MIN = 5_000;
@@ -57,7 +59,8 @@ export interface RedundancyResult {
   wranglerStartMs: number;
 }
 
-export async function runRedundancyBench(opts: { blocks?: number; log?: (s: string) => void } = {}): Promise<RedundancyResult> {
+/** `relayProfile`: write a V8 CPU profile of the first relay over the 5-relay blocks to this file. */
+export async function runRedundancyBench(opts: { blocks?: number; log?: (s: string) => void; relayProfile?: string } = {}): Promise<RedundancyResult> {
   const log = opts.log ?? (() => {});
   const n = opts.blocks ?? 300;
   const sizes = logSpreadSizes(n, MIN, MAX, 15);
@@ -92,8 +95,11 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
         await Promise.all(group.relays.map((r) => r.timings()));
         const sample = cpuSampler(group.relays.map((r) => r.pid), worker.pid);
         const cpu0 = sample();
+        const profiling = opts.relayProfile !== undefined && count > 1;
+        if (profiling) await group.relays[0]!.profileStart();
         const t = await deliverBlocks({ server, group, sizes, headUrl: `${worker.url}/v1/chains/${server.chain.options.l2ChainId}/cross-safe` });
         const cpu = cpuSplit(cpu0, sample(), t.length);
+        if (profiling) writeFileSync(opts.relayProfile!, JSON.stringify(await group.relays[0]!.profileStop()));
         const rpc = await control.rpcStats(false);
         const after = await Promise.all(group.relays.map((r) => r.stats()));
         const phases = (await Promise.all(group.relays.map((r) => r.timings()))).flat();
@@ -175,7 +181,10 @@ export function printRedundancy(r: RedundancyResult): void {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const asJson = process.argv.includes("--json");
   const quick = process.argv.includes("--quick");
-  const r = await runRedundancyBench({ blocks: quick ? 40 : 300, log: asJson ? undefined : (s) => console.log(s) });
+  const pi = process.argv.indexOf("--relay-profile");
+  const relayProfile = pi > 0 ? process.argv[pi + 1] : undefined;
+  const r = await runRedundancyBench({ blocks: quick ? 40 : 300, log: asJson ? undefined : (s) => console.log(s), ...(relayProfile ? { relayProfile } : {}) });
   if (asJson) console.log(JSON.stringify(r));
   else printRedundancy(r);
+  if (relayProfile) printProfileSummary(summariseProfile(JSON.parse(readFileSync(relayProfile, "utf8")) as CpuProfile, 40), { count: r.redundant.blocks, unit: "block" }, (l) => console.error(l));
 }

@@ -47,8 +47,16 @@ export async function computeMessageId(
     const r = snappyDecode(raw, MAX_GOSSIP_SIZE);
     data = r.ok ? r.data : null;
   }
-  const domain = data ? DOMAIN_VALID_SNAPPY : DOMAIN_INVALID_SNAPPY;
-  const body = data ?? raw;
+  return (await sha256(messageIdParts(topic, raw, data, variant))).subarray(0, 20);
+}
+
+/**
+ * What the id hashes, in order, given the decode outcome (`decompressed` null: it failed): a small
+ * header, then the message itself, uncopied. The id is the first 20 bytes of their SHA-256; a caller
+ * with a synchronous hash (the relay: node:crypto) hashes these parts itself.
+ */
+export function messageIdParts(topic: string, raw: Uint8Array, decompressed: Uint8Array | null, variant: MessageIdVariant = "op-node"): [Uint8Array, Uint8Array] {
+  const domain = decompressed ? DOMAIN_VALID_SNAPPY : DOMAIN_INVALID_SNAPPY;
   const topicBytes = variant === "op-node" ? encoder.encode(topic) : new Uint8Array(0);
   const headerLen = variant === "op-node" ? 4 + 8 + topicBytes.length : 4;
   const header = new Uint8Array(headerLen);
@@ -57,5 +65,5 @@ export async function computeMessageId(
     new DataView(header.buffer).setBigUint64(4, BigInt(topicBytes.length), true);
     header.set(topicBytes, 12);
   }
-  return (await sha256([header, body])).subarray(0, 20);
+  return [header, decompressed ?? raw];
 }

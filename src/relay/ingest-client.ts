@@ -2,6 +2,7 @@
 // forwarder: a verdict, a retry (transport failure, 5xx, 401, 408, 429), a 202 "claimed" (another
 // relay's copy owns the block's check: ask again after retryAfterMs) or give-up (another 4xx, a bad
 // 200 body). Every outcome is recorded in the Worker's health (worker-health.ts) and the metrics.
+import { createHash } from "node:crypto";
 import { INGEST_PATH, signIngest, type IngestResponse } from "../protocol/ingest-auth.ts";
 import type { Verdict } from "../protocol/verdict.ts";
 import { hintFor } from "../protocol/verdict-hints.ts";
@@ -67,7 +68,9 @@ export class IngestClient {
   async post(job: IngestJob, timeoutMs: number): Promise<Attempt> {
     const meta = { relayId: this.o.relayId, topic: job.topic, peerId: job.source, receivedMs: job.receivedMs };
     // Signed with the relay's own clock: the Worker accepts ±AUTH_WINDOW_SECONDS of skew.
-    const headers = await signIngest(this.o.secret, meta, job.data, { path: this.url.pathname, nowSeconds: Math.floor(this.o.now() / 1000) });
+    // the body's hash with node:crypto, in place: Web Crypto's digest (signIngest's own, portable to the Worker) copies the body into a job
+    const bodySha256 = `0x${createHash("sha256").update(job.data).digest("hex")}`;
+    const headers = await signIngest(this.o.secret, meta, job.data, { path: this.url.pathname, nowSeconds: Math.floor(this.o.now() / 1000), bodySha256 });
     const signal = AbortSignal.any([this.o.stop, AbortSignal.timeout(timeoutMs)]);
     let res: Response;
     try {

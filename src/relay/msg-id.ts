@@ -3,7 +3,7 @@
 // (the outcome only, never the decompressed bytes) for the forwarder, which then does not decode again.
 import { createHash } from "node:crypto";
 import { MIN_ENVELOPE_SIZE } from "../protocol/envelope.ts";
-import { computeMessageId } from "../protocol/message-id.ts";
+import { messageIdParts } from "../protocol/message-id.ts";
 import { MAX_GOSSIP_SIZE, snappyDecode } from "../protocol/snappy.ts";
 import type { GossipReason } from "../protocol/verdict.ts";
 
@@ -27,13 +27,21 @@ function decode(raw: Uint8Array): { data: Uint8Array | null; error: GossipReason
   return r.ok ? { data: r.data, error: null } : { data: null, error: r.error };
 }
 
-/** The gossipsub message-id function: op-node's 20-byte id, recording the local check on the way. */
+/**
+ * The gossipsub message-id function: op-node's 20-byte id (protocol/message-id.ts computeMessageId,
+ * the same parts), recording the local check on the way. Hashed here with node:crypto, in place and
+ * synchronously: Web Crypto's digest, which the portable computeMessageId uses, needs the parts
+ * joined (a copy of the decompressed block, up to 10 MiB, for the GC) and a job per message.
+ */
 export async function relayMsgIdFn(msg: { topic: string; data?: Uint8Array }): Promise<Uint8Array> {
   const raw = msg.data ?? new Uint8Array(0);
   const { data, error } = decode(raw);
   outcomes.set(raw, check(raw, data, error));
   // An over-size message hashes with the invalid-snappy domain, as op-node's DecodedLen > max branch does.
-  return computeMessageId(msg.topic, raw, data);
+  const h = createHash("sha256");
+  for (const part of messageIdParts(msg.topic, raw, data)) h.update(part);
+  const d = h.digest(); // a Buffer, possibly a view into Node's shared pool: keep its offset
+  return new Uint8Array(d.buffer, d.byteOffset, 20);
 }
 
 /**

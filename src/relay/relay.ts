@@ -185,7 +185,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   metrics.addGauge(
     new Gauge("op_follow_relay_topic_queue_depth", "Messages waiting for a Worker request slot, by kind of topic (each kind has its own queue).", () => TOPIC_KINDS.map((k) => ({ labels: { kind: k }, value: forwarders[k].queueDepth })), ["kind"]),
   );
-  metrics.addGauge(new Gauge("op_follow_relay_peers", "Connected libp2p peers.", () => gossip.libp2p.getPeers().length));
+  metrics.addGauge(new Gauge("op_follow_relay_peers", "Connected libp2p peers.", () => gossip.connectedPeers().length));
   metrics.addGauge(
     new Gauge("op_follow_relay_mesh_peers", "gossipsub mesh peers per topic.", () => topics.map((t) => ({ labels: { topic: t }, value: gossip.pubsub.getMeshPeers(t).length })), ["topic"]),
   );
@@ -223,7 +223,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
         ok,
         ...(!started ? { reason: "node-not-started", message: "the libp2p node is not running" } : h.ok ? {} : { reason: h.reason, message: h.message }),
         peerId: gossip.peerId,
-        peers: gossip.libp2p.getPeers().length,
+        peers: gossip.connectedPeers().length,
         mesh: Object.fromEntries(topics.map((t) => [t, gossip.pubsub.getMeshPeers(t).length])),
         queueDepth: sum((f) => f.queueDepth),
         queueDepthByKind: Object.fromEntries(TOPIC_KINDS.map((k) => [k, forwarders[k].queueDepth])),
@@ -243,7 +243,7 @@ export async function startRelay(config: RelayConfig, extras: RelayExtras = {}):
   const statusLine: StatusLine | undefined = startStatusLine(log, "relay status", config.statusIntervalMs ?? 0, {
     counters: { accepted: () => count("accept"), rejected: () => count("reject"), ignored: () => count("ignore"), retries: () => metrics.retries.sum({}) },
     gauges: () => ({
-      peers: gossip.libp2p.getPeers().length,
+      peers: gossip.connectedPeers().length,
       mesh: topics.reduce((n, t) => n + gossip.pubsub.getMeshPeers(t).length, 0),
       queue: sum((f) => f.queueDepth),
       banned: gossip.bans.size,

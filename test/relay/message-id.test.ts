@@ -6,6 +6,7 @@ import { TopicValidatorResult } from "@libp2p/gossipsub";
 import { afterAll, describe, expect, it } from "vitest";
 import { snappyEncode } from "../../src/protocol/snappy.ts";
 import { msgIdToString, precheck, relayMsgIdFn } from "../../src/relay/msg-id.ts";
+import { computeMessageId } from "../../src/protocol/message-id.ts";
 import type { GossipNode } from "../../src/relay/node.ts";
 import { connect, gossipPeer, stopAll } from "../helpers/relay-nodes.ts";
 
@@ -53,6 +54,19 @@ describe("relay message id = op-node's", () => {
     expect(precheck(Uint8Array.of(0x80, 0x80, 0x80, 0x08, 0x00))).toEqual({ ok: false, reason: "snappy-too-large" });
     // claims 100 bytes, holds 3 literal bytes: golang/snappy fails, so must we
     expect(precheck(Uint8Array.of(100, 0x08, 1, 2, 3))).toEqual({ ok: false, reason: "snappy-corrupt" });
+  });
+
+  it("hashes exactly what the portable computeMessageId hashes (node:crypto in place vs Web Crypto), valid snappy or not", async () => {
+    let x = 7;
+    const rand = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24);
+    const topics = ["/optimism/10/0/cross-safe-blocks", "/optimism/8453/3/blocks", ""];
+    for (let i = 0; i < 60; i++) {
+      const body = rand([0, 1, 65, 66, 300, 70_000][i % 6]!);
+      for (const raw of [snappyEncode(body), body]) {
+        const topic = topics[i % topics.length]!;
+        expect(Buffer.from(await relayMsgIdFn({ topic, data: raw })).toString("hex")).toBe(Buffer.from(await computeMessageId(topic, raw)).toString("hex"));
+      }
+    }
   });
 });
 
