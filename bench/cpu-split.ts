@@ -3,7 +3,7 @@
 // (wrangler's node, esbuild), this bench process (the chain server and the publisher run in it) — and
 // the machine's other busy CPU (other users of the shared cores), and the CPU the hypervisor took from
 // this VM's cores (steal). /proc based (proc-cpu.ts); null off Linux.
-import { groupProcessCpuMs, machineCpuMs } from "./proc-cpu.ts";
+import { groupProcessCpuMs, machineCpuMs, processCpuMs } from "./proc-cpu.ts";
 
 export interface CpuSplit {
   /** Wall time of the measured window per block, ms (2 cores = 2× this of CPU available). */
@@ -22,16 +22,22 @@ function sum(ps: Array<{ ms: number; comm: string }> | null, keep: (comm: string
   return (ps ?? []).filter((p) => keep(p.comm)).reduce((a, p) => a + p.ms, 0);
 }
 
-/** Samples the CPU of the relays (`relayPids`: their group ids) and of wrangler's group (`wranglerPid`). */
-export function cpuSampler(relayPids: number[], wranglerPid: number): () => Sample {
+/**
+ * Samples the CPU of the relays (`relayPids`: their group ids), of `others` (more child process groups
+ * by name), of this process (named `self`) and of the Worker's runtime: wrangler's
+ * process group (`{ group }`: its workerds, wrangler's node, esbuild) or one workerd (`{ workerd }`:
+ * the Miniflare runtime, bench/miniflare-worker.ts).
+ */
+export function cpuSampler(relayPids: number[], runtime: { group: number } | { workerd: number }, others: Record<string, number> = {}, self = "bench (chain server, publisher)"): () => Sample {
   return () => {
-    const w = groupProcessCpuMs(wranglerPid);
+    const w = "group" in runtime ? groupProcessCpuMs(runtime.group) : [{ pid: runtime.workerd, ms: processCpuMs(runtime.workerd) ?? 0, comm: "workerd" }];
     const u = process.cpuUsage();
     const groups: Record<string, number> = {};
     relayPids.forEach((pid, i) => (groups[`relay-${i + 1}`] = sum(groupProcessCpuMs(pid), () => true)));
     groups["workerd"] = sum(w, (c) => c === "workerd");
     groups["wrangler (other)"] = sum(w, (c) => c !== "workerd");
-    groups["bench (chain server, publisher)"] = (u.user + u.system) / 1000;
+    for (const [name, pgid] of Object.entries(others)) groups[name] = sum(groupProcessCpuMs(pgid), () => true);
+    groups[self] = (u.user + u.system) / 1000;
     return { at: performance.now(), groups, machine: machineCpuMs() };
   };
 }

@@ -1,7 +1,9 @@
 // `npm run bench:redundancy` (also part of `npm run bench`, skip with `--no-redundancy`): what
 // redundant relays cost the follower. The same sequence of blocks (calldata 5 KB … 5 MiB, log-spread,
 // seeded order) goes through the publisher → 1 relay → the Worker, then → 5 relays (all peered) → the
-// same Worker, under `wrangler dev --local`, the devnet chain server on loopback. Per block: RPC reads
+// same Worker, under `wrangler dev --local` (`--runtime miniflare`: the deploy bundle in Miniflare's one
+// workerd), the devnet chain server on loopback in this process, the publisher in its own
+// (publisher-proc.ts: the sequencer's node apart from the follower's). Per block: RPC reads
 // the Worker made (the chain server's `rpcStats`, the follower's l1/l2/rollup endpoints), envelope bytes
 // the Worker sent to the Durable Object (Server-Timing `do-envelope`, summed by each relay) and
 // ingest→head (deliver.ts). Goal: each ≤ 1.2× the single relay's. Printed, never asserted.
@@ -10,8 +12,10 @@ import { controlClient } from "../src/devnet/control-client.ts";
 import { startChainServer } from "../src/devnet/rpc-server.ts";
 import { devnetWorkerChain } from "../src/devnet/worker-chain.ts";
 import { startWorkerDev } from "../src/devnet/worker-dev.ts";
+import { startMiniflareWorker } from "./miniflare-worker.ts";
+import { startPublisherProc } from "./publisher-proc.ts";
 import { cpuSampler, cpuSplit, cpuSplitText, type CpuSplit } from "./cpu-split.ts";
-import { benchDir, benchPublisher, goalText, pcts, round, type Pcts } from "./bench-env.ts";
+import { benchDir, goalText, pcts, round, type Pcts } from "./bench-env.ts";
 import { deliverBlocks, logSpreadSizes, type BlockTiming } from "./deliver.ts";
 import { relaySecrets, startRelayGroup } from "./relay-group.ts";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -57,10 +61,18 @@ export interface RedundancyResult {
   /** Not a goal of the issue: how many copies still validated (1 = the memo saved every copy's). */
   validationsRatio: number;
   wranglerStartMs: number;
+  /** How the Worker ran (see runRedundancyBench). */
+  runtime: "wrangler" | "miniflare";
 }
 
-/** `relayProfile`: write a V8 CPU profile of the first relay over the 5-relay blocks to this file. */
-export async function runRedundancyBench(opts: { blocks?: number; log?: (s: string) => void; relayProfile?: string } = {}): Promise<RedundancyResult> {
+/**
+ * `relayProfile`: write a V8 CPU profile of the first relay over the 5-relay blocks to this file.
+ * `runtime`: the Worker under `wrangler dev` (default, as the issue asks), or the deploy bundle in
+ * Miniflare's one workerd (many-chains.ts's default), without wrangler's dev-only proxy workerd that
+ * every request of `wrangler dev` passes through first — with 5 relays, every copy's whole body.
+ */
+export async function runRedundancyBench(opts: { blocks?: number; log?: (s: string) => void; relayProfile?: string; runtime?: "wrangler" | "miniflare" } = {}): Promise<RedundancyResult> {
+  const runtime = opts.runtime ?? "wrangler";
   const log = opts.log ?? (() => {});
   const n = opts.blocks ?? 300;
   const sizes = logSpreadSizes(n, MIN, MAX, 15);
@@ -69,31 +81,32 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
   server.advance(60);
   const control = controlClient(server.urls.control);
   const secrets = relaySecrets(6);
-  const worker = await startWorkerDev({
-    chains: [devnetWorkerChain(server)],
-    relaySecrets: Object.fromEntries(secrets.map((s) => [s.relayId, s.secret])),
-    rpcTimeoutMs: 10_000,
-  }).catch(async (e: unknown) => {
+  const base = { chains: [devnetWorkerChain(server)], relaySecrets: Object.fromEntries(secrets.map((s) => [s.relayId, s.secret])), rpcTimeoutMs: 10_000 };
+  const worker = await (runtime === "wrangler"
+    ? startWorkerDev(base).then((w) => ({ ...w, cpuOf: { group: w.pid } as const }))
+    : startMiniflareWorker(base).then((w) => ({ ...w, cpuOf: { workerd: w.runtimePid } as const }))
+  ).catch(async (e: unknown) => {
     await server.close();
     dir.remove();
     throw e;
   });
-  log(`redundancy: wrangler dev ready in ${worker.startMs} ms; ${n} blocks of ${MIN / 1000} KB … ${MAX / 2 ** 20} MiB calldata, through 1 relay, then 5`);
+  log(`redundancy: ${runtime === "wrangler" ? "wrangler dev" : "the deploy bundle under Miniflare"} ready in ${worker.startMs} ms; ${n} blocks of ${MIN / 1000} KB … ${MAX / 2 ** 20} MiB calldata, through 1 relay, then 5`);
   try {
     const run = async (count: number, set: typeof secrets): Promise<RelaySetResult> => {
       const group = await startRelayGroup({ secrets: set, workerUrl: worker.url, chainIds: [server.chain.options.l2ChainId], topicKinds: ["cross-safe"] });
-      const publisher = await benchPublisher(server, group.addrs(), `${dir.path}/publisher-${count}.json`).catch(async (e: unknown) => {
+      // its own process: the sequencer's node must not share an event loop with the follower's nodes (the chain server)
+      const publisher = await startPublisherProc(server, group.addrs(), `${dir.path}/publisher-${count}.json`).catch(async (e: unknown) => {
         await group.stop();
         throw e;
       });
       try {
-        await publisher.node.waitForTopicPeers(publisher.topic, count, 30_000, "subscribers");
+        await publisher.waitForTopicPeers(count, 30_000, "subscribers");
         // warm-up: isolate, signer lookup, JIT, the object's first load, the mesh
         await deliverBlocks({ server, group, sizes: [0, 0, 0, 50_000, 0], timeoutMs: 60_000 });
         await control.rpcStats(true);
         const before = await Promise.all(group.relays.map((r) => r.stats()));
         await Promise.all(group.relays.map((r) => r.timings()));
-        const sample = cpuSampler(group.relays.map((r) => r.pid), worker.pid);
+        const sample = cpuSampler(group.relays.map((r) => r.pid), worker.cpuOf, { publisher: publisher.pid }, "bench (chain server)");
         const cpu0 = sample();
         const profiling = opts.relayProfile !== undefined && count > 1;
         if (profiling) await group.relays[0]!.profileStart();
@@ -123,6 +136,7 @@ export async function runRedundancyBench(opts: { blocks?: number; log?: (s: stri
       ingestToHeadWrittenP50Ratio: redundant.ingestToHeadWritten.p50Ms / single.ingestToHeadWritten.p50Ms,
       validationsRatio: redundant.validationsPerBlock / single.validationsPerBlock,
       wranglerStartMs: worker.startMs,
+      runtime,
     };
   } finally {
     await worker.stop();
@@ -163,7 +177,7 @@ function ownerBreakdown(t: BlockTiming[], phases: Array<Record<string, number>>)
 }
 
 export function printRedundancy(r: RedundancyResult): void {
-  console.log(`\nredundant relays: the same ${r.single.blocks} blocks (5 KB … 5 MiB) through 1 relay, then 5, to one Worker (wrangler dev)`);
+  console.log(`\nredundant relays: the same ${r.single.blocks} blocks (5 KB … 5 MiB) through 1 relay, then 5, to one Worker (${r.runtime === "wrangler" ? "wrangler dev" : "the deploy bundle under Miniflare"})`);
   console.log(`            RPC reads/block   DO envelope bytes/block   ingest→head p50 / p99 ms   answers`);
   for (const s of [r.single, r.redundant]) {
     const ans = Object.entries(s.copiesByReason).map(([k, v]) => `${k} ${v}`).join(", ");
@@ -183,7 +197,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes("--quick");
   const pi = process.argv.indexOf("--relay-profile");
   const relayProfile = pi > 0 ? process.argv[pi + 1] : undefined;
-  const r = await runRedundancyBench({ blocks: quick ? 40 : 300, log: asJson ? undefined : (s) => console.log(s), ...(relayProfile ? { relayProfile } : {}) });
+  const ri = process.argv.indexOf("--runtime");
+  const runtime = ri > 0 ? process.argv[ri + 1] : "wrangler";
+  if (runtime !== "wrangler" && runtime !== "miniflare") throw new Error(`--runtime: wrangler or miniflare, not ${runtime}`);
+  const r = await runRedundancyBench({ blocks: quick ? 40 : 300, runtime, log: asJson ? undefined : (s) => console.log(s), ...(relayProfile ? { relayProfile } : {}) });
   if (asJson) console.log(JSON.stringify(r));
   else printRedundancy(r);
   if (relayProfile) printProfileSummary(summariseProfile(JSON.parse(readFileSync(relayProfile, "utf8")) as CpuProfile, 40), { count: r.redundant.blocks, unit: "block" }, (l) => console.error(l));
