@@ -315,9 +315,21 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     async publishRaw(topic, data, o = {}) {
       // gossipsub sends to mesh peers, or to fanout peers (topic subscribers above the publish
       // threshold) when the mesh is empty, so a subscriber is enough.
-      await waitForTopicPeers(topic, 1, o.timeoutMs ?? 10_000, "subscribers");
-      const r = await pubsub.publish(topic, data);
-      return { recipients: r.recipients.map((p) => p.toString()) };
+      const timeoutMs = o.timeoutMs ?? 10_000;
+      const end = Date.now() + timeoutMs;
+      await waitForTopicPeers(topic, 1, timeoutMs, "subscribers");
+      for (;;) {
+        try {
+          const r = await pubsub.publish(topic, data);
+          return { recipients: r.recipients.map((p) => p.toString()) };
+        } catch (e) {
+          // A peer's subscription can arrive before our outbound stream to it is open; gossipsub then
+          // finds no peer to send to (getRandomGossipPeers needs the stream) and throws before it marks
+          // the message seen, so trying again once the stream is up is safe.
+          if ((e as Error)?.message !== "PublishError.NoPeersSubscribedToTopic" || Date.now() >= end) throw e;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
     },
     async stop() {
       if (stopped) return;
