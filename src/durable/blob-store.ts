@@ -27,20 +27,6 @@ export function deleteBlob(sql: SqlStorage, key: string): void {
   sql.exec("DELETE FROM blobs WHERE key = ?", key);
 }
 
-/** Every blob whose key starts with `prefix` (a literal, no LIKE wildcards), reassembled, by key. */
-export function blobsWithPrefix(sql: SqlStorage, prefix: string): Map<string, Uint8Array> {
-  const parts = new Map<string, Uint8Array[]>();
-  // Range scan on the primary key: keys in [prefix, prefix + U+FFFF).
-  for (const r of sql.exec<{ key: string; chunk: ArrayBuffer }>("SELECT key, chunk FROM blobs WHERE key >= ? AND key < ? ORDER BY key, seq", prefix, `${prefix}\uffff`)) {
-    let list = parts.get(r.key);
-    if (!list) parts.set(r.key, (list = []));
-    list.push(bytesOf(r.chunk));
-  }
-  const out = new Map<string, Uint8Array>();
-  for (const [k, list] of parts) out.set(k, concat(list));
-  return out;
-}
-
 /** The bytes stored under `key`, reassembled; null if none are. */
 export function readBlob(sql: SqlStorage, key: string): Uint8Array | null {
   const list = [...sql.exec<{ chunk: ArrayBuffer }>("SELECT chunk FROM blobs WHERE key = ? ORDER BY seq", key)].map((r) => bytesOf(r.chunk));

@@ -184,19 +184,25 @@ export class ChainHead extends DurableObject<SettingsEnv> {
     this.#commit();
     if (this.#machine.pending().length === 0) return;
     for (const p of this.#machine.promotable().slice(0, PROMOTE_PER_TICK)) {
-      const d = snappyDecode(p.raw);
-      const e = d.ok ? decodeEnvelope(d.data, CROSS_SAFE_VERSION) : undefined;
-      if (!e?.ok) {
-        this.#machine.release(p.number, p.hash); // cannot happen for a validated envelope
+      // an earlier candidate of this pass may have decided or dropped it (and its stored message)
+      if (!this.#machine.pendingByHash(p.hash)) continue;
+      // its message from storage, one candidate at a time: the object holds none in memory
+      const raw = this.#store.pendingMessage(p.hash);
+      const d = raw ? snappyDecode(raw) : undefined;
+      const e = d?.ok ? decodeEnvelope(d.data, CROSS_SAFE_VERSION) : undefined;
+      if (!raw || !e?.ok) {
+        // cannot happen for a validated, stored envelope; if its bytes are gone it can never be checked
+        this.#machine.dropPending(p.hash, raw ? "pending-undecodable" : "pending-message-missing", Date.now());
+        this.#commit();
         continue;
       }
-      const r = await checkCandidate(rt, e.envelope, { messageId: p.messageId, peer: p.peer, relay: p.relay, receivedMs: p.receivedMs, raw: p.raw });
+      const r = await checkCandidate(rt, e.envelope, { messageId: p.messageId, peer: p.peer, relay: p.relay, receivedMs: p.receivedMs, raw });
       if (r.localSafe) this.#machine.observeLocalSafe(r.localSafe);
       if (r.kind === "hold") tally.noteReason(r.reason);
       if (r.kind === "outcome") {
         this.#count(this.#machine.decide(r.outcome, Date.now(), { promoted: true }));
       } else if (r.kind === "hold") {
-        this.#machine.hold({ ...p, reason: r.reason }, Date.now());
+        this.#machine.hold({ number: p.number, hash: p.hash, messageId: p.messageId, peer: p.peer, relay: p.relay, receivedMs: p.receivedMs, reason: r.reason, raw }, Date.now());
       } else {
         this.#machine.dropPending(p.hash, r.reason, Date.now());
       }

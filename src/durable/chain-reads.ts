@@ -10,7 +10,7 @@ export function statusView(m: ChainMachine) {
     head,
     localSafe: ls,
     lag: head && ls ? ls.number - head.number : null,
-    pending: m.pending().map(({ raw: _raw, ...p }) => p),
+    pending: m.pending().map(({ bytes: _bytes, ...p }) => p),
     events: m.events().slice(-50).reverse(),
     alarm: m.alarm,
     // the newest 50, like the events: the full list is paged by evidencePage()

@@ -36,14 +36,16 @@ export function headFromJson(s: string): CrossSafeHead {
   return { ...refFromJson(j), replaced: j.replaced, updatedAt: j.updatedAt, messageId: j.messageId, peer: j.peer, ...(j.localHash ? { localHash: j.localHash } : {}) };
 }
 
+/** A candidate's row: everything but its message, which is a blob of its own (storage.ts). */
 export function pendingToJson(p: PendingCandidate): string {
-  const { raw: _raw, number, ...rest } = p;
+  const { bytes: _bytes, number, ...rest } = p;
   return JSON.stringify({ ...rest, number: number.toString() });
 }
 
-export function pendingFromJson(s: string, raw: Uint8Array): PendingCandidate {
-  const j = JSON.parse(s) as Omit<PendingCandidate, "raw" | "number"> & { number: string };
-  return { ...j, number: BigInt(j.number), raw };
+/** `bytes`: the size of its stored message (rows keep no size, so rows written before stay readable). */
+export function pendingFromJson(s: string, bytes: number): PendingCandidate {
+  const j = JSON.parse(s) as Omit<PendingCandidate, "bytes" | "number"> & { number: string };
+  return { ...j, number: BigInt(j.number), bytes };
 }
 
 export function alarmToJson(a: Alarm | null): string {

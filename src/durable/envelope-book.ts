@@ -1,34 +1,36 @@
 // The raw gossip envelopes of the newest cross-safe heads, kept as equivocation evidence (the
-// attestation a conflicting one contradicts). Held in memory, so bounded by count and by bytes: an
-// isolate has 128 MB and an envelope may be 10 MiB. Part of the chain state machine (machine.ts),
-// which owns the Changes it fills.
+// attestation a conflicting one contradicts). They live in SQLite only: this book holds their sizes,
+// and a new head's bytes leave with the change that stores them (Changes.envelopesPut). Bounded by
+// count and by bytes of storage. Part of the chain state machine (machine.ts), which owns the Changes
+// it fills.
 import type { Hash } from "../protocol/types.ts";
 import { LIMITS, type Changes } from "./machine-types.ts";
 
 export class EnvelopeBook {
-  readonly #envelopes = new Map<Hash, Uint8Array>();
+  readonly #sizes = new Map<Hash, number>();
   readonly #changes: () => Changes;
 
   constructor(changes: () => Changes) {
     this.#changes = changes;
   }
 
-  get(h: Hash): Uint8Array | undefined {
-    return this.#envelopes.get(h);
+  /** The stored envelope's size, if the head's envelope is kept. */
+  size(h: Hash): number | undefined {
+    return this.#sizes.get(h);
   }
 
-  entries(): [Hash, Uint8Array][] {
-    return [...this.#envelopes.entries()];
+  entries(): [Hash, number][] {
+    return [...this.#sizes.entries()];
   }
 
-  /** Loads stored envelopes (not recorded as changes). */
-  restore(entries: readonly (readonly [Hash, Uint8Array])[]): void {
-    for (const [h, raw] of entries) this.#envelopes.set(h, raw);
+  /** Loads the sizes of stored envelopes (not recorded as changes). */
+  restore(entries: readonly (readonly [Hash, number])[]): void {
+    for (const [h, n] of entries) this.#sizes.set(h, n);
   }
 
   put(h: Hash, raw: Uint8Array): void {
-    this.#envelopes.set(h, raw);
-    this.#changes().envelopesPut.push(h);
+    this.#sizes.set(h, raw.length);
+    this.#changes().envelopesPut.set(h, raw);
   }
 
   /**
@@ -37,20 +39,21 @@ export class EnvelopeBook {
    */
   keepNewest(headsNewestFirst: () => Iterable<Hash>): void {
     let bytes = 0;
-    for (const raw of this.#envelopes.values()) bytes += raw.length;
-    if (this.#envelopes.size <= LIMITS.envelopes && bytes <= LIMITS.envelopeBytes) return;
+    for (const n of this.#sizes.values()) bytes += n;
+    if (this.#sizes.size <= LIMITS.envelopes && bytes <= LIMITS.envelopeBytes) return;
     const keep = new Set<Hash>();
     bytes = 0;
     for (const h of headsNewestFirst()) {
-      const raw = this.#envelopes.get(h);
-      if (!raw) continue;
-      if (keep.size >= LIMITS.envelopes || (keep.size > 0 && bytes + raw.length > LIMITS.envelopeBytes)) break;
+      const n = this.#sizes.get(h);
+      if (n === undefined) continue;
+      if (keep.size >= LIMITS.envelopes || (keep.size > 0 && bytes + n > LIMITS.envelopeBytes)) break;
       keep.add(h);
-      bytes += raw.length;
+      bytes += n;
     }
-    for (const h of [...this.#envelopes.keys()]) {
+    for (const h of [...this.#sizes.keys()]) {
       if (keep.has(h)) continue;
-      this.#envelopes.delete(h);
+      this.#sizes.delete(h);
+      this.#changes().envelopesPut.delete(h);
       this.#changes().envelopesDelete.push(h);
     }
   }

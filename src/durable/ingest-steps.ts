@@ -12,7 +12,7 @@ import type { L2BlockRef } from "../protocol/block-ref.ts";
 import type { Hash } from "../protocol/types.ts";
 import type { ClaimBook } from "./claims.ts";
 import type { AdmitInput, ChainMachine, Decision, Outcome } from "./machine.ts";
-import type { PendingCandidate } from "./types.ts";
+import type { HoldRequest } from "./types.ts";
 
 /** The request's nonce, as every ingest call carries it: claimed once, a replay is refused. */
 export interface NonceInput {
@@ -45,7 +45,7 @@ export type BlockStep =
 /** pipeline.ts CheckResult, with what holding the block needs. */
 export type SettleCheck =
   | { kind: "outcome"; outcome: Outcome; localSafe: L2BlockRef }
-  | { kind: "hold"; pending: Omit<PendingCandidate, "attempts" | "addedAt">; localSafe?: L2BlockRef }
+  | { kind: "hold"; pending: HoldRequest; localSafe?: L2BlockRef }
   | { kind: "drop"; reason: string; localSafe?: L2BlockRef };
 
 /**

@@ -10,14 +10,15 @@ export const LIMITS = {
   history: 512, // cross-safe heads remembered (rewind targets, duplicate/equivocation detection)
   envelopes: 128, // raw envelopes kept for the newest heads (equivocation evidence)
   /**
-   * …and at most this many bytes of them (the newest head's is always kept). They are held in the
-   * object's memory, and an isolate has 128 MB in production: 128 envelopes of 10 MiB blocks would
-   * be 1.3 GB. An older head's conflict then yields evidence without its bytes (`existing.raw: null`).
+   * …and at most this many bytes of them (the newest head's is always kept). They live in SQLite only
+   * (the object's memory holds their sizes), so this bounds storage, not the 128 MB isolate: 128
+   * envelopes of 10 MiB blocks would be 1.3 GB. 256 MiB keeps the last 25 of the largest blocks. An
+   * older head's conflict then yields evidence without its bytes (`existing.bytes: null`).
    */
-  envelopeBytes: 16 * 1024 * 1024,
+  envelopeBytes: 256 * 1024 * 1024,
   pending: 256,
-  /** …holding at most this many bytes of envelopes (the lowest always kept), in memory: see envelopeBytes. */
-  pendingBytes: 40 * 1024 * 1024,
+  /** …holding at most this many bytes of envelopes (the lowest always kept), in SQLite: see envelopeBytes. */
+  pendingBytes: 256 * 1024 * 1024,
   pendingTtlMs: 6 * 60 * 60_000, // a candidate that cannot be decided within hours never will be
   seenHeights: SEEN_HEIGHTS, // op-node's LRU size
   maxBlocksPerHeight: MAX_BLOCKS_PER_HEIGHT, // op-node: more than 5 distinct blocks at one height → REJECT
@@ -38,9 +39,11 @@ export interface Changes {
   historyPut: bigint[];
   historyDeleteAbove: bigint | null;
   historyDeleteBelow: bigint | null;
-  envelopesPut: Hash[];
+  /** New heads' envelopes, carried here to storage: the machine keeps only their sizes. */
+  envelopesPut: Map<Hash, Uint8Array>;
   envelopesDelete: Hash[];
-  pendingPut: Hash[];
+  /** Candidates (re-)held, with their messages: written to storage if not stored yet. */
+  pendingPut: Map<Hash, Uint8Array>;
   pendingDelete: Hash[];
   /** New records' messages: carried here to storage, not kept in memory (types.ts Evidence). */
   evidencePut: EvidenceMessages[];
@@ -56,9 +59,9 @@ export function noChanges(): Changes {
     historyPut: [],
     historyDeleteAbove: null,
     historyDeleteBelow: null,
-    envelopesPut: [],
+    envelopesPut: new Map(),
     envelopesDelete: [],
-    pendingPut: [],
+    pendingPut: new Map(),
     pendingDelete: [],
     evidencePut: [],
     peersPut: [],
@@ -88,7 +91,8 @@ export interface MachineSnapshot {
   alarm: Alarm | null;
   nextEvidenceId: number;
   history: CrossSafeHead[];
-  envelopes: [Hash, Uint8Array][];
+  /** Heads' envelopes kept in storage: hash → size. */
+  envelopes: [Hash, number][];
   pending: PendingCandidate[];
   evidence: Evidence[];
   peers: PeerScore[];

@@ -7,6 +7,8 @@
 //  - the head only moves forward, except by an explicit reorg rewind to a stored ancestor;
 //  - only a ConsolidatedCandidate can become the head;
 //  - evidence, once stored, is never dropped (its messages go to storage, not kept here);
+//  - no gossip message is held here: heads', pending candidates' and evidence's bytes leave with
+//    the change that stores them, and the machine keeps their sizes;
 //  - memory is bounded: history, pending, seen heights, peers (count and bytes), events and nonces
 //    are capped; a full nonce table refuses rather than forgets an unexpired nonce.
 import type { L2BlockRef } from "../protocol/block-ref.ts";
@@ -25,6 +27,7 @@ import type {
   CrossSafeHead,
   Evidence,
   PeerScore,
+  HoldRequest,
   PendingCandidate,
 } from "./types.ts";
 
@@ -58,7 +61,7 @@ export class ChainMachine {
     m.#envelopes.restore(s.envelopes);
     m.#pruneEnvelopes(); // storage from before LIMITS.envelopeBytes may hold more
     for (const p of s.pending) {
-      m.#pending.put(p, false);
+      m.#pending.put(p);
       m.#seen.mark(p.number, p.hash, { state: "pending" });
     }
     m.#boundPending();
@@ -111,8 +114,9 @@ export class ChainMachine {
   history(): CrossSafeHead[] {
     return [...this.#history.values()];
   }
-  envelope(hash: Hash): Uint8Array | undefined {
-    return this.#envelopes.get(hash);
+  /** The size of a head's stored envelope, if it is kept (the bytes are in storage only). */
+  envelopeSize(hash: Hash): number | undefined {
+    return this.#envelopes.size(hash);
   }
   pending(): PendingCandidate[] {
     return this.#pending.list();
@@ -251,7 +255,7 @@ export class ChainMachine {
     if (this.#alarm) {
       // Re-deciding a held candidate (the alarm's promotion) must not re-announce it: one "pending"
       // event per candidate, attempts counted from its first hold.
-      if (wasPending) this.#pending.put(wasPending, false);
+      if (wasPending) this.#pending.put(wasPending);
       return this.hold({ number: n, hash: h, messageId: c.messageId, peer, relay: c.relay, receivedMs: c.receivedMs, reason: "halted-equivocation", raw: c.raw }, now);
     }
     if (this.#head && n <= this.#head.number) {
@@ -272,13 +276,14 @@ export class ChainMachine {
   }
 
   /** A validly signed candidate that cannot be decided yet: kept and retried by the alarm. */
-  hold(p: Omit<PendingCandidate, "attempts" | "addedAt">, now: number): Decision {
+  hold(req: HoldRequest, now: number): Decision {
+    const { raw, ...p } = req;
     const prev = this.#pending.get(p.hash);
     if (!prev && this.#head && p.number <= this.#head.number && this.#history.get(p.number)?.hash === p.hash) {
       return { verdict: "ignore", reason: "duplicate" };
     }
-    const entry: PendingCandidate = { ...p, attempts: (prev?.attempts ?? 0) + 1, addedAt: prev?.addedAt ?? now };
-    this.#pending.put(entry);
+    const entry: PendingCandidate = { ...p, bytes: raw.length, attempts: (prev?.attempts ?? 0) + 1, addedAt: prev?.addedAt ?? now };
+    this.#pending.put(entry, raw);
     this.#seen.mark(p.number, p.hash, { state: "pending" });
     this.#boundPending();
     if (!prev) this.#event({ at: now, kind: "pending", number: p.number.toString(), hash: p.hash, peer: p.peer, reason: p.reason });
@@ -398,17 +403,17 @@ export class ChainMachine {
     // The same conflict reported again adds nothing; a new one is stored.
     const dup = [...this.#evidence.values()].find((e) => e.number === c.ref.number && e.conflicting.hash === c.ref.hash);
     if (!dup) {
-      const existingRaw = this.#envelopes.get(existing.hash) ?? null;
+      const existingBytes = this.#envelopes.size(existing.hash) ?? null;
       const ev: Evidence = {
         id: this.#nextEvidenceId++,
         at: now,
         number: c.ref.number,
-        existing: { hash: existing.hash, messageId: existing.messageId, bytes: existingRaw?.length ?? null },
+        existing: { hash: existing.hash, messageId: existing.messageId, bytes: existingBytes },
         conflicting: { hash: c.ref.hash, messageId: c.messageId, peer: c.peer, bytes: c.raw.length },
       };
       this.#evidence.set(ev.id, ev);
       // the messages go to storage with this change and are not kept here (types.ts Evidence)
-      this.#changes.evidencePut.push({ id: ev.id, existing: existingRaw, conflicting: c.raw });
+      this.#changes.evidencePut.push({ id: ev.id, existing: existingBytes === null ? null : existing.hash, conflicting: c.raw });
       if (!this.#alarm) {
         this.#alarm = { kind: "equivocation", raisedAt: now, number: c.ref.number.toString(), hashes: [existing.hash, c.ref.hash], evidenceId: ev.id };
       }

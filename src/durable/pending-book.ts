@@ -1,6 +1,7 @@
 // The chain machine's pending candidates: validly signed blocks it cannot decide yet, re-checked by
-// the alarm. Bounded by count and by bytes (their envelopes are held in memory): over a bound the
-// highest heights go, since the lowest are promoted first and the highest will be re-gossiped.
+// the alarm. Their envelopes live in SQLite only (a held one's bytes leave with the change that
+// stores them, Changes.pendingPut). Bounded by count and by bytes of storage: over a bound the
+// highest heights go, since the lowest are promoted first and a higher attestation supersedes them.
 // Part of the chain state machine (machine.ts), which owns the Changes it fills.
 import type { Hash } from "../protocol/types.ts";
 import { LIMITS, type Changes } from "./machine-types.ts";
@@ -27,14 +28,18 @@ export class PendingBook {
     return [...this.#pending.values()].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   }
 
-  /** Stores (or re-stores) a candidate; `persist: false` for one restored from storage or put back unchanged. */
-  put(p: PendingCandidate, persist = true): void {
+  /**
+   * Stores (or re-stores) a candidate with its message, persisted (storage writes the message once);
+   * without `raw`, only in memory: one restored from storage or put back unchanged.
+   */
+  put(p: PendingCandidate, raw?: Uint8Array): void {
     this.#pending.set(p.hash, p);
-    if (persist) this.#changes().pendingPut.push(p.hash);
+    if (raw) this.#changes().pendingPut.set(p.hash, raw);
   }
 
   drop(h: Hash): boolean {
     if (!this.#pending.delete(h)) return false;
+    this.#changes().pendingPut.delete(h);
     this.#changes().pendingDelete.push(h);
     return true;
   }
@@ -45,11 +50,11 @@ export class PendingBook {
    */
   bound(): PendingCandidate[] {
     let bytes = 0;
-    for (const p of this.#pending.values()) bytes += p.raw.length;
+    for (const p of this.#pending.values()) bytes += p.bytes;
     const dropped: PendingCandidate[] = [];
     while (this.#pending.size > LIMITS.pending || (this.#pending.size > 1 && bytes > LIMITS.pendingBytes)) {
       const highest = this.list().at(-1)!;
-      bytes -= highest.raw.length;
+      bytes -= highest.bytes;
       this.drop(highest.hash);
       dropped.push(highest);
     }

@@ -2,7 +2,7 @@
 // changed; this applies exactly that, in one synchronous transaction, so an evicted or restarted
 // object resumes with the same head, history, pending candidates, scores, events and evidence.
 // Gossip envelopes (up to 10 MiB) live in blob-store.ts chunks, never in one row.
-import { BLOB_SCHEMA, blobSize, blobsWithPrefix, deleteBlob, putBlob, readBlob } from "./blob-store.ts";
+import { BLOB_SCHEMA, blobSize, deleteBlob, putBlob, readBlob } from "./blob-store.ts";
 import { ChainMachine, LIMITS, type Changes, type MachineSnapshot } from "./machine.ts";
 import {
   alarmFromJson,
@@ -82,19 +82,18 @@ export class MachineStore {
   load(): ChainMachine {
     const meta = new Map<string, string>();
     for (const r of this.#sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta")) meta.set(r.key, r.value);
-    const envelopes = blobsWithPrefix(this.#sql, "envelope:");
-    const pending = blobsWithPrefix(this.#sql, "pending:");
     const snap: MachineSnapshot = {
       head: meta.get("head") ? headFromJson(meta.get("head")!) : null,
       localSafe: meta.get("localSafe") ? refFromJson(JSON.parse(meta.get("localSafe")!)) : null,
       alarm: alarmFromJson(meta.get("alarm")),
       nextEvidenceId: Number(meta.get("nextEvidenceId") ?? "1"),
       history: [...this.#sql.exec<{ json: string }>("SELECT json FROM history")].map((r) => headFromJson(r.json)),
+      // sizes only: the messages stay in storage (read one at a time by pendingMessage, evidence copies)
       envelopes: [...this.#sql.exec<{ hash: string }>("SELECT hash FROM envelopes")].flatMap((r) => {
-        const raw = envelopes.get(key.envelope(r.hash));
-        return raw ? [[r.hash as Hash, raw] as [Hash, Uint8Array]] : [];
+        const size = blobSize(this.#sql, key.envelope(r.hash));
+        return size === null ? [] : [[r.hash as Hash, size] as [Hash, number]];
       }),
-      pending: [...this.#sql.exec<{ hash: string; json: string }>("SELECT hash, json FROM pending")].map((r) => pendingFromJson(r.json, pending.get(key.pending(r.hash)) ?? new Uint8Array(0))),
+      pending: [...this.#sql.exec<{ hash: string; json: string }>("SELECT hash, json FROM pending")].map((r) => pendingFromJson(r.json, blobSize(this.#sql, key.pending(r.hash)) ?? 0)),
       // the records without their messages (read one at a time by evidenceMessage)
       evidence: [...this.#sql.exec<{ json: string }>("SELECT json FROM evidence")].map((r) => evidenceFromJson(r.json, (id, side) => blobSize(this.#sql, key.evidence(id, side)))),
       peers: [...this.#sql.exec<{ json: string }>("SELECT json FROM peers")].map((r) => peerFromJson(r.json)),
@@ -123,13 +122,23 @@ export class MachineStore {
         const rec = m.historyAt(n);
         if (rec) sql.exec("INSERT OR REPLACE INTO history (number, n, json) VALUES (?, ?, ?)", n.toString(), Number(n), headToJson(rec));
       }
+      // Evidence first: its existing message is a head's stored envelope (or one this batch adds),
+      // copied before this batch's envelope deletes can remove it.
+      for (const put of c.evidencePut) {
+        const e = m.evidenceById(put.id);
+        if (!e) continue;
+        sql.exec("INSERT OR REPLACE INTO evidence (id, json) VALUES (?, ?)", put.id, evidenceMetaToJson(e));
+        const existing = put.existing === null ? null : (c.envelopesPut.get(put.existing) ?? readBlob(sql, key.envelope(put.existing)));
+        if (existing) putBlob(sql, key.evidence(put.id, "existing"), existing);
+        else deleteBlob(sql, key.evidence(put.id, "existing"));
+        putBlob(sql, key.evidence(put.id, "conflicting"), put.conflicting);
+      }
       for (const h of c.envelopesDelete) {
         sql.exec("DELETE FROM envelopes WHERE hash = ?", h);
         deleteBlob(sql, key.envelope(h));
       }
-      for (const h of c.envelopesPut) {
-        const raw = m.envelope(h);
-        if (!raw) continue;
+      for (const [h, raw] of c.envelopesPut) {
+        if (m.envelopeSize(h) === undefined) continue;
         sql.exec("INSERT OR REPLACE INTO envelopes (hash, size) VALUES (?, ?)", h, raw.length);
         putBlob(sql, key.envelope(h), raw);
       }
@@ -137,22 +146,14 @@ export class MachineStore {
         sql.exec("DELETE FROM pending WHERE hash = ?", h);
         deleteBlob(sql, key.pending(h));
       }
-      for (const h of new Set(c.pendingPut)) {
+      for (const [h, raw] of c.pendingPut) {
         const p = m.pendingByHash(h);
         if (!p) continue;
         // A held candidate is re-put on every retry (its attempts): its envelope, up to 10 MiB, is
         // written once, while its row exists (any valid copy of the same block hash will do).
         const stored = sql.exec("SELECT 1 FROM pending WHERE hash = ?", h).toArray().length > 0;
         sql.exec("INSERT OR REPLACE INTO pending (hash, json) VALUES (?, ?)", h, pendingToJson(p));
-        if (!stored) putBlob(sql, key.pending(h), p.raw);
-      }
-      for (const put of c.evidencePut) {
-        const e = m.evidenceById(put.id);
-        if (!e) continue;
-        sql.exec("INSERT OR REPLACE INTO evidence (id, json) VALUES (?, ?)", put.id, evidenceMetaToJson(e));
-        if (put.existing) putBlob(sql, key.evidence(put.id, "existing"), put.existing);
-        else deleteBlob(sql, key.evidence(put.id, "existing"));
-        putBlob(sql, key.evidence(put.id, "conflicting"), put.conflicting);
+        if (!stored) putBlob(sql, key.pending(h), raw);
       }
       for (const id of c.peersDelete) sql.exec("DELETE FROM peers WHERE peer_id = ?", id);
       for (const id of new Set(c.peersPut)) {
@@ -165,6 +166,11 @@ export class MachineStore {
 
   counters(): Map<string, number> {
     return readCounters(this.#sql);
+  }
+
+  /** A pending candidate's gossip message, read from storage for its re-check; null if not stored. */
+  pendingMessage(hash: Hash): Uint8Array | null {
+    return readBlob(this.#sql, key.pending(hash));
   }
 
   /** One gossip message of an evidence record, read from storage (never held in memory); null if not stored. */

@@ -5,7 +5,11 @@ import type { ConsolidatedCandidate } from "../checks/outcome.ts";
 
 export type { Consolidation, ConsolidatedCandidate } from "../checks/outcome.ts";
 
-/** A validly signed block that could not be decided yet (above local-safe, or an RPC fault). */
+/**
+ * A validly signed block that could not be decided yet (above local-safe, or an RPC fault). Its gossip
+ * message (up to 10 MiB) lives in SQLite only (storage.ts pendingMessage), read when the alarm
+ * re-checks it; the object's memory holds its size.
+ */
 export interface PendingCandidate {
   number: bigint;
   hash: Hash;
@@ -14,10 +18,13 @@ export interface PendingCandidate {
   relay: string;
   receivedMs: number;
   reason: string;
-  raw: Uint8Array;
+  bytes: number;
   attempts: number;
   addedAt: number;
 }
+
+/** A candidate to hold, with its message on the way to storage (ChainMachine.hold). */
+export type HoldRequest = Omit<PendingCandidate, "attempts" | "addedAt" | "bytes"> & { raw: Uint8Array };
 
 export interface CrossSafeHead extends L2BlockRef {
   /** false, or which deposits-only replacement rule matched. */
@@ -59,10 +66,14 @@ export interface Evidence {
   conflicting: { hash: Hash; messageId: string; peer: string; bytes: number };
 }
 
-/** A new record's two messages, on their way to storage with the record (Changes.evidencePut). */
+/**
+ * A new record's two messages, on their way to storage with the record (Changes.evidencePut): the
+ * conflicting one itself, the existing one by the hash of the head whose stored envelope it is
+ * (null: no longer kept). Storage copies it before any envelope of the same batch is deleted.
+ */
 export interface EvidenceMessages {
   id: number;
-  existing: Uint8Array | null;
+  existing: Hash | null;
   conflicting: Uint8Array;
 }
 

@@ -45,7 +45,7 @@ export function eventJson(e: ChainEvent | UnsafeEvent) {
   };
 }
 
-export function pendingJson(p: Omit<PendingCandidate, "raw">) {
+export function pendingJson(p: Omit<PendingCandidate, "bytes">) {
   return {
     number: Number(p.number),
     hash: p.hash,

@@ -4,7 +4,7 @@
 // are exactly what changed).
 import type { Hash } from "../../src/protocol/types.ts";
 import { ChainMachine, type Changes, type Decision, type MachineSnapshot, type Outcome } from "../../src/durable/machine.ts";
-import type { Consolidation, ConsolidatedCandidate, CrossSafeHead, Evidence, PeerScore, PendingCandidate } from "../../src/durable/types.ts";
+import type { Consolidation, ConsolidatedCandidate, CrossSafeHead, Evidence, HoldRequest, PeerScore, PendingCandidate } from "../../src/durable/types.ts";
 import type { L2BlockRef } from "../../src/protocol/block-ref.ts";
 
 export const T0 = 1_700_000_000_000;
@@ -71,7 +71,7 @@ export function mismatch(n: bigint | number, hash: Hash, localHash: Hash, peer =
   return { kind: "mismatch", number: BigInt(n), hash, messageId: `msg-${hash.slice(2, 10)}-${hash.slice(-6)}`, peer, raw: rawOf(hash), reason, localHash };
 }
 
-export function held(n: bigint | number, hash: Hash = hashOf(n), reason = "above-local-safe", peer = "peerA"): Omit<PendingCandidate, "attempts" | "addedAt"> {
+export function held(n: bigint | number, hash: Hash = hashOf(n), reason = "above-local-safe", peer = "peerA"): HoldRequest {
   return { number: BigInt(n), hash, messageId: `msg-${hash.slice(2, 10)}-${hash.slice(-6)}`, peer, relay: "relay1", receivedMs: T0, reason, raw: rawOf(hash) };
 }
 
@@ -103,6 +103,9 @@ export interface Mirror {
   history: Map<bigint, CrossSafeHead>;
   envelopes: Map<Hash, Uint8Array>;
   pending: Map<Hash, PendingCandidate>;
+  /** the stored messages, as storage.ts's blobs: pending candidates' and evidence's ("id:side") */
+  pendingRaw: Map<Hash, Uint8Array>;
+  evidenceRaw: Map<string, Uint8Array>;
   evidence: Map<number, Evidence>;
   peers: Map<string, PeerScore>;
   events: MachineSnapshot["events"];
@@ -110,10 +113,10 @@ export interface Mirror {
 }
 
 export function emptyMirror(): Mirror {
-  return { head: null, localSafe: null, alarm: null, nextEvidenceId: 1, history: new Map(), envelopes: new Map(), pending: new Map(), evidence: new Map(), peers: new Map(), events: [], nonces: new Map() };
+  return { head: null, localSafe: null, alarm: null, nextEvidenceId: 1, history: new Map(), envelopes: new Map(), pending: new Map(), pendingRaw: new Map(), evidenceRaw: new Map(), evidence: new Map(), peers: new Map(), events: [], nonces: new Map() };
 }
 
-/** Applies one batch of changes in storage.ts's order: deletes first, then puts read from the machine. */
+/** Applies one batch of changes in storage.ts's order: evidence, then per table deletes first, then puts. */
 export function applyChanges(db: Mirror, m: ChainMachine, c: Changes, eventsLimit: number): void {
   const s = m.snapshot();
   if (c.meta) {
@@ -128,19 +131,26 @@ export function applyChanges(db: Mirror, m: ChainMachine, c: Changes, eventsLimi
     const r = m.historyAt(n);
     if (r) db.history.set(n, r);
   }
-  for (const h of c.envelopesDelete) db.envelopes.delete(h);
-  for (const h of c.envelopesPut) {
-    const r = m.envelope(h);
-    if (r) db.envelopes.set(h, r);
-  }
-  for (const h of c.pendingDelete) db.pending.delete(h);
-  for (const h of c.pendingPut) {
-    const p = m.pendingByHash(h);
-    if (p) db.pending.set(h, p);
-  }
   for (const put of c.evidencePut) {
     const e = m.evidenceById(put.id);
-    if (e) db.evidence.set(put.id, e);
+    if (!e) continue;
+    db.evidence.set(put.id, e);
+    const existing = put.existing === null ? undefined : (c.envelopesPut.get(put.existing) ?? db.envelopes.get(put.existing));
+    if (existing) db.evidenceRaw.set(`${put.id}:existing`, existing);
+    else db.evidenceRaw.delete(`${put.id}:existing`);
+    db.evidenceRaw.set(`${put.id}:conflicting`, put.conflicting);
+  }
+  for (const h of c.envelopesDelete) db.envelopes.delete(h);
+  for (const [h, raw] of c.envelopesPut) if (m.envelopeSize(h) !== undefined) db.envelopes.set(h, raw);
+  for (const h of c.pendingDelete) {
+    db.pending.delete(h);
+    db.pendingRaw.delete(h);
+  }
+  for (const [h, raw] of c.pendingPut) {
+    const p = m.pendingByHash(h);
+    if (!p) continue;
+    if (!db.pending.has(h)) db.pendingRaw.set(h, raw);
+    db.pending.set(h, p);
   }
   for (const id of c.peersDelete) db.peers.delete(id);
   for (const id of new Set(c.peersPut)) {
@@ -180,8 +190,9 @@ export function mirrorSnapshot(db: Mirror): MachineSnapshot {
     alarm: db.alarm,
     nextEvidenceId: db.nextEvidenceId,
     history: [...db.history.values()],
-    envelopes: [...db.envelopes],
-    pending: [...db.pending.values()],
+    envelopes: [...db.envelopes].map(([h, raw]) => [h, raw.length] as [Hash, number]),
+    // as storage.ts load(): a candidate's size is its stored message's
+    pending: [...db.pending.values()].map((p) => ({ ...p, bytes: db.pendingRaw.get(p.hash)?.length ?? 0 })),
     evidence: [...db.evidence.values()],
     peers: [...db.peers.values()],
     events: [...db.events],

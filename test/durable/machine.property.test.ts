@@ -29,10 +29,11 @@ import { describe, expect, it } from "vitest";
 import { ChainMachine, LIMITS, type AdmitInput, type Outcome } from "../../src/durable/machine.ts";
 import { ClaimBook } from "../../src/durable/claims.ts";
 import { claimBlock, releaseOwned, settleOwned, type SettleCheck } from "../../src/durable/ingest-steps.ts";
-import type { CrossSafeHead, Evidence, PendingCandidate } from "../../src/durable/types.ts";
+import type { CrossSafeHead, Evidence, HoldRequest } from "../../src/durable/types.ts";
+import { equalBytes } from "../../src/protocol/bytes.ts";
 import type { L2BlockRef } from "../../src/protocol/block-ref.ts";
 import type { Hash } from "../../src/protocol/types.ts";
-import { applyChanges, consolidated, emptyMirror, hashOf, held, mirrorSnapshot, mismatch, normalise, ref, T0, type Mirror } from "./fixtures.ts";
+import { applyChanges, consolidated, emptyMirror, hashOf, held, mirrorSnapshot, mismatch, normalise, rawOf, ref, T0, type Mirror } from "./fixtures.ts";
 
 // ---- the reference model of the follower's local chain -----------------------------------------------
 
@@ -280,7 +281,7 @@ class Harness {
     if (d.reason === "halted-equivocation") this.stats.heldWhileHalted++;
     return d;
   }
-  hold(p: Omit<PendingCandidate, "attempts" | "addedAt">) {
+  hold(p: HoldRequest) {
     const d = this.call({ kind: "hold" }, () => this.m.hold(p, this.now));
     assert(d.verdict === "ignore", "hold gave a verdict other than ignore");
   }
@@ -321,8 +322,14 @@ class Harness {
   promote(): void {
     if (this.m.pending().length === 0) return;
     this.observeLocalSafe();
+    this.persist(); // as chain-head.ts #promote: committed before the candidates are read back
     for (const p of this.m.promotable().slice(0, 32)) {
-      if (p.number > this.chain.localSafe) this.hold({ ...p, reason: "above-local-safe" });
+      if (!this.m.pendingByHash(p.hash)) continue; // decided or dropped by an earlier one of this pass
+      // as chain-head.ts: the message comes from storage (the machine holds only its size)
+      const raw = this.db.pendingRaw.get(p.hash);
+      assert(raw !== undefined && equalBytes(raw, rawOf(p.hash)) && raw.length === p.bytes, `pending ${p.hash}: its message is not stored as held`);
+      const { bytes: _bytes, attempts: _a, addedAt: _t, ...rest } = p;
+      if (p.number > this.chain.localSafe) this.hold({ ...rest, reason: "above-local-safe", raw });
       else this.decide(this.chain.outcome(p.number, p.hash, p.peer));
     }
   }

@@ -29,6 +29,15 @@ function machineAt(head: number, from = 1): ChainMachine {
   return m;
 }
 
+
+/**
+ * A message of `size` bytes as the machine sees it: it reads only a message's length (the bytes go to
+ * storage with the change), so the byte bounds are tested without allocating hundreds of MiB.
+ */
+function sizedStandIn(size: number): Uint8Array {
+  return Object.defineProperty(new Uint8Array(0), "length", { value: size });
+}
+
 describe("advance", () => {
   it("makes the first consolidated block the head and records it", () => {
     const m = new ChainMachine();
@@ -39,7 +48,8 @@ describe("advance", () => {
     expect(d).toEqual({ verdict: "accept", reason: "advanced" });
     expect(m.head).toEqual({ ...ref(7), replaced: false, updatedAt: T0 + 5, messageId: "m7", peer: "p1" });
     expect(m.historyAt(7n)).toEqual(m.head);
-    expect(m.envelope(hashOf(7))).toEqual(rawOf(hashOf(7)));
+    expect(m.envelopeSize(hashOf(7))).toBe(rawOf(hashOf(7)).length); // its bytes leave with the change
+    expect(m.takeChanges().envelopesPut).toEqual(new Map([[hashOf(7), rawOf(hashOf(7))]]));
     expect(m.events().at(-1)).toEqual({ at: T0 + 5, kind: "advanced", number: "7", hash: hashOf(7), peer: "p1" });
     expect(m.peer("p1", T0 + 5)).toMatchObject({ score: SCORING.firstDelivery, accepted: 1, rejected: 0 });
   });
@@ -202,7 +212,8 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
       },
     ]);
     // both messages go to storage with the change, and are not kept in the machine
-    expect(m.takeChanges().evidencePut).toEqual([{ id: 1, existing: rawOf(hashOf(10)), conflicting: rawOf(hashOf(10, 1)) }]);
+    // (the existing one by its head's stored envelope, copied there)
+    expect(m.takeChanges().evidencePut).toEqual([{ id: 1, existing: hashOf(10), conflicting: rawOf(hashOf(10, 1)) }]);
     expect(JSON.stringify(m.snapshot().evidence, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).not.toContain("raw");
     expect(m.events().at(-1)).toMatchObject({ kind: "equivocation", number: "10", hash: hashOf(10, 1), peer: "p2" });
     expect(m.peer("p2", T0 + 100)).toBeUndefined();
@@ -235,7 +246,7 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
     expect(m.events().length).toBe(events);
     expect(m.pending()).toMatchObject([{ number: 11n, reason: "halted-equivocation", attempts: 4, addedAt: T0 + 200 }]);
     const c = m.takeChanges();
-    expect(c.pendingPut.at(-1)).toBe(hashOf(11)); // persisted after its delete: still stored
+    expect([...c.pendingPut]).toEqual([[hashOf(11), rawOf(hashOf(11))]]); // persisted with its message after its delete: still stored
   });
 
   it("stores each distinct conflict once; the alarm keeps pointing at the first", () => {
@@ -271,7 +282,7 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
 
   it("keeps the evidence when the existing block's envelope has been pruned (bytes: null)", () => {
     const m = machineAt(LIMITS.envelopes + 10);
-    expect(m.envelope(hashOf(1))).toBeUndefined();
+    expect(m.envelopeSize(hashOf(1))).toBeUndefined();
     m.decide(replacementOf(1), T0);
     expect(m.evidence()[0]).toMatchObject({ number: 1n, existing: { hash: hashOf(1), bytes: null }, conflicting: { hash: hashOf(1, 1) } });
     expect(m.takeChanges().evidencePut).toEqual([{ id: 1, existing: null, conflicting: rawOf(hashOf(1, 1)) }]);
@@ -451,7 +462,8 @@ describe("hold / pending", () => {
   it("keeps a held candidate, counting attempts", () => {
     const m = new ChainMachine();
     expect(m.hold(held(9, hashOf(9), "above-local-safe", "p1"), T0)).toEqual({ verdict: "ignore", reason: "above-local-safe" });
-    expect(m.pending()).toEqual([{ ...held(9, hashOf(9), "above-local-safe", "p1"), attempts: 1, addedAt: T0 }]);
+    const { raw, ...rest } = held(9, hashOf(9), "above-local-safe", "p1");
+    expect(m.pending()).toEqual([{ ...rest, bytes: raw.length, attempts: 1, addedAt: T0 }]); // its size; the message goes to storage
     expect(m.events().at(-1)).toEqual({ at: T0, kind: "pending", number: "9", hash: hashOf(9), peer: "p1", reason: "above-local-safe" });
     expect(m.hold(held(9, hashOf(9), "rpc-timeout:l2"), T0 + 50)).toEqual({ verdict: "ignore", reason: "rpc-timeout:l2" });
     expect(m.pendingByHash(hashOf(9))).toMatchObject({ attempts: 2, addedAt: T0, reason: "rpc-timeout:l2" });
@@ -469,10 +481,10 @@ describe("hold / pending", () => {
     expect(m.admit(admitOf(1000 + LIMITS.pending + 1), T0).proceed).toBe(true);
   });
 
-  it(`holds at most LIMITS.pendingBytes (${LIMITS.pendingBytes / 2 ** 20} MiB) of envelopes, keeping the lowest heights (at least one)`, () => {
+  it(`holds at most LIMITS.pendingBytes (${LIMITS.pendingBytes / 2 ** 20} MiB) of envelopes in storage, keeping the lowest heights (at least one)`, () => {
     const m = new ChainMachine();
-    const big = (n: number, size: number) => ({ ...held(n), raw: new Uint8Array(size) });
-    const size = 15 * 2 ** 20; // two fit in 40 MiB, three do not
+    const big = (n: number, size: number) => ({ ...held(n), raw: sizedStandIn(size) });
+    const size = Math.floor(LIMITS.pendingBytes * 0.4); // two fit, three do not
     for (const n of [1003, 1001, 1002, 1004]) m.hold(big(n, size), T0);
     expect(m.pending().map((p) => Number(p.number))).toEqual([1001, 1002]);
     expect(m.takeChanges().pendingDelete).toEqual([hashOf(1003), hashOf(1004)]);
@@ -483,7 +495,10 @@ describe("hold / pending", () => {
     expect(one.pending()).toHaveLength(1);
     // storage written before the bound is restored within it
     const snap = one.snapshot();
-    snap.pending = [5, 6, 7].map((n) => ({ ...big(n, size), attempts: 1, addedAt: T0 }));
+    snap.pending = [5, 6, 7].map((n) => {
+      const { raw: _raw, ...p } = big(n, size);
+      return { ...p, bytes: size, attempts: 1, addedAt: T0 };
+    });
     expect(ChainMachine.restore(snap).pending().map((p) => Number(p.number))).toEqual([5, 6]);
   });
 
@@ -727,21 +742,21 @@ describe("history bound", () => {
     expect(ns).toHaveLength(LIMITS.history);
     expect(Math.min(...ns)).toBe(21);
     expect(m.snapshot().envelopes).toHaveLength(LIMITS.envelopes);
-    expect(m.envelope(hashOf(LIMITS.history + 20 - LIMITS.envelopes + 1))).toBeDefined();
-    expect(m.envelope(hashOf(LIMITS.history + 20 - LIMITS.envelopes))).toBeUndefined();
+    expect(m.envelopeSize(hashOf(LIMITS.history + 20 - LIMITS.envelopes + 1))).toBeDefined();
+    expect(m.envelopeSize(hashOf(LIMITS.history + 20 - LIMITS.envelopes))).toBeUndefined();
     const c = m.takeChanges();
     expect(c.historyDeleteBelow).toBe(21n);
     expect(c.envelopesDelete).toHaveLength(LIMITS.history + 20 - LIMITS.envelopes);
   });
 
-  it(`keeps at most LIMITS.envelopeBytes (${LIMITS.envelopeBytes / 2 ** 20} MiB) of envelopes in memory, the newest head's always; a restore prunes older storage`, () => {
+  it(`keeps at most LIMITS.envelopeBytes (${LIMITS.envelopeBytes / 2 ** 20} MiB) of envelopes in storage, the newest head's always; a restore prunes older storage`, () => {
     const m = new ChainMachine();
     const big = (n: number, size: number): Outcome => {
       const o = consolidated(n);
-      if (o.kind === "consolidated") o.candidate.raw = new Uint8Array(size).fill(n);
+      if (o.kind === "consolidated") o.candidate.raw = sizedStandIn(size);
       return o;
     };
-    const size = 6 * 2 ** 20; // 6 MiB: two fit in 16 MiB, three do not
+    const size = Math.floor(LIMITS.envelopeBytes * 0.4); // two fit, three do not
     for (let n = 1; n <= 5; n++) expect(deliver(m, big(n, size), T0 + n).verdict).toBe("accept");
     expect(m.snapshot().envelopes.map(([h]) => h)).toEqual([hashOf(4), hashOf(5)]);
     expect(m.takeChanges().envelopesDelete).toEqual([hashOf(1), hashOf(2), hashOf(3)]);
@@ -750,7 +765,7 @@ describe("history bound", () => {
     expect(m.snapshot().envelopes.map(([h]) => h)).toEqual([hashOf(6)]);
     // storage written before the bound: restored within it
     const snap = m.snapshot();
-    snap.envelopes = [4, 5, 6].map((n) => [hashOf(n), new Uint8Array(size)]);
+    snap.envelopes = [4, 5, 6].map((n) => [hashOf(n), size]);
     const r = ChainMachine.restore(snap);
     expect(r.snapshot().envelopes.map(([h]) => h)).toEqual([hashOf(5), hashOf(6)]);
     expect(r.takeChanges().envelopesDelete).toEqual([hashOf(4)]);
@@ -862,9 +877,9 @@ describe("takeChanges", () => {
       historyPut: [],
       historyDeleteAbove: null,
       historyDeleteBelow: null,
-      envelopesPut: [],
+      envelopesPut: new Map(),
       envelopesDelete: [],
-      pendingPut: [],
+      pendingPut: new Map(),
       pendingDelete: [],
       evidencePut: [],
       peersPut: [],
@@ -880,15 +895,15 @@ describe("takeChanges", () => {
   it("reports exactly what each operation changed", () => {
     const m = new ChainMachine();
     deliver(m, consolidated(1, hashOf(1), { peer: "p1" }), T0);
-    expect(m.takeChanges()).toMatchObject({ meta: true, historyPut: [1n], envelopesPut: [hashOf(1)], peersPut: ["p1"], events: [{ kind: "advanced" }], pendingPut: [], evidencePut: [] });
+    expect(m.takeChanges()).toMatchObject({ meta: true, historyPut: [1n], envelopesPut: new Map([[hashOf(1), rawOf(hashOf(1))]]), peersPut: ["p1"], events: [{ kind: "advanced" }], pendingPut: new Map(), evidencePut: [] });
     m.admit(admitOf(3), T0);
     expect(m.takeChanges()).toMatchObject({ meta: false, historyPut: [], events: [] }); // admission is in memory only
     m.hold(held(3), T0);
-    expect(m.takeChanges()).toMatchObject({ meta: false, pendingPut: [hashOf(3)], events: [{ kind: "pending" }] });
+    expect(m.takeChanges()).toMatchObject({ meta: false, pendingPut: new Map([[hashOf(3), rawOf(hashOf(3))]]), events: [{ kind: "pending" }] });
     m.decide(consolidated(3), T0);
     expect(m.takeChanges()).toMatchObject({ pendingDelete: [hashOf(3)], historyPut: [3n] });
     m.decide(replacementOf(3, "p9"), T0);
-    expect(m.takeChanges()).toMatchObject({ meta: true, evidencePut: [{ id: 1, existing: rawOf(hashOf(3)), conflicting: rawOf(hashOf(3, 1)) }], peersPut: [], events: [{ kind: "equivocation" }] });
+    expect(m.takeChanges()).toMatchObject({ meta: true, evidencePut: [{ id: 1, existing: hashOf(3), conflicting: rawOf(hashOf(3, 1)) }], peersPut: [], events: [{ kind: "equivocation" }] });
     m.clearAlarm(T0, "ok");
     expect(m.takeChanges()).toMatchObject({ meta: true, events: [{ kind: "alarm-cleared" }] });
     m.claimNonce("n", T0 + 1000, T0);

@@ -9,7 +9,7 @@ import { ChainMachine, LIMITS, SCORING, type MachineSnapshot, type Outcome } fro
 import { MachineStore } from "../../src/durable/storage.ts";
 import type { Hash } from "../../src/protocol/types.ts";
 import type { WorkerEnv } from "../../src/worker/env.ts";
-import { BLOB_CHUNK_BYTES, blobsWithPrefix, ROW_LIMIT_BYTES } from "../../src/durable/blob-store.ts";
+import { BLOB_CHUNK_BYTES, readBlob, ROW_LIMIT_BYTES } from "../../src/durable/blob-store.ts";
 import { advanceThrough, consolidated, deliver, hashOf, held, mismatch, normalise, rawOf, ref, replacement, T0 } from "./fixtures.ts";
 
 const CHAIN = (env as unknown as WorkerEnv).CHAIN;
@@ -157,8 +157,8 @@ describe("MachineStore: persist → load", () => {
       store.persist(m, new Map());
       expect(count(storage, "envelopes")).toBe(LIMITS.envelopes);
       const lowest = LIMITS.envelopes + 150 - LIMITS.envelopes + 1;
-      expect(blobsWithPrefix(storage.sql, `envelope:${hashOf(lowest)}`).get(`envelope:${hashOf(lowest)}`)).toEqual(rawOf(hashOf(lowest)));
-      expect(blobsWithPrefix(storage.sql, `envelope:${hashOf(lowest - 1)}`).size).toBe(0);
+      expect(readBlob(storage.sql, `envelope:${hashOf(lowest)}`)).toEqual(rawOf(hashOf(lowest)));
+      expect(readBlob(storage.sql, `envelope:${hashOf(lowest - 1)}`)).toBeNull();
       expect(count(storage, "blobs")).toBe(LIMITS.envelopes);
       expectSameState(reload(storage), m);
     });

@@ -1,7 +1,8 @@
 // Every RPC fault gives IGNORE with a reason (never REJECT: the peer did nothing wrong), leaves the
 // head unchanged, keeps the block pending, and nothing hangs: the Worker's RPC timeout is 1 s here.
 import { describe, expect, it } from "vitest";
-import { admin, control, crossSafe, heads, ingest, runAlarm, signed, status } from "./harness.ts";
+import { runInDurableObject } from "cloudflare:test";
+import { admin, chainStub, control, crossSafe, heads, ingest, runAlarm, signed, status } from "./harness.ts";
 import { freshWorld } from "./setup.ts";
 import { hintFor } from "../../src/protocol/verdict-hints.ts";
 import { testPeerId } from "../helpers/peer-ids.ts";
@@ -62,6 +63,29 @@ describe("RPC faults", () => {
       expect((await crossSafe())!.hash).toBe(b.blockHash);
     });
   }
+
+  it("a held block is re-checked from its stored message; one whose message is gone from storage is dropped with a reason, not crashed on", async () => {
+    const h = await heads();
+    const base = await signed(h.crossSafe - 3n);
+    expect((await ingest(base.message)).body.verdict).toBe("accept");
+    await control({ op: "faults.add", rule: { endpoint: "l1", method: "eth_getBlockByNumber", fault: { kind: "http-status", status: 500 } } });
+    const b = await signed(h.crossSafe);
+    expect((await ingest(b.message)).body).toMatchObject({ verdict: "ignore", reason: "rpc-http-error:l1" });
+    // the object holds the candidate's size only; its message is a blob in SQLite
+    await runInDurableObject(chainStub(), (_i: unknown, state: DurableObjectState) => {
+      const n = state.storage.sql.exec<{ c: number }>("SELECT count(*) AS c FROM blobs WHERE key = ?", `pending:${b.blockHash}`).one().c;
+      expect(n).toBeGreaterThan(0);
+      state.storage.sql.exec("DELETE FROM blobs WHERE key = ?", `pending:${b.blockHash}`);
+    });
+    await control({ op: "faults.clear" });
+    await runAlarm();
+    const s = await status();
+    expect(s["pending"]).toEqual([]);
+    expect(s["events"].find((e: { hash?: string }) => e.hash === b.blockHash)).toMatchObject({ kind: "ignored", reason: "pending-message-missing" });
+    expect((await crossSafe())!.hash).toBe(base.blockHash);
+    // a later copy of the block is taken again (it was forgotten, not marked final)
+    expect((await ingest(b.message, { peer: testPeerId("PeerC") })).body).toMatchObject({ verdict: "accept", reason: "advanced" });
+  });
 
   it("the signer cannot be read from L1 → ignore (no verdict on the peer)", async () => {
     // A fresh isolate caches the signer for a minute, so fault the L1 call before the first ingest.
