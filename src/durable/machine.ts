@@ -413,7 +413,9 @@ export class ChainMachine {
       };
       this.#evidence.set(ev.id, ev);
       // the messages go to storage with this change and are not kept here (types.ts Evidence)
-      this.#changes.evidencePut.push({ id: ev.id, existing: existingBytes === null ? null : existing.hash, conflicting: c.raw });
+      const unstored = this.#changes.envelopesPut.get(existing.hash);
+      const existingMessage = existingBytes === null ? null : unstored ? { raw: unstored } : { copyOf: existing.hash };
+      this.#changes.evidencePut.push({ id: ev.id, existing: existingMessage, conflicting: c.raw });
       if (!this.#alarm) {
         this.#alarm = { kind: "equivocation", raisedAt: now, number: c.ref.number.toString(), hashes: [existing.hash, c.ref.hash], evidenceId: ev.id };
       }

@@ -122,13 +122,13 @@ export class MachineStore {
         const rec = m.historyAt(n);
         if (rec) sql.exec("INSERT OR REPLACE INTO history (number, n, json) VALUES (?, ?, ?)", n.toString(), Number(n), headToJson(rec));
       }
-      // Evidence first: its existing message is a head's stored envelope (or one this batch adds),
-      // copied before this batch's envelope deletes can remove it.
+      // Evidence first: its existing message may be a head's stored envelope, copied before this
+      // batch's envelope deletes can remove it.
       for (const put of c.evidencePut) {
         const e = m.evidenceById(put.id);
         if (!e) continue;
         sql.exec("INSERT OR REPLACE INTO evidence (id, json) VALUES (?, ?)", put.id, evidenceMetaToJson(e));
-        const existing = put.existing === null ? null : (c.envelopesPut.get(put.existing) ?? readBlob(sql, key.envelope(put.existing)));
+        const existing = put.existing === null ? null : "raw" in put.existing ? put.existing.raw : readBlob(sql, key.envelope(put.existing.copyOf));
         if (existing) putBlob(sql, key.evidence(put.id, "existing"), existing);
         else deleteBlob(sql, key.evidence(put.id, "existing"));
         putBlob(sql, key.evidence(put.id, "conflicting"), put.conflicting);

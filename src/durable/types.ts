@@ -68,12 +68,13 @@ export interface Evidence {
 
 /**
  * A new record's two messages, on their way to storage with the record (Changes.evidencePut): the
- * conflicting one itself, the existing one by the hash of the head whose stored envelope it is
- * (null: no longer kept). Storage copies it before any envelope of the same batch is deleted.
+ * conflicting one itself; the existing one as the head's envelope to copy in storage (`copyOf`, done
+ * before any envelope of the same batch is deleted), or its bytes when that head was put in the same
+ * batch and is not stored yet (a later prune in the batch cannot lose it), or null: no longer kept.
  */
 export interface EvidenceMessages {
   id: number;
-  existing: Hash | null;
+  existing: { copyOf: Hash } | { raw: Uint8Array } | null;
   conflicting: Uint8Array;
 }
 

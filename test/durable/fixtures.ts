@@ -135,7 +135,7 @@ export function applyChanges(db: Mirror, m: ChainMachine, c: Changes, eventsLimi
     const e = m.evidenceById(put.id);
     if (!e) continue;
     db.evidence.set(put.id, e);
-    const existing = put.existing === null ? undefined : (c.envelopesPut.get(put.existing) ?? db.envelopes.get(put.existing));
+    const existing = put.existing === null ? undefined : "raw" in put.existing ? put.existing.raw : db.envelopes.get(put.existing.copyOf);
     if (existing) db.evidenceRaw.set(`${put.id}:existing`, existing);
     else db.evidenceRaw.delete(`${put.id}:existing`);
     db.evidenceRaw.set(`${put.id}:conflicting`, put.conflicting);

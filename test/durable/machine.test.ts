@@ -198,6 +198,16 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
     expect(m.alarm).toMatchObject({ number: "10", hashes: [hashOf(10, 1), hashOf(10)] });
   });
 
+  it("against a head put in the same batch (not stored yet), the record carries that head's bytes: a later prune in the batch cannot lose them", () => {
+    const m = new ChainMachine();
+    advanceThrough(m, 1, 10, T0); // no takeChanges: nothing persisted yet
+    m.observeLocalSafe(ref(20));
+    expect(deliver(m, replacementOf(10, "p2"), T0 + 100)).toMatchObject({ reason: "equivocation" });
+    const c = m.takeChanges();
+    expect(c.evidencePut).toEqual([{ id: 1, existing: { raw: rawOf(hashOf(10)) }, conflicting: rawOf(hashOf(10, 1)) }]);
+    expect(c.envelopesPut.get(hashOf(10))).toEqual(rawOf(hashOf(10)));
+  });
+
   it("raises an alarm and stores both envelopes as evidence; the relaying peer is not penalised", () => {
     const { m, d, messageId } = equivocated();
     expect(d).toEqual({ verdict: "ignore", reason: "equivocation", admitted: true });
@@ -212,8 +222,8 @@ describe("equivocation (protocol notes §8.7: two attestations at one height tha
       },
     ]);
     // both messages go to storage with the change, and are not kept in the machine
-    // (the existing one by its head's stored envelope, copied there)
-    expect(m.takeChanges().evidencePut).toEqual([{ id: 1, existing: hashOf(10), conflicting: rawOf(hashOf(10, 1)) }]);
+    // (the existing one as head 10's stored envelope, which storage copies)
+    expect(m.takeChanges().evidencePut).toEqual([{ id: 1, existing: { copyOf: hashOf(10) }, conflicting: rawOf(hashOf(10, 1)) }]);
     expect(JSON.stringify(m.snapshot().evidence, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).not.toContain("raw");
     expect(m.events().at(-1)).toMatchObject({ kind: "equivocation", number: "10", hash: hashOf(10, 1), peer: "p2" });
     expect(m.peer("p2", T0 + 100)).toBeUndefined();
@@ -903,7 +913,7 @@ describe("takeChanges", () => {
     m.decide(consolidated(3), T0);
     expect(m.takeChanges()).toMatchObject({ pendingDelete: [hashOf(3)], historyPut: [3n] });
     m.decide(replacementOf(3, "p9"), T0);
-    expect(m.takeChanges()).toMatchObject({ meta: true, evidencePut: [{ id: 1, existing: hashOf(3), conflicting: rawOf(hashOf(3, 1)) }], peersPut: [], events: [{ kind: "equivocation" }] });
+    expect(m.takeChanges()).toMatchObject({ meta: true, evidencePut: [{ id: 1, existing: { copyOf: hashOf(3) }, conflicting: rawOf(hashOf(3, 1)) }], peersPut: [], events: [{ kind: "equivocation" }] });
     m.clearAlarm(T0, "ok");
     expect(m.takeChanges()).toMatchObject({ meta: true, events: [{ kind: "alarm-cleared" }] });
     m.claimNonce("n", T0 + 1000, T0);
