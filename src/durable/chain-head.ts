@@ -202,7 +202,7 @@ export class ChainHead extends DurableObject<SettingsEnv> {
       if (r.kind === "outcome") {
         this.#count(this.#machine.decide(r.outcome, Date.now(), { promoted: true }));
       } else if (r.kind === "hold") {
-        this.#machine.hold({ number: p.number, hash: p.hash, messageId: p.messageId, peer: p.peer, relay: p.relay, receivedMs: p.receivedMs, reason: r.reason, raw }, Date.now());
+        this.#machine.hold({ ...p, reason: r.reason, raw }, Date.now());
       } else {
         this.#machine.dropPending(p.hash, r.reason, Date.now());
       }

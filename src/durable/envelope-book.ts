@@ -5,6 +5,7 @@
 // it fills.
 import type { Hash } from "../protocol/types.ts";
 import { LIMITS, type Changes } from "./machine-types.ts";
+import type { EvidenceMessages } from "./types.ts";
 
 export class EnvelopeBook {
   readonly #sizes = new Map<Hash, number>();
@@ -26,6 +27,17 @@ export class EnvelopeBook {
   /** Loads the sizes of stored envelopes (not recorded as changes). */
   restore(entries: readonly (readonly [Hash, number])[]): void {
     for (const [h, n] of entries) this.#sizes.set(h, n);
+  }
+
+  /**
+   * Where an evidence record finds head `h`'s message: its bytes if the head was put in this batch
+   * (not stored yet, and a prune later in the batch must not lose them), else the stored envelope to
+   * copy; null if it is not kept.
+   */
+  message(h: Hash): EvidenceMessages["existing"] {
+    if (!this.#sizes.has(h)) return null;
+    const unstored = this.#changes().envelopesPut.get(h);
+    return unstored ? { raw: unstored } : { copyOf: h };
   }
 
   put(h: Hash, raw: Uint8Array): void {

@@ -413,9 +413,7 @@ export class ChainMachine {
       };
       this.#evidence.set(ev.id, ev);
       // the messages go to storage with this change and are not kept here (types.ts Evidence)
-      const unstored = this.#changes.envelopesPut.get(existing.hash);
-      const existingMessage = existingBytes === null ? null : unstored ? { raw: unstored } : { copyOf: existing.hash };
-      this.#changes.evidencePut.push({ id: ev.id, existing: existingMessage, conflicting: c.raw });
+      this.#changes.evidencePut.push({ id: ev.id, existing: this.#envelopes.message(existing.hash), conflicting: c.raw });
       if (!this.#alarm) {
         this.#alarm = { kind: "equivocation", raisedAt: now, number: c.ref.number.toString(), hashes: [existing.hash, c.ref.hash], evidenceId: ev.id };
       }

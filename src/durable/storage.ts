@@ -89,10 +89,7 @@ export class MachineStore {
       nextEvidenceId: Number(meta.get("nextEvidenceId") ?? "1"),
       history: [...this.#sql.exec<{ json: string }>("SELECT json FROM history")].map((r) => headFromJson(r.json)),
       // sizes only: the messages stay in storage (read one at a time by pendingMessage, evidence copies)
-      envelopes: [...this.#sql.exec<{ hash: string }>("SELECT hash FROM envelopes")].flatMap((r) => {
-        const size = blobSize(this.#sql, key.envelope(r.hash));
-        return size === null ? [] : [[r.hash as Hash, size] as [Hash, number]];
-      }),
+      envelopes: [...this.#sql.exec<{ hash: string; size: number }>("SELECT hash, size FROM envelopes")].map((r) => [r.hash as Hash, r.size] as [Hash, number]),
       pending: [...this.#sql.exec<{ hash: string; json: string }>("SELECT hash, json FROM pending")].map((r) => pendingFromJson(r.json, blobSize(this.#sql, key.pending(r.hash)) ?? 0)),
       // the records without their messages (read one at a time by evidenceMessage)
       evidence: [...this.#sql.exec<{ json: string }>("SELECT json FROM evidence")].map((r) => evidenceFromJson(r.json, (id, side) => blobSize(this.#sql, key.evidence(id, side)))),
@@ -137,8 +134,8 @@ export class MachineStore {
         sql.exec("DELETE FROM envelopes WHERE hash = ?", h);
         deleteBlob(sql, key.envelope(h));
       }
+      // (a head pruned in the same batch left envelopesPut: envelope-book.ts keepNewest)
       for (const [h, raw] of c.envelopesPut) {
-        if (m.envelopeSize(h) === undefined) continue;
         sql.exec("INSERT OR REPLACE INTO envelopes (hash, size) VALUES (?, ?)", h, raw.length);
         putBlob(sql, key.envelope(h), raw);
       }

@@ -314,19 +314,19 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     waitForTopicPeers,
     async publishRaw(topic, data, o = {}) {
       // gossipsub sends to mesh peers, or to fanout peers (topic subscribers above the publish
-      // threshold) when the mesh is empty, so a subscriber is enough.
+      // threshold with an outbound stream open) when the mesh is empty. Until it has one it throws
+      // NoPeersSubscribedToTopic before marking the message seen, so asking it again is the wait: a
+      // count of subscribers alone would pass before the stream to a new one is open.
       const timeoutMs = o.timeoutMs ?? 10_000;
       const end = Date.now() + timeoutMs;
-      await waitForTopicPeers(topic, 1, timeoutMs, "subscribers");
       for (;;) {
         try {
           const r = await pubsub.publish(topic, data);
           return { recipients: r.recipients.map((p) => p.toString()) };
         } catch (e) {
-          // A peer's subscription can arrive before our outbound stream to it is open; gossipsub then
-          // finds no peer to send to (getRandomGossipPeers needs the stream) and throws before it marks
-          // the message seen, so trying again once the stream is up is safe.
-          if ((e as Error)?.message !== "PublishError.NoPeersSubscribedToTopic" || Date.now() >= end) throw e;
+          if ((e as Error)?.message !== "PublishError.NoPeersSubscribedToTopic") throw e;
+          if (libp2p.status !== "started") throw new Error("node stopped");
+          if (Date.now() >= end) throw new Error(`no subscribed peers on ${topic} after ${timeoutMs} ms (have ${pubsub.getSubscribers(topic).length}, want 1)`);
           await new Promise((r) => setTimeout(r, 25));
         }
       }

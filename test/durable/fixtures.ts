@@ -141,7 +141,7 @@ export function applyChanges(db: Mirror, m: ChainMachine, c: Changes, eventsLimi
     db.evidenceRaw.set(`${put.id}:conflicting`, put.conflicting);
   }
   for (const h of c.envelopesDelete) db.envelopes.delete(h);
-  for (const [h, raw] of c.envelopesPut) if (m.envelopeSize(h) !== undefined) db.envelopes.set(h, raw);
+  for (const [h, raw] of c.envelopesPut) db.envelopes.set(h, raw);
   for (const h of c.pendingDelete) {
     db.pending.delete(h);
     db.pendingRaw.delete(h);

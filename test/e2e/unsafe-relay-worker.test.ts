@@ -202,8 +202,8 @@ describe("unsafe blocks: publisher --unsafe → relay → Worker (wrangler dev) 
     // The flood drains from the relay's blocks queue after the burst is decided (on a busy 2-core
     // machine only 26 REJECTs had come back by then): wait for the queue to empty, then every flood
     // message the relay forwarded was REJECTed by the Worker, and counted there.
-    const blocks_ = () => stack.relay.blocksForwarder;
-    await until("the relay's blocks queue drained", 60_000, async () => blocks_().pendingCount === 0 && blocks_().inFlightCount === 0);
+    const fwd = stack.relay.blocksForwarder;
+    await until("the relay's blocks queue drained", 60_000, async () => fwd.pendingCount === 0 && fwd.inFlightCount === 0);
     const floodRejected = verdicts.slice(v0).filter((v) => v.job.topic === stack.blocksTopic && v.source === "worker" && v.reason === "wrong-signer").length;
     const c1 = await counters();
     const floodAnswered = verdicts.filter((v) => v.job.topic === stack.blocksTopic && v.reason === "wrong-signer").length;
