@@ -32,7 +32,7 @@ export async function invalidMessages(control: ControlClient, count: number): Pr
   return out;
 }
 
-export async function flood(o: { relayAddr: string; topic: string; messages: Uint8Array[]; durationMs: number }): Promise<FloodResult> {
+export async function flood(o: { relayAddr: string; topic: string; messages: Uint8Array[]; durationMs: number; signal?: AbortSignal }): Promise<FloodResult> {
   const node = await createGossipNode({ listen: ["/ip4/127.0.0.1/tcp/0"], topics: [o.topic], log: silentLogger, maxConnections: 4 });
   const t0 = performance.now();
   let sent = 0;
@@ -41,7 +41,7 @@ export async function flood(o: { relayAddr: string; topic: string; messages: Uin
     await node.libp2p.dial(multiaddr(o.relayAddr), { signal: AbortSignal.timeout(5_000) });
     await node.waitForTopicPeers(o.topic, 1, 5_000, "subscribers");
     const pool = [...o.messages];
-    while (performance.now() - t0 < o.durationMs) {
+    while (performance.now() - t0 < o.durationMs && !o.signal?.aborted) {
       // every third message is undecodable bytes, never the same twice
       const data = sent % 3 === 2 || pool.length === 0 ? Uint8Array.from([0xff, ...randomBytes(40)]) : pool.shift()!;
       try {

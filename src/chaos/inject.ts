@@ -14,7 +14,19 @@ export interface InjectResult {
   detail: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Resolves after ms, or at once when `signal` is aborted. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    if (signal?.aborted) return r();
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      r();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /** Serialises the faults touching one resource. */
 export class Locks {
@@ -61,12 +73,12 @@ function ruleOf(endpoint: FaultRule["endpoint"], kind: RpcFaultKind): FaultRule 
   }
 }
 
-/** Retries `f` until it returns true or `ms` pass. */
-async function until(ms: number, f: () => Promise<boolean>, everyMs = 250): Promise<boolean> {
+/** Retries `f` until it returns true, `ms` pass or the run is aborted. */
+async function until(ms: number, f: () => Promise<boolean>, everyMs = 250, signal?: AbortSignal): Promise<boolean> {
   const end = performance.now() + ms;
-  while (performance.now() < end) {
+  while (performance.now() < end && !signal?.aborted) {
     if (await f().catch(() => false)) return true;
-    await sleep(everyMs);
+    await sleep(everyMs, signal);
   }
   return false;
 }
@@ -77,10 +89,15 @@ export class Injector {
   readonly #locks = new Locks();
   readonly #log: (line: string) => void;
   readonly #t: () => number;
+  readonly #signal: AbortSignal | undefined;
 
-  /** `t`: ms since the run's start; `log`: progress lines for the log file. */
-  constructor(sys: ChaosSystem, checker: Checker, t: () => number, log: (line: string) => void) {
+  /**
+   * `t`: ms since the run's start; `log`: progress lines for the log file; `signal`: the run's, which
+   * cuts every wait short (a fault abandoned at the deadline ends instead of waiting out its time).
+   */
+  constructor(sys: ChaosSystem, checker: Checker, t: () => number, log: (line: string) => void, signal?: AbortSignal) {
     this.#sys = sys;
+    this.#signal = signal;
     this.#checker = checker;
     this.#t = t;
     this.#log = log;
@@ -97,7 +114,7 @@ export class Injector {
     switch (f.kind) {
       case "relay-kill": {
         await sys.relays.kill(f.relay, f.signal);
-        await sleep(f.downMs);
+        await sleep(f.downMs, this.#signal);
         await this.#startRelay(f.relay, 0);
         return { injected: true, detail: "restarted" };
       }
@@ -114,7 +131,7 @@ export class Injector {
         // The Worker checks a node's chain id once per 5 minutes: an operator re-pointing an endpoint
         // refreshes it, which is what makes a node now on the wrong chain visible at once.
         if (f.fault === "wrong-chain") await sys.admin("refresh").catch(() => null);
-        await sleep(f.durationMs);
+        await sleep(f.durationMs, this.#signal);
         await sys.control.removeFault(id);
         return { injected: true, detail: "rule removed" };
       }
@@ -133,7 +150,7 @@ export class Injector {
       case "flood": {
         const addr = sys.relays.slots[f.relay]!.addr!;
         const messages = await invalidMessages(sys.control, 12);
-        const r = await flood({ relayAddr: addr, topic: sys.topic, messages, durationMs: f.durationMs });
+        const r = await flood({ relayAddr: addr, topic: sys.topic, messages, durationMs: f.durationMs, signal: this.#signal });
         return { injected: r.sent > 0, detail: `${r.sent} messages${r.cutOff ? `, cut off by the relay after ${(r.afterMs / 1000).toFixed(1)} s` : ""}` };
       }
       case "clock-skew":
@@ -155,12 +172,12 @@ export class Injector {
       if (!h || (await sys.followerHash(h.number)) !== h.hash) return false;
       height = h.number;
       return true;
-    });
+    }, 250, this.#signal);
     if (height === null) return { injected: false, detail: "no head on the follower's chain to equivocate on within 20 s" };
     const alarmsBefore = this.#checker.alarmsSeen;
     const eq = await sys.control.equivocate(height);
     const msg = fromHex((await sys.control.signedMessage({ hash: eq.equivocating.hash })).message);
-    const sent = await until(20_000, async () => (await sys.publisher.node.publishRaw(sys.topic, msg, { timeoutMs: 5_000 })).recipients.length > 0, 500);
+    const sent = await until(20_000, async () => (await sys.publisher.node.publishRaw(sys.topic, msg, { timeoutMs: 5_000 })).recipients.length > 0, 500, this.#signal);
     if (!sent) return { injected: false, detail: `the replacement at #${height} could not be gossiped` };
     this.#log(`chaos: equivocation: replacement ${eq.equivocating.hash} of #${height} (${eq.canonical.hash}) gossiped`);
     const t0 = performance.now();
@@ -176,14 +193,14 @@ export class Injector {
         if (about || unchecked) said.add(`${e.kind}${e.reason ? ` (${e.reason})` : ""}`);
       }
       return st.alarm !== null || this.#checker.alarmsSeen > alarmsBefore;
-    });
+    }, 250, this.#signal);
     const raisedIn = ((performance.now() - t0) / 1000).toFixed(1);
     if (!raised) return { injected: false, detail: `replacement at #${height} gossiped, but no alarm within 65 s; the Worker's events for it: ${[...said].join(", ") || "none"}` };
-    await sleep(clearAfterMs);
+    await sleep(clearAfterMs, this.#signal);
     const cleared = await until(60_000, async () => {
       const r = await sys.admin("clear-alarm?note=chaos");
       return r.status === 200 && (r.body?.["cleared"] === true || (await sys.status()).alarm === null);
-    }, 500);
+    }, 500, this.#signal);
     return { injected: true, detail: `alarm at #${height} raised in ${raisedIn} s, ${cleared ? "cleared" : "NOT cleared"}` };
   }
 
@@ -198,7 +215,7 @@ export class Injector {
           this.#checker.add(this.#t(), "run", `relay-${i + 1} could not be started again: ${String(e)}`);
           throw e;
         }
-        await sleep(1_000);
+        await sleep(1_000, this.#signal);
       }
     }
   }
@@ -208,7 +225,7 @@ export class Injector {
     const sys = this.#sys;
     await sys.relays.kill(i, "SIGTERM");
     await this.#startRelay(i, skewMs);
-    await sleep(durationMs);
+    await sleep(durationMs, this.#signal);
     const st = await sys.relays.stats(i);
     await sys.relays.kill(i, "SIGTERM");
     await this.#startRelay(i, 0);

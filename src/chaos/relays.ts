@@ -39,6 +39,8 @@ export interface FleetOptions {
 export class RelayFleet {
   readonly slots: RelaySlot[];
   readonly #o: FleetOptions;
+  /** Set by stopAll(): a restart the run gave up on must not leave a relay behind. */
+  #closed = false;
 
   constructor(o: FleetOptions) {
     this.#o = o;
@@ -92,6 +94,7 @@ export class RelayFleet {
 
   async start(i: number, skewMs: number): Promise<void> {
     const s = this.slots[i]!;
+    if (this.#closed) throw new Error("the relays are shut down");
     if (s.child?.alive) throw new Error(`${s.name} is already running`);
     const child = spawnChild(s.name, ENTRY, (l) => this.#o.onLine(`${s.name}: ${l}`));
     s.child = child;
@@ -137,6 +140,7 @@ export class RelayFleet {
   }
 
   async stopAll(): Promise<void> {
+    this.#closed = true;
     await Promise.all(this.slots.map((s) => s.child?.stop(5_000)));
   }
 }

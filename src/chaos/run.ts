@@ -7,7 +7,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { guard } from "../devnet/reaper-client.ts";
-import { liveChildren, onChildSpawned } from "./child.ts";
+import { onChildSpawned, type ChildHandle } from "./child.ts";
 import { Checker } from "./checker.ts";
 import { Injector, type InjectResult } from "./inject.ts";
 import { LogSink } from "./log-sink.ts";
@@ -28,7 +28,14 @@ export interface ChaosOptions {
   logFile: string | null;
   /** Progress lines. */
   out: (line: string) => void;
+  /** Stops the run (an operator's Ctrl-C): the report says INTERRUPTED. */
   signal?: AbortSignal;
+  /**
+   * Wall-clock bound for the whole run, start-up included: past it, whatever still runs is abandoned,
+   * everything is stopped and removed, and the report names the faults that had not ended (a test
+   * must get a report and a clean machine, not its own timeout with processes left behind).
+   */
+  deadlineMs?: number;
 }
 
 export interface FaultRecord {
@@ -95,10 +102,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   // …and if this process is killed outright, the reaper (src/devnet/reaper.ts) stops every process
   // group and removes the directory (startWorkerDev guards wrangler's group itself)
   const releaseDir = guard({ dir: root });
+  // this run's own children (another run in the same process, e.g. a timed-out test's, is not ours)
+  const children = new Set<ChildHandle>();
   const unhook = onChildSpawned((c) => {
+    children.add(c);
     const release = guard({ group: c.pid });
     void c.exited.then(release);
   });
+  const deadline = o.deadlineMs !== undefined ? AbortSignal.timeout(o.deadlineMs) : undefined;
+  const signal = AbortSignal.any([o.signal, deadline].filter((x): x is AbortSignal => x !== undefined));
+  const stopReason = (): string => (o.signal?.aborted ? "interrupted" : `the run's deadline (${((o.deadlineMs ?? 0) / 1000).toFixed(0)} s) passed`);
   const checker = new Checker({ recoveryBoundMs });
   const memory = new MemoryWatch();
   let t0 = performance.now();
@@ -117,6 +130,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     o.out(`op-follow chaos: seed ${o.seed}; starting the chain server, wrangler dev, 3 relays and the publisher…\n`);
     sys = await startSystem({
       seed: o.seed,
+      signal,
       root,
       onLine: log.line,
       onPublisherEvent: (e) => {
@@ -134,8 +148,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const ready = performance.now();
     while (!(await s.status().catch(() => null))?.head) {
       if (performance.now() - ready > 90_000) throw new Error("no cross-safe head within 90 s of start-up");
-      await sleep(250, o.signal);
-      if (o.signal?.aborted) throw new Error("interrupted during start-up");
+      await sleep(250, signal);
+      if (signal.aborted) throw new Error(`${stopReason()} during start-up`);
     }
     t0 = performance.now();
     started = true;
@@ -161,11 +175,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }),
     );
 
-    const injector = new Injector(s, checker, t, log.line);
+    const injector = new Injector(s, checker, t, log.line, signal);
     const running: Promise<void>[] = [];
     for (const p of plan) {
-      await sleep(p.atMs - t(), o.signal);
-      if (o.signal?.aborted) break;
+      await sleep(p.atMs - t(), signal);
+      if (signal.aborted) break;
       const rec: FaultRecord = { planned: p, startedAtMs: t(), endedAtMs: null, result: null };
       faults.push(rec);
       o.out(`${stamp()} fault ${p.id} ${p.fault.kind}: ${describeFault(p.fault)}\n`);
@@ -180,7 +194,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         }),
       );
     }
-    await Promise.all(running);
+    // (a listener, not a timer: nothing here may keep the process alive after the run)
+    await Promise.race([Promise.all(running), new Promise((r) => signal.addEventListener("abort", r, { once: true }))]);
+    if (signal.aborted) {
+      const open = faults.filter((f) => f.endedAtMs === null).map((f) => `fault ${f.planned.id} ${f.planned.fault.kind} (since ${(f.startedAtMs / 1000).toFixed(1)} s)`);
+      throw new Error(`${stopReason()} at ${(t() / 1000).toFixed(1)} s; ${open.length ? `not over: ${open.join(", ")}` : "no fault running"}`);
+    }
 
     // Quiet: the newest attested block still on the follower's chain must reach the head in time.
     let target: number | null = null;
@@ -193,12 +212,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     checker.quietStart(t(), target);
     o.out(`${stamp()} faults over; target #${target ?? "none"} must reach the head within ${recoveryBoundMs / 1000} s\n`);
     const endAt = Math.max(o.durationMs, t() + recoveryBoundMs + 2_000);
-    await sleep(endAt - t(), o.signal);
+    await sleep(endAt - t(), signal);
+    if (signal.aborted) throw new Error(`${stopReason()} at ${(t() / 1000).toFixed(1)} s, in the fault-free end`);
     for (const l of loops.splice(0)) await l.stop();
     worker = await finalChecks(s, checker, t);
     for (const p of memory.problems()) checker.add(t(), "memory", p);
   } catch (e) {
-    checker.add(t(), "run", e instanceof Error ? e.message : String(e));
+    const msg = e instanceof Error ? e.message : String(e);
+    // a step the abort cut short says so in its own words: name the cause first
+    checker.add(t(), "run", signal.aborted && !msg.startsWith(stopReason()) ? `${stopReason()} during start-up (${msg})` : msg);
   } finally {
     for (const l of loops.splice(0)) await l.stop();
     checker.finish(t());
@@ -212,7 +234,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
   // every process ever sampled (relays, chain, wrangler, workerd, whichever start) must be gone
   const others = memory.pids().filter((p) => p !== process.pid && running(p));
-  const leftovers = { pids: [...new Set([...liveChildren(), ...others])], dir: existsSync(root) };
+  const mine = [...children].filter((c) => c.alive).map((c) => c.pid);
+  const leftovers = { pids: [...new Set([...mine, ...others])], dir: existsSync(root) };
   const interrupted = o.signal?.aborted === true;
   return {
     seed: o.seed,

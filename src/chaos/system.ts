@@ -22,6 +22,8 @@ import { WorkerHost } from "./worker-host.ts";
 const CHAIN_ENTRY = fileURLToPath(new URL("./chain-proc.ts", import.meta.url));
 /** The Worker's per-call RPC timeout: a hanging node costs an ingest at most this. */
 export const RPC_TIMEOUT_MS = 2_000;
+const CONTROL_TIMEOUT_MS = 10_000;
+const STOP_BOUND_MS = 30_000;
 
 export interface ChaosSystem {
   chain: ChildHandle;
@@ -44,6 +46,8 @@ export interface ChaosSystem {
 
 export interface SystemOptions {
   seed: string;
+  /** The run's: aborting it abandons a start in progress and lets no process start again. */
+  signal?: AbortSignal;
   /** Private working directory (keys, ban files, Durable Object storage, publisher state). */
   root: string;
   onLine: (line: string) => void;
@@ -55,8 +59,16 @@ export async function startSystem(o: SystemOptions): Promise<ChaosSystem> {
   const stopAll = async (): Promise<void> => {
     for (const [what, stop] of stops.reverse()) {
       const t0 = performance.now();
-      await stop().catch((e: unknown) => o.onLine(`chaos: error while stopping the ${what}: ${String(e)}`));
-      o.onLine(`chaos: ${what} stopped in ${Math.round(performance.now() - t0)} ms`);
+      // Each part's stop ends in SIGKILL within seconds; the bound is for an in-process stop (the
+      // publisher's libp2p) that never settles, so the rest are still stopped and the run reports.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((r) => (timer = setTimeout(() => r(`not stopped after ${STOP_BOUND_MS} ms, left`), STOP_BOUND_MS)));
+      const done = stop().then(
+        () => `stopped in ${Math.round(performance.now() - t0)} ms`,
+        (e: unknown) => `error while stopping: ${String(e)}`,
+      );
+      o.onLine(`chaos: ${what}: ${await Promise.race([done, late])}`);
+      clearTimeout(timer);
     }
     stops.length = 0;
   };
@@ -67,7 +79,8 @@ export async function startSystem(o: SystemOptions): Promise<ChaosSystem> {
       { type: "start", seed: `chaos ${o.seed}`, l2BlockTime: 1, l1BlockTime: 4, historyS: 30 },
       60_000,
     );
-    const control = controlClient(c.urls.control);
+    // Every control call is bounded: a stalled chain server must fail a step, not hang the run.
+    const control = controlClient(c.urls.control, (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) }));
     const topic = crossSafeTopic(BigInt(c.chainId));
 
     const secrets = Array.from({ length: RELAY_COUNT }, (_, i) => ({ relayId: `chaos-relay-${i + 1}`, secret: randomBytes(24).toString("hex") }));
@@ -84,7 +97,9 @@ export async function startSystem(o: SystemOptions): Promise<ChaosSystem> {
     const relays = new RelayFleet({ root: o.root, workerUrl: worker.url, chainId: c.chainId, secrets, onLine: o.onLine });
     await relays.prepare();
     // wrangler dev, the relays and the publisher start together: each retries the others until they are up
-    stops.push(["Worker", () => worker.stop()]);
+    stops.push(["Worker", () => worker.shutdown()]);
+    if (o.signal?.aborted) throw new Error("interrupted during start-up");
+    o.signal?.addEventListener("abort", () => void worker.shutdown(), { once: true });
     stops.push(["relays", () => relays.stopAll()]);
     const publisherStarted = startPublisher(
       {

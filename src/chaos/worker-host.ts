@@ -15,10 +15,15 @@ export interface WorkerHostOptions {
   onLine: (line: string) => void;
 }
 
+const CLOSED = "the Worker host is shut down";
+
 export class WorkerHost {
   readonly #o: WorkerHostOptions;
   #dev: WorkerDev | undefined;
   readonly #port: number;
+  /** Aborted by shutdown(): a start in progress (a restart the run gave up on) stops its wrangler. */
+  readonly #closing = new AbortController();
+  #starting: Promise<void> | undefined;
   incarnation = 0;
   /** How long each start took (ms), the first included. */
   readonly startsMs: number[] = [];
@@ -37,14 +42,22 @@ export class WorkerHost {
     return this.#dev !== undefined;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    const p = this.#start();
+    this.#starting = p.catch(() => undefined);
+    return p;
+  }
+
+  async #start(): Promise<void> {
     const o = this.#o;
     // A port just released can still be held a moment (TIME_WAIT does not block a listen, another
     // process binding it would): a few tries.
     for (let attempt = 1; ; attempt++) {
+      if (this.#closing.signal.aborted) throw new Error(CLOSED);
       const t0 = performance.now();
+      let dev: WorkerDev;
       try {
-        this.#dev = await startWorkerDev({
+        dev = await startWorkerDev({
           chains: [o.chain],
           relaySecrets: o.relaySecrets,
           adminToken: o.adminToken,
@@ -53,13 +66,19 @@ export class WorkerHost {
           port: this.#port,
           onOutput: (l) => o.onLine(`wrangler: ${l}`),
           startTimeoutMs: 90_000,
+          signal: this.#closing.signal,
         });
       } catch (e) {
-        if (attempt >= 3) throw e;
+        if (attempt >= 3 || this.#closing.signal.aborted) throw e;
         o.onLine(`chaos: wrangler dev did not start (${(e as Error).message.split("\n")[0]}); trying again`);
         await new Promise((r) => setTimeout(r, 1_000));
         continue;
       }
+      if (this.#closing.signal.aborted) {
+        await dev.stop();
+        throw new Error(CLOSED);
+      }
+      this.#dev = dev;
       this.startsMs.push(Math.round(performance.now() - t0));
       this.incarnation++;
       return;
@@ -79,6 +98,13 @@ export class WorkerHost {
       }
     }
     await dev.stop();
+  }
+
+  /** Stops it for good: no start after this one, and one in progress stops its wrangler first. */
+  async shutdown(): Promise<void> {
+    this.#closing.abort();
+    await this.#starting;
+    await this.stop();
   }
 
   async restart(signal: "SIGKILL" | "SIGTERM"): Promise<void> {

@@ -64,6 +64,8 @@ export interface WorkerDevOptions {
   onOutput?: (line: string) => void;
   /** Default 60 s. */
   startTimeoutMs?: number;
+  /** Abandons the start (wrangler is stopped, the call rejects) when aborted. */
+  signal?: AbortSignal;
   /** wrangler --log-level; default "info" (Worker console output stays visible). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
 }
@@ -229,6 +231,7 @@ export async function startWorkerDev(opts: WorkerDevOptions): Promise<WorkerDev>
   try {
     for (;;) {
       if (exited) throw new Error(`wrangler dev exited (${exited.code ?? exited.signal}) before it was ready:\n${lines.slice(-40).join("\n")}`);
+      if (opts.signal?.aborted) throw new Error("wrangler dev start abandoned (aborted)");
       if (Date.now() > deadline) throw new Error(`wrangler dev not ready after ${opts.startTimeoutMs ?? 60_000} ms:\n${lines.slice(-40).join("\n")}`);
       if (readyUrl) {
         const r = await fetch(`${readyUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);

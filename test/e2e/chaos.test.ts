@@ -14,7 +14,8 @@ const SEED = "ci";
 describe("chaos run", () => {
   it(`2 minutes of faults with seed "${SEED}": invariants hold, everything stopped and removed`, async () => {
     // Progress goes out as it happens, so a run that overruns the test's timeout shows where it was.
-    const report = await runChaos({ seed: SEED, durationMs: 120_000, logFile: null, out: (s) => void process.stdout.write(s) });
+    // The deadline ends a stuck run with a report and a clean machine before the test's own timeout.
+    const report = await runChaos({ seed: SEED, durationMs: 120_000, deadlineMs: 400_000, logFile: null, out: (s) => void process.stdout.write(s) });
     const summary = renderReport(report);
     console.log(summary);
     if (!report.passed) console.log(`last process output:\n${report.logTail.slice(-150).join("\n")}`);
@@ -32,4 +33,16 @@ describe("chaos run", () => {
     // ≈ 150 s on an idle machine (2 min of run, wrangler dev started up to 3 times); the margin is for
     // a CI machine running the other test files beside it.
   }, 480_000);
+
+  it("a run past its deadline abandons what still runs, stops every process, removes its directory and says where it was", async () => {
+    const lines: string[] = [];
+    // 25 s: past the start-up on an idle machine (≈ 10 s) and into the first faults; on a slow one
+    // it ends inside the start-up, which must stop as cleanly
+    const report = await runChaos({ seed: SEED, durationMs: 120_000, deadlineMs: 25_000, logFile: null, out: (s) => void lines.push(s) });
+    expect(report.passed).toBe(false);
+    expect(report.interrupted).toBe(false);
+    expect(report.checker.violations.map((v) => v.detail).join("\n")).toMatch(/the run's deadline \(25 s\) passed (during start-up|at \d+\.\d s; (not over: fault \d+|no fault running))/);
+    expect(report.leftovers).toEqual({ pids: [], dir: false });
+    expect(report.ranMs).toBeLessThan(120_000);
+  }, 120_000);
 });
