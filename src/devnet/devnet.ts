@@ -28,7 +28,7 @@ import { COLOR, LineRenderer, PLAIN, renderPanel, type ScenarioState, type ViewS
 import { signedGossipMessage } from "./gossip.ts";
 import { preparePersisted, type ChainIdentity } from "./persisted-chain.ts";
 import { startChainServer, type ChainServer } from "./rpc-server.ts";
-import { startStack, type Stack } from "./stack.ts";
+import { startStack, STOP_BOUND_MS, type Stack } from "./stack.ts";
 
 export { devnetUsage, DevnetUsageError, parseDevnetArgs, SCENARIOS, SILENCE_S, type DevnetOptions, type ScenarioKind } from "./devnet-args.ts";
 import { devnetUsage, DevnetUsageError, parseDevnetArgs, SILENCE_S, type DevnetOptions, type ScenarioKind } from "./devnet-args.ts";
@@ -91,6 +91,8 @@ export async function runDevnetWith(o: DevnetOptions, io: { out: (s: string) => 
       relay: { logLevel: "info" },
       // with --persist-to, the publisher resumes where it stopped too
       publisher: { pollIntervalMs: 250, logLevel: "info", ...(o.persistTo ? { stateFile: join(o.persistTo, "publisher-state.json") } : {}) },
+      // what each part took to stop: a slow one is named, not guessed at
+      onStopped: (parts) => io.out(`${parts.map((p) => (p.ms === null ? `${p.part} not stopped after ${STOP_BOUND_MS / 1000} s (ends with the process)` : `${p.part} ${(p.ms / 1000).toFixed(1)} s`)).join(" · ")}\n`),
     });
     const st = stack;
     const chainId = st.chainId.toString();
@@ -292,5 +294,8 @@ export async function runDevnet(argv: string[]): Promise<number> {
   } finally {
     offSignals();
     offWatch();
+    // Everything is stopped; if a handle a part left open (a socket of a hung stop) still holds the
+    // event loop, exit anyway. Unref'd: a clean exit does not wait for it.
+    setTimeout(() => process.exit(), 3_000).unref();
   }
 }

@@ -44,6 +44,33 @@ export interface StackOptions {
   onVerdict?: (e: VerdictEvent) => void;
   relay?: Partial<RelayConfig>;
   publisher?: Partial<PublisherConfig>;
+  /** After stop(): how long each part took to stop, in stop order (a part over its bound: null). */
+  onStopped?: (parts: StopTiming[]) => void;
+}
+
+export interface StopTiming {
+  part: "publisher" | "relay" | "Worker";
+  /** null: still not stopped after STOP_BOUND_MS; the rest were stopped regardless. */
+  ms: number | null;
+}
+
+/**
+ * How long one part may take to stop before the next is stopped regardless: the publisher's and the
+ * relay's stops take well under a second, and the Worker's ends in SIGKILL after 5 s. A part that
+ * hangs must not keep wrangler and workerd running (the process exits anyway: devnet.ts).
+ */
+export const STOP_BOUND_MS = 5_000;
+
+async function timedStop(part: StopTiming["part"], stop: () => Promise<void>): Promise<StopTiming> {
+  const t0 = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const over = new Promise<null>((r) => (timer = setTimeout(() => r(null), STOP_BOUND_MS)));
+  const ms = await Promise.race([stop().then(
+    () => Math.round(performance.now() - t0),
+    () => Math.round(performance.now() - t0),
+  ), over]);
+  clearTimeout(timer);
+  return { part, ms };
 }
 
 export interface Stack {
@@ -81,10 +108,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), "op-follow-stack-"));
   const releaseDir = guard({ dir }); // removed even if this process is killed
 
-  const started: Array<{ stop(): Promise<void> }> = [];
+  const started: Array<{ part: StopTiming["part"]; stop(): Promise<void> }> = [];
   const stopAll = async (): Promise<void> => {
-    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    const timings: StopTiming[] = [];
+    for (const s of started.reverse()) timings.push(await timedStop(s.part, () => s.stop()));
     started.length = 0;
+    o.onStopped?.(timings);
     await rm(dir, { recursive: true, force: true });
     releaseDir();
   };
@@ -99,7 +128,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...(o.workerVars ? { vars: o.workerVars } : {}),
       ...(o.onWorkerOutput ? { onOutput: o.onWorkerOutput } : {}),
     });
-    started.push(worker);
+    started.push({ part: "Worker", stop: () => worker.stop() });
 
     const relayConfig: RelayConfig = {
       chainIds: [chainId],
@@ -131,7 +160,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       backoffMaxMs: 1_000,
       ...(o.onVerdict ? { onVerdict: o.onVerdict } : {}),
     });
-    started.push(relay);
+    started.push({ part: "relay", stop: () => relay.stop() });
     const relayAddr = tcpAddrOf(relay.node.multiaddrs());
 
     const publisherConfig: PublisherConfig = {
@@ -158,7 +187,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...(o.onPublisherEvent ? { onEvent: o.onPublisherEvent } : {}),
       ...(o.onUnsafeEvent ? { onUnsafeEvent: o.onUnsafeEvent } : {}),
     });
-    started.push(publisher);
+    started.push({ part: "publisher", stop: () => publisher.stop() });
 
     let stopping: Promise<void> | undefined;
     return {

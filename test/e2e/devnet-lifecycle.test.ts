@@ -71,7 +71,9 @@ async function start(via: "npm" | "bin", extra: string[] = []): Promise<Devnet> 
 /** Nothing left running, the port free, TMPDIR empty. */
 async function expectGone(d: Devnet): Promise<void> {
   const during = await processesWith(d.marker);
-  const left = await waitNoneWith(d.marker, 15_000);
+  // each part's stop is bounded (stack.ts STOP_BOUND_MS) and the devnet exits 3 s after them at the
+  // latest: 30 s covers a slow stop on a busy machine; the devnet's output names the slow part
+  const left = await waitNoneWith(d.marker, 30_000);
   expect(left, `left running (of ${JSON.stringify(during.map((p) => p.cmd.slice(0, 80)))}):\n${d.out()}`).toEqual([]);
   await expect(fetch(`${d.workerUrl}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   // npm itself keeps Node's compile cache there (module.enableCompileCache), a shared cache by design
