@@ -17,6 +17,9 @@ import type { Outcome } from "../checks/outcome.ts";
 import { LIMITS, noChanges, type AdmitInput, type Changes, type Decision, type MachineSnapshot } from "./machine-types.ts";
 import { NonceBook, type NonceClaim } from "./nonce-book.ts";
 import { EnvelopeBook } from "./envelope-book.ts";
+import { EventLog } from "./event-log.ts";
+import { EvidenceBook } from "./evidence-book.ts";
+import { HistoryBook, isLocal } from "./history-book.ts";
 import { PendingBook } from "./pending-book.ts";
 import { PeerBook, SCORING } from "./peer-book.ts";
 import { SeenBook, type SeenState } from "./seen-book.ts";
@@ -40,13 +43,12 @@ export class ChainMachine {
   #head: CrossSafeHead | null = null;
   #localSafe: L2BlockRef | null = null;
   #alarm: Alarm | null = null;
-  #nextEvidenceId = 1;
-  readonly #history = new Map<bigint, CrossSafeHead>(); // number → head record
+  readonly #history = new HistoryBook(() => this.#changes);
   readonly #envelopes = new EnvelopeBook(() => this.#changes);
   readonly #pending = new PendingBook(() => this.#changes);
-  readonly #evidence = new Map<number, Evidence>();
+  readonly #evidence = new EvidenceBook(() => this.#changes);
   readonly #peers = new PeerBook(() => this.#changes);
-  readonly #events: ChainEvent[] = [];
+  readonly #events = new EventLog(() => this.#changes);
   readonly #nonces = new NonceBook(() => this.#changes);
   readonly #seen = new SeenBook(); // not persisted: op-node's is in memory too
   #changes: Changes = noChanges();
@@ -56,8 +58,7 @@ export class ChainMachine {
     m.#head = s.head;
     m.#localSafe = s.localSafe;
     m.#alarm = s.alarm;
-    m.#nextEvidenceId = s.nextEvidenceId;
-    for (const h of [...s.history].sort((a, b) => (a.number < b.number ? -1 : 1))) m.#history.set(h.number, h);
+    m.#history.restore(s.history);
     m.#envelopes.restore(s.envelopes);
     m.#pruneEnvelopes(); // storage from before LIMITS.envelopeBytes may hold more
     for (const p of s.pending) {
@@ -65,9 +66,9 @@ export class ChainMachine {
       m.#seen.mark(p.number, p.hash, { state: "pending" });
     }
     m.#boundPending();
-    for (const e of s.evidence) m.#evidence.set(e.id, e);
+    m.#evidence.restore(s.evidence, s.nextEvidenceId);
     m.#peers.restore(s.peers);
-    m.#events.push(...s.events.slice(-LIMITS.events));
+    m.#events.restore(s.events);
     m.#nonces.restore(s.nonces);
     return m;
   }
@@ -77,13 +78,13 @@ export class ChainMachine {
       head: this.#head,
       localSafe: this.#localSafe,
       alarm: this.#alarm,
-      nextEvidenceId: this.#nextEvidenceId,
-      history: [...this.#history.values()],
+      nextEvidenceId: this.#evidence.nextId,
+      history: this.#history.list(),
       envelopes: this.#envelopes.entries(),
       pending: this.#pending.list(),
-      evidence: [...this.#evidence.values()],
+      evidence: this.#evidence.list(),
       peers: this.#peers.snapshot(),
-      events: [...this.#events],
+      events: this.#events.list(),
       nonces: this.#nonces.snapshot(),
     };
   }
@@ -106,13 +107,13 @@ export class ChainMachine {
     return this.#alarm;
   }
   get nextEvidenceId(): number {
-    return this.#nextEvidenceId;
+    return this.#evidence.nextId;
   }
   historyAt(n: bigint): CrossSafeHead | undefined {
     return this.#history.get(n);
   }
   history(): CrossSafeHead[] {
-    return [...this.#history.values()];
+    return this.#history.list();
   }
   /** The size of a head's stored envelope, if it is kept (the bytes are in storage only). */
   envelopeSize(hash: Hash): number | undefined {
@@ -129,13 +130,13 @@ export class ChainMachine {
     return this.#seen.get(n, h)?.state;
   }
   evidence(): Evidence[] {
-    return [...this.#evidence.values()];
+    return this.#evidence.list();
   }
   evidenceById(id: number): Evidence | undefined {
-    return this.#evidence.get(id);
+    return this.#evidence.byId(id);
   }
   events(): ChainEvent[] {
-    return [...this.#events];
+    return this.#events.list();
   }
   peers(now: number): PeerScore[] {
     return this.#peers.list(now);
@@ -205,7 +206,7 @@ export class ChainMachine {
     if (mine && !(mine.state === "inflight" && now - mine.since > LIMITS.inflightMs)) {
       return this.#ignore(now, "ignored", input.peer, n, h, "already-seen");
     }
-    if (this.#head && n <= this.#head.number && !known && n < this.#oldestHistory()) {
+    if (this.#head && n <= this.#head.number && !known && n < this.#history.oldest()) {
       return this.#ignore(now, "stale", input.peer, n, h, "below-history");
     }
     this.#seen.mark(n, h, { state: "inflight", since: now });
@@ -241,9 +242,7 @@ export class ChainMachine {
     if (existing && !isLocal(existing, o.localHash) && n === this.#head?.number) {
       // The local chain changed at the head's height: the newest record below it becomes the head,
       // and the alarm's reorg check verifies that one.
-      let below: CrossSafeHead | null = null;
-      for (const rec of this.#history.values()) if (rec.number < n && (!below || rec.number > below.number)) below = rec;
-      this.#rewindTo(below, `local chain changed at ${n}`, now);
+      this.#rewindTo(this.#history.below(n), `local chain changed at ${n}`, now);
     }
     if (o.kind === "mismatch") {
       this.#seen.mark(n, h, { state: "final", rejected: o.reason });
@@ -323,8 +322,7 @@ export class ChainMachine {
 
   /** Heights whose canonical L2 hash the shell should fetch to detect a local reorg (newest first). */
   reorgProbe(max = 64): bigint[] {
-    const ns = [...this.#history.keys()].sort((a, b) => (a > b ? -1 : 1));
-    return ns.slice(0, max);
+    return this.#history.heights().slice(0, max);
   }
 
   /**
@@ -336,34 +334,15 @@ export class ChainMachine {
     if (!head) return { rewound: false, to: null };
     const c = canonical.get(head.number);
     if (c === undefined || isLocal(head, c)) return { rewound: false, to: null };
-    let target: CrossSafeHead | null = null;
-    for (const n of [...this.#history.keys()].sort((a, b) => (a > b ? -1 : 1))) {
-      const rec = this.#history.get(n)!;
-      const ch = canonical.get(n);
-      if (ch !== undefined && isLocal(rec, ch)) {
-        target = rec;
-        break;
-      }
-    }
+    const target = this.#history.newestLocal(canonical);
     this.#rewindTo(target, `head ${head.number} no longer canonical`, now);
     return { rewound: true, to: target ? target.number : null };
   }
 
   /** Drops every record above `target` (all of them if null) and makes `target` the head. */
   #rewindTo(target: CrossSafeHead | null, reason: string, now: number): void {
-    // Drop everything above the target (or the whole history if nothing is canonical any more).
-    const keepUpTo = target ? target.number : -1n;
-    for (const n of [...this.#history.keys()]) {
-      if (n > keepUpTo) {
-        const rec = this.#history.get(n)!;
-        this.#history.delete(n);
-        this.#seen.forget(n, rec.hash);
-      }
-    }
-    // Several rewinds may happen before the shell persists: the store must delete above the lowest
-    // target (records re-added since are in historyPut, which the store applies after the deletes).
-    const prev = this.#changes.historyDeleteAbove;
-    this.#changes.historyDeleteAbove = prev !== null && prev < keepUpTo ? prev : keepUpTo;
+    // Everything above the target goes (the whole history if nothing is canonical any more).
+    for (const rec of this.#history.dropAbove(target ? target.number : -1n)) this.#seen.forget(rec.number, rec.hash);
     this.#head = target;
     this.#changes.meta = true;
     this.#event({ at: now, kind: "rewound", number: (target?.number ?? -1n).toString(), ...(target ? { hash: target.hash } : {}), reason });
@@ -401,23 +380,20 @@ export class ChainMachine {
 
   #equivocation(c: ConsolidatedCandidate, existing: CrossSafeHead, now: number): Decision {
     // The same conflict reported again adds nothing; a new one is stored.
-    const dup = [...this.#evidence.values()].find((e) => e.number === c.ref.number && e.conflicting.hash === c.ref.hash);
-    if (!dup) {
-      const existingBytes = this.#envelopes.size(existing.hash) ?? null;
-      const ev: Evidence = {
-        id: this.#nextEvidenceId++,
-        at: now,
-        number: c.ref.number,
-        existing: { hash: existing.hash, messageId: existing.messageId, bytes: existingBytes },
-        conflicting: { hash: c.ref.hash, messageId: c.messageId, peer: c.peer, bytes: c.raw.length },
-      };
-      this.#evidence.set(ev.id, ev);
-      // the messages go to storage with this change and are not kept here (types.ts Evidence)
-      this.#changes.evidencePut.push({ id: ev.id, existing: this.#envelopes.message(existing.hash), conflicting: c.raw });
+    if (!this.#evidence.find(c.ref.number, c.ref.hash)) {
+      const ev = this.#evidence.add(
+        {
+          at: now,
+          number: c.ref.number,
+          existing: { hash: existing.hash, messageId: existing.messageId, bytes: this.#envelopes.size(existing.hash) ?? null },
+          conflicting: { hash: c.ref.hash, messageId: c.messageId, peer: c.peer, bytes: c.raw.length },
+        },
+        // the messages go to storage with this change and are not kept here (types.ts Evidence)
+        { existing: this.#envelopes.message(existing.hash), conflicting: c.raw },
+      );
       if (!this.#alarm) {
         this.#alarm = { kind: "equivocation", raisedAt: now, number: c.ref.number.toString(), hashes: [existing.hash, c.ref.hash], evidenceId: ev.id };
       }
-      this.#changes.meta = true;
       this.#event({ at: now, kind: "equivocation", number: c.ref.number.toString(), hash: c.ref.hash, peer: c.peer, reason: `conflicts with ${existing.hash}` });
     }
     // The relaying peer did nothing wrong: the sequencer signed both.
@@ -426,26 +402,13 @@ export class ChainMachine {
 
   #setHead(head: CrossSafeHead): void {
     this.#head = head;
-    this.#history.set(head.number, head);
+    this.#history.put(head);
     this.#changes.meta = true;
-    this.#changes.historyPut.push(head.number);
-    if (this.#history.size > LIMITS.history) {
-      const keep = [...this.#history.keys()].sort((a, b) => (a > b ? -1 : 1)).slice(0, LIMITS.history);
-      const cutoff = keep.at(-1)!;
-      for (const n of [...this.#history.keys()]) if (n < cutoff) this.#history.delete(n);
-      this.#changes.historyDeleteBelow = cutoff;
-    }
-  }
-
-  #oldestHistory(): bigint {
-    let min: bigint | null = null;
-    for (const n of this.#history.keys()) if (min === null || n < min) min = n;
-    return min ?? 0n;
   }
 
   /** Keeps the envelopes of the newest heads within the bounds (envelope-book.ts). */
   #pruneEnvelopes(): void {
-    this.#envelopes.keepNewest(() => [...this.#history.values()].sort((a, b) => (a.number > b.number ? -1 : 1)).map((h) => h.hash));
+    this.#envelopes.keepNewest(() => this.#history.newest().map((h) => h.hash));
   }
 
   /**
@@ -469,15 +432,8 @@ export class ChainMachine {
   }
 
   #event(e: ChainEvent): void {
-    this.#events.push(e);
-    if (this.#events.length > LIMITS.events) this.#events.splice(0, this.#events.length - LIMITS.events);
-    this.#changes.events.push(e);
+    this.#events.add(e);
   }
-}
-
-/** Whether the follower's block `local` at a record's height agrees with the record (see CrossSafeHead.localHash). */
-function isLocal(rec: CrossSafeHead, local: Hash): boolean {
-  return rec.hash === local || rec.localHash === local;
 }
 
 function num(n: bigint | undefined): { number?: string } {
