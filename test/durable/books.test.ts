@@ -31,7 +31,7 @@ describe("HistoryBook", () => {
     const c = take();
     expect(book.list()).toHaveLength(LIMITS.history);
     expect(book.oldest()).toBe(4n);
-    expect(book.get(3)).toBeUndefined();
+    expect(book.get(3n)).toBeUndefined();
     expect(c.historyDeleteBelow).toBe(4n);
     expect(c.historyPut).toHaveLength(LIMITS.history + 3);
     expect(book.heights().slice(0, 2)).toEqual([BigInt(LIMITS.history + 3), BigInt(LIMITS.history + 2)]);
