@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import LongFirstSequencer from "./test/helpers/long-first-sequencer.ts";
 import { TEST_ADMIN_TOKEN, TEST_RELAY_2_ID, TEST_RELAY_2_SECRET, TEST_RELAY_ID, TEST_RELAY_SECRET } from "./test/worker/secrets.ts";
 
 // In CI, a test of the node and interop projects that fails is run once more before it counts: those
@@ -22,6 +23,8 @@ export default defineConfig({
     // runtime. Measured on this 2-core machine: 984 s before (node 2 at a time, then interop and
     // workers one file at a time with a new workerd per file), 662 s after.
     maxWorkers: 2,
+    // the files that take minutes start first, in a fresh clone too (test/helpers/long-first-sequencer.ts)
+    sequence: { sequencer: LongFirstSequencer },
     projects: [
       {
         test: {
