@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { controlClient, type ControlClient } from "../devnet/control-client.ts";
 import type { ChainServerUrls } from "../devnet/endpoints.ts";
 import type { WorkerChainEntry } from "../devnet/worker-dev.ts";
+import { boundedStop } from "../process/bounded-stop.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { crossSafeTopic } from "../protocol/topic.ts";
 import type { PublisherEvent } from "../publisher/engine.ts";
@@ -58,17 +59,11 @@ export async function startSystem(o: SystemOptions): Promise<ChaosSystem> {
   const stops: Array<[string, () => Promise<void>]> = [];
   const stopAll = async (): Promise<void> => {
     for (const [what, stop] of stops.reverse()) {
-      const t0 = performance.now();
       // Each part's stop ends in SIGKILL within seconds; the bound is for an in-process stop (the
       // publisher's libp2p) that never settles, so the rest are still stopped and the run reports.
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<string>((r) => (timer = setTimeout(() => r(`not stopped after ${STOP_BOUND_MS} ms, left`), STOP_BOUND_MS)));
-      const done = stop().then(
-        () => `stopped in ${Math.round(performance.now() - t0)} ms`,
-        (e: unknown) => `error while stopping: ${String(e)}`,
-      );
-      o.onLine(`chaos: ${what}: ${await Promise.race([done, late])}`);
-      clearTimeout(timer);
+      const r = await boundedStop(stop, STOP_BOUND_MS);
+      const said = r.kind === "stopped" ? `stopped in ${r.ms} ms` : r.kind === "failed" ? `error while stopping: ${String(r.error)}` : `not stopped after ${r.boundMs} ms, left`;
+      o.onLine(`chaos: ${what}: ${said}`);
     }
     stops.length = 0;
   };

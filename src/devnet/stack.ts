@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { boundedStop } from "../process/bounded-stop.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { crossSafeTopic, formatTopic } from "../protocol/topic.ts";
 import type { PublisherEvent } from "../publisher/engine.ts";
@@ -62,15 +63,8 @@ export interface StopTiming {
 export const STOP_BOUND_MS = 5_000;
 
 async function timedStop(part: StopTiming["part"], stop: () => Promise<void>): Promise<StopTiming> {
-  const t0 = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const over = new Promise<null>((r) => (timer = setTimeout(() => r(null), STOP_BOUND_MS)));
-  const ms = await Promise.race([stop().then(
-    () => Math.round(performance.now() - t0),
-    () => Math.round(performance.now() - t0),
-  ), over]);
-  clearTimeout(timer);
-  return { part, ms };
+  const r = await boundedStop(stop, STOP_BOUND_MS);
+  return { part, ms: r.kind === "late" ? null : r.ms };
 }
 
 export interface Stack {
