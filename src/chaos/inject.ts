@@ -6,26 +6,13 @@ import { fromHex } from "../protocol/hex.ts";
 import type { Checker } from "./checker.ts";
 import { flood, invalidMessages } from "./flood.ts";
 import type { Fault, PlannedFault, RpcFaultKind } from "./plan.ts";
+import { sleep } from "./sleep.ts";
 import type { ChaosSystem } from "./system.ts";
 
 export interface InjectResult {
   /** false: the fault could not be injected as planned (detail says why). */
   injected: boolean;
   detail: string;
-}
-
-/** Resolves after ms, or at once when `signal` is aborted. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((r) => {
-    if (signal?.aborted) return r();
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      r();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Serialises the faults touching one resource. */

@@ -14,6 +14,7 @@ import { LogSink } from "./log-sink.ts";
 import { MemoryWatch, running } from "./memory.ts";
 import { describeFault, planFaults, type PlannedFault } from "./plan.ts";
 import { finalChecks, type WorkerTotals } from "./final-checks.ts";
+import { sleep } from "./sleep.ts";
 import { startSystem, type ChaosSystem } from "./system.ts";
 
 export interface ChaosOptions {
@@ -62,18 +63,6 @@ export interface ChaosReport {
   logTail: string[];
   passed: boolean;
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((r) => {
-    if (signal?.aborted) return r();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      r();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /** Runs `f` every `ms` (never overlapping) until stopped; stop() waits for a call in progress only. */
 function every(ms: number, f: () => Promise<void>): { stop(): Promise<void> } {
